@@ -1,0 +1,3 @@
+from coldsend.cli import app
+
+app()

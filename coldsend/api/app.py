@@ -1,0 +1,65 @@
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from coldsend import __version__
+from coldsend.api.errors import install_error_handlers
+from coldsend.api.rate_limit import RateLimiter
+from coldsend.api.routing import add_unavailable_routes, sort_routes
+from coldsend.api_keys.router import router as api_keys_router
+from coldsend.config import Settings, get_settings
+from coldsend.db import migrate
+from coldsend.db.session import create_engine, create_sessionmaker
+from coldsend.engine.loops import build_engine
+
+ROUTERS = [
+    api_keys_router,
+]
+
+
+def create_app(settings: Settings | None = None, *, run_engine: bool = True) -> FastAPI:
+    """The API; with `run_engine` the engine's loops run in the same process."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.effective_database_url()
+        await asyncio.to_thread(migrate.upgrade, url)
+        engine = create_engine(url)
+        app.state.sessionmaker = create_sessionmaker(engine)
+        background = build_engine(settings, app.state.sessionmaker) if run_engine else None
+        if background:
+            background.start()
+        try:
+            yield
+        finally:
+            if background:
+                await background.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Coldsend",
+        version=__version__,
+        description="Self-hosted cold-email outreach server with an Instantly API V2 compatible API.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(
+        per_second=settings.rate_limit_per_second, per_minute=settings.rate_limit_per_minute
+    )
+    install_error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in ROUTERS:
+        app.include_router(router)
+    add_unavailable_routes(app)
+    sort_routes(app)
+    return app

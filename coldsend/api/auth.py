@@ -1,0 +1,95 @@
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from coldsend.api.deps import Session
+from coldsend.api.errors import BadRequest, Forbidden, RateLimited, Unauthorized
+from coldsend.api.scopes import ACCEPTED_SCOPES
+from coldsend.api_keys.secrets import hash_key
+from coldsend.models import ApiKey, WorkspaceGroupMember
+from coldsend.workspace_group_members.schemas import GroupMemberStatus
+
+AS_WORKSPACE_HEADER = "x-as-workspace"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an API key, acting on `workspace_id` (its own, or a sub workspace)."""
+
+    workspace_id: uuid.UUID
+    key_workspace_id: uuid.UUID
+    api_key_id: uuid.UUID
+    scopes: frozenset[str]
+    ip_address: str
+    user_agent: str | None
+
+
+def _bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise Unauthorized("Missing Authorization header")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Invalid Authorization header, expected 'Bearer <API key>'")
+    return token
+
+
+async def _acting_workspace(request: Request, session: Session, key: ApiKey) -> uuid.UUID:
+    raw = request.headers.get(AS_WORKSPACE_HEADER)
+    if raw is None:
+        return key.workspace_id
+    try:
+        target = uuid.UUID(raw)
+    except ValueError:
+        raise BadRequest(f'headers/{AS_WORKSPACE_HEADER} must match format "uuid"') from None
+    if target == key.workspace_id:
+        return target
+    link = await session.scalar(
+        select(WorkspaceGroupMember.id).where(
+            WorkspaceGroupMember.admin_workspace_id == key.workspace_id,
+            WorkspaceGroupMember.sub_workspace_id == target,
+            WorkspaceGroupMember.status == GroupMemberStatus.ACCEPTED,
+        )
+    )
+    if link is None:
+        raise Forbidden(
+            f"{AS_WORKSPACE_HEADER} needs an API key of an admin workspace "
+            "whose group that workspace has joined"
+        )
+    return target
+
+
+async def authorize(request: Request, session: Session) -> Principal:
+    """Authenticate the key, check the route's scope, apply x-as-workspace and the rate limit."""
+    key = await session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == hash_key(_bearer_token(request)))
+    )
+    if key is None:
+        raise Unauthorized("Invalid API key")
+    if key.revoked_at is not None:
+        raise Unauthorized("API key has been revoked")
+    route = request.scope.get("route")
+    assert isinstance(route, APIRoute) and route.operation_id, "every API route names its operation"
+    scopes = frozenset(key.scopes)
+    if not scopes & ACCEPTED_SCOPES[route.operation_id]:
+        needed = ", ".join(sorted(ACCEPTED_SCOPES[route.operation_id]))
+        raise Forbidden(f"This API key lacks the scope for {route.operation_id} (one of: {needed})")
+    workspace_id = await _acting_workspace(request, session, key)
+    if not request.app.state.rate_limiter.allow(workspace_id):
+        raise RateLimited()
+    return Principal(
+        workspace_id=workspace_id,
+        key_workspace_id=key.workspace_id,
+        api_key_id=key.id,
+        scopes=scopes,
+        ip_address=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+Authorized = Annotated[Principal, Depends(authorize)]

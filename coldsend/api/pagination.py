@@ -1,0 +1,45 @@
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from coldsend.api.errors import BadRequest
+
+DEFAULT_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class CursorParams:
+    limit: int
+    starting_after: str | None
+
+    def after_uuid(self) -> uuid.UUID | None:
+        if self.starting_after is None:
+            return None
+        try:
+            return uuid.UUID(self.starting_after)
+        except ValueError:
+            raise BadRequest('querystring/starting_after must match format "uuid"') from None
+
+
+def _cursor_params(max_limit: int) -> type[CursorParams]:
+    def dependency(
+        limit: Annotated[
+            int, Query(ge=1, le=max_limit, description="The number of items to return")
+        ] = min(DEFAULT_LIMIT, max_limit),
+        starting_after: Annotated[
+            str | None,
+            Query(
+                description="The ID of the last item in the previous page - used for pagination. "
+                "You can use the value of the `next_starting_after` field from the previous response."
+            ),
+        ] = None,
+    ) -> CursorParams:
+        return CursorParams(limit=limit, starting_after=starting_after)
+
+    return Annotated[CursorParams, Depends(dependency)]  # type: ignore[return-value]
+
+
+Cursor = _cursor_params(100)
+AuditCursor = _cursor_params(1000)

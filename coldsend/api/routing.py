@@ -1,0 +1,54 @@
+from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from coldsend.api.auth import authorize
+from coldsend.api.errors import NotAvailable, doc
+from coldsend.api.operations import OPERATIONS, Operation
+
+NOT_AVAILABLE = "not-available"
+
+
+def _specificity(route: BaseRoute) -> tuple[int, ...]:
+    """Static segments before parameters, so `/campaigns/analytics` wins over `/campaigns/{id}`."""
+    path: str = getattr(route, "path", "")
+    return tuple(1 if "{" in segment else 0 for segment in path.split("/"))
+
+
+def sort_routes(app: FastAPI) -> None:
+    app.router.routes.sort(key=_specificity)
+
+
+def unavailable_message(op: Operation) -> str:
+    return f"{op.operation_id} ({op.method} {op.path}) is not available on this Coldsend server"
+
+
+def _unavailable_endpoint(op: Operation):  # type: ignore[no-untyped-def]
+    async def endpoint() -> None:
+        raise NotAvailable(unavailable_message(op))
+
+    return endpoint
+
+
+def add_unavailable_routes(app: FastAPI) -> None:
+    """Every spec operation without a handler still authenticates, then answers 501 in the envelope."""
+    served = {route.operation_id for route in app.routes if isinstance(route, APIRoute)}
+    for op in OPERATIONS:
+        if op.operation_id in served:
+            continue
+        app.add_api_route(
+            op.path,
+            _unavailable_endpoint(op),
+            methods=[op.method],
+            operation_id=op.operation_id,
+            summary=op.summary,
+            tags=[op.tag],
+            dependencies=[Depends(authorize)],
+            responses=doc(NotAvailable),
+            openapi_extra={"x-coldsend-state": NOT_AVAILABLE},
+        )
+
+
+def route_state(route: APIRoute) -> str:
+    extra = route.openapi_extra or {}
+    return str(extra.get("x-coldsend-state", "implemented"))

@@ -1,0 +1,98 @@
+"""Pydantic validation errors rendered as the AJV messages Instantly's Fastify server sends."""
+
+from collections.abc import Sequence
+from typing import Any
+
+_LOCATIONS = {"body": "body", "query": "querystring", "path": "params", "header": "headers"}
+
+_TYPE_NAMES = {
+    "string_type": "string",
+    "int_type": "integer",
+    "int_parsing": "integer",
+    "int_from_float": "integer",
+    "float_type": "number",
+    "float_parsing": "number",
+    "decimal_type": "number",
+    "bool_type": "boolean",
+    "bool_parsing": "boolean",
+    "list_type": "array",
+    "tuple_type": "array",
+    "set_type": "array",
+    "dict_type": "object",
+    "model_type": "object",
+    "model_attributes_type": "object",
+    "none_required": "null",
+}
+
+_FORMATS = {
+    "uuid_parsing": "uuid",
+    "uuid_type": "uuid",
+    "uuid_version": "uuid",
+    "date_parsing": "date",
+    "date_from_datetime_parsing": "date",
+    "datetime_parsing": "date-time",
+    "datetime_from_date_parsing": "date-time",
+    "url_parsing": "uri",
+    "url_scheme": "uri",
+    "url_type": "uri",
+}
+
+
+def _path(loc: Sequence[str | int]) -> tuple[str, list[str]]:
+    root = _LOCATIONS.get(str(loc[0]), str(loc[0])) if loc else "body"
+    return root, [str(part) for part in loc[1:]]
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    """(instance path, AJV message) for one pydantic error."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    root, parts = _path(error.get("loc", ()))
+    if kind == "json_invalid":
+        return "body", "is not valid JSON"
+    if kind == "missing":
+        if not parts:
+            return root, "must be object"
+        return "/".join([root, *parts[:-1]]), f"must have required property '{parts[-1]}'"
+    if kind == "extra_forbidden":
+        return "/".join([root, *parts[:-1]]), "must NOT have additional properties"
+    where = "/".join([root, *parts])
+    if "ajv" in ctx:
+        return where, str(ctx["ajv"])
+    if kind in _TYPE_NAMES:
+        return where, f"must be {_TYPE_NAMES[kind]}"
+    if kind in _FORMATS:
+        return where, f'must match format "{_FORMATS[kind]}"'
+    if kind in ("enum", "literal_error"):
+        return where, "must be equal to one of the allowed values"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        ops = {
+            "greater_than_equal": ">=",
+            "greater_than": ">",
+            "less_than_equal": "<=",
+            "less_than": "<",
+        }
+        bound = next(v for k, v in ctx.items() if k in ("ge", "gt", "le", "lt"))
+        return where, f"must be {ops[kind]} {bound}"
+    if kind == "string_too_short":
+        return where, f"must NOT have fewer than {ctx.get('min_length')} characters"
+    if kind == "string_too_long":
+        return where, f"must NOT have more than {ctx.get('max_length')} characters"
+    if kind == "too_short":
+        return where, f"must NOT have fewer than {ctx.get('min_length')} items"
+    if kind == "too_long":
+        return where, f"must NOT have more than {ctx.get('max_length')} items"
+    if kind == "string_pattern_mismatch":
+        return where, f'must match pattern "{ctx.get("pattern")}"'
+    if kind == "value_error" and "email" in str(error.get("msg", "")).lower():
+        return where, 'must match format "email"'
+    message = str(error.get("msg", "is invalid"))
+    return where, message.removeprefix("Value error, ")
+
+
+def ajv_message(errors: Sequence[Any]) -> str:
+    """The first error, as AJV words it: `body must have required property 'name'`."""
+    if not errors:
+        return "Bad Request"
+    where, message = _describe(dict(errors[0]))
+    return f"{where} {message}"

@@ -1,0 +1,77 @@
+import uuid
+
+from fastapi import APIRouter
+
+from coldsend.api import errors
+from coldsend.api.auth import Authorized
+from coldsend.api.deps import Session
+from coldsend.api.pagination import Cursor
+from coldsend.api.schemas import Page
+from coldsend.api_keys import service as api_key_service
+from coldsend.api_keys.schemas import APIKey, APIKeyCreate
+from coldsend.audit_logs import service as audit_log_service
+from coldsend.audit_logs.schemas import ActivityType
+from coldsend.models import ApiKey
+
+router = APIRouter(prefix="/api/v2/api-keys", tags=["APIKey"])
+
+
+def _shown(key: ApiKey, secret: str | None = None) -> APIKey:
+    return APIKey(
+        id=key.id,
+        name=key.name,
+        scopes=key.scopes,
+        key=secret or api_key_service.masked(key),
+        organization_id=key.workspace_id,
+        timestamp_created=key.timestamp_created,
+        timestamp_updated=key.timestamp_updated,
+    )
+
+
+@router.post(
+    "", operation_id="createAPIKey", response_model=APIKey, responses=errors.doc(errors.BadRequest)
+)
+async def create_api_key(body: APIKeyCreate, principal: Authorized, session: Session) -> APIKey:
+    """Create api key"""
+    key, secret = await api_key_service.create(
+        session, workspace_id=principal.workspace_id, name=body.name, scopes=body.scopes
+    )
+    await audit_log_service.record(
+        session,
+        principal,
+        ActivityType.API_KEY_CREATED,
+        metadata={"api_key_id": str(key.id), "name": key.name},
+    )
+    return _shown(key, secret)
+
+
+@router.get("", operation_id="listAPIKey", response_model=Page[APIKey])
+async def list_api_keys(principal: Authorized, session: Session, cursor: Cursor) -> Page[APIKey]:
+    """List api key"""
+    keys, more = await api_key_service.list_page(
+        session, workspace_id=principal.workspace_id, limit=cursor.limit, after=cursor.after_uuid()
+    )
+    return Page(
+        items=[_shown(key) for key in keys], next_starting_after=str(keys[-1].id) if more else None
+    )
+
+
+@router.delete(
+    "/{id}",
+    operation_id="deleteAPIKey",
+    response_model=APIKey,
+    responses=errors.doc(errors.NotFound),
+)
+async def delete_api_key(id: uuid.UUID, principal: Authorized, session: Session) -> APIKey:
+    """Delete api key"""
+    key = await api_key_service.get(session, workspace_id=principal.workspace_id, key_id=id)
+    if key is None:
+        raise errors.NotFound()
+    await api_key_service.revoke(session, key)
+    await audit_log_service.record(
+        session,
+        principal,
+        ActivityType.API_KEY_DELETED,
+        metadata={"api_key_id": str(key.id), "name": key.name},
+    )
+    return _shown(key)

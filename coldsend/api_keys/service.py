@@ -1,0 +1,58 @@
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.api_keys.secrets import generate_key, hash_key
+from coldsend.clock import utcnow
+from coldsend.db.repository import keyset_page
+from coldsend.models import ApiKey
+
+PREFIX_LENGTH = 8
+
+
+def masked(key: ApiKey) -> str:
+    """What a stored key shows after creation: its first characters only."""
+    return key.key_prefix + "*" * 8
+
+
+async def create(
+    session: AsyncSession, *, workspace_id: uuid.UUID, name: str, scopes: Sequence[str]
+) -> tuple[ApiKey, str]:
+    """A new key and its secret, which exists only in this return value."""
+    secret = generate_key()
+    key = ApiKey(
+        workspace_id=workspace_id,
+        name=name,
+        scopes=list(dict.fromkeys(scopes)),
+        key_hash=hash_key(secret),
+        key_prefix=secret[:PREFIX_LENGTH],
+    )
+    session.add(key)
+    await session.flush()
+    return key, secret
+
+
+async def list_page(
+    session: AsyncSession, *, workspace_id: uuid.UUID, limit: int, after: uuid.UUID | None
+) -> tuple[Sequence[ApiKey], bool]:
+    stmt = select(ApiKey).where(ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None))
+    return await keyset_page(session, stmt, key=ApiKey.id, limit=limit, after=after)
+
+
+async def get(
+    session: AsyncSession, *, workspace_id: uuid.UUID, key_id: uuid.UUID
+) -> ApiKey | None:
+    return await session.scalar(
+        select(ApiKey).where(
+            ApiKey.id == key_id, ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None)
+        )
+    )
+
+
+async def revoke(session: AsyncSession, key: ApiKey) -> ApiKey:
+    """Revoked keys stay stored so that using one says 'revoked' rather than 'invalid'."""
+    key.revoked_at = utcnow()
+    await session.flush()
+    return key

@@ -1,0 +1,159 @@
+import asyncio
+import signal
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.api.operations import GRANTABLE_SCOPES
+from coldsend.api_keys import service as api_key_service
+from coldsend.config import Settings, get_settings
+from coldsend.db import migrate
+from coldsend.db.session import create_engine, create_sessionmaker, session_scope
+from coldsend.engine.loops import build_engine
+from coldsend.workspaces import service as workspace_service
+
+app = typer.Typer(help="Coldsend: self-hosted cold-email outreach server.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+workspace_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
+api_key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(api_key_app, name="api-key")
+
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings.effective_database_url())
+        try:
+            async with session_scope(create_sessionmaker(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _upgrade(settings: Settings) -> None:
+    migrate.upgrade(settings.effective_database_url())
+
+
+async def _bootstrap(session: AsyncSession) -> str | None:
+    """On an empty database: a first workspace and an all:all key, returned once."""
+    if await workspace_service.any_exists(session):
+        return None
+    workspace = await workspace_service.create(session, name="My Workspace")
+    _key, secret = await api_key_service.create(
+        session, workspace_id=workspace.id, name="Initial key", scopes=["all:all"]
+    )
+    return secret
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    no_engine: Annotated[
+        bool, typer.Option("--no-engine", help="API only; run `coldsend worker` apart.")
+    ] = False,
+) -> None:
+    """Run the API, and the engine in the same process unless --no-engine."""
+    from coldsend.api.app import create_app
+
+    settings = get_settings()
+    _upgrade(settings)
+    secret = _in_session(settings, _bootstrap)
+    if secret:
+        err.print(
+            "[bold]Created workspace 'My Workspace'. Its all:all API key, shown only once:[/bold]"
+        )
+        print(secret, flush=True)
+    uvicorn.run(
+        create_app(settings, run_engine=not no_engine),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run only the engine (jobs, sending, inbox...), for scale-out next to `serve --no-engine`."""
+    settings = get_settings()
+    _upgrade(settings)
+
+    async def run() -> None:
+        engine = create_engine(settings.effective_database_url())
+        background = build_engine(settings, create_sessionmaker(engine))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, background.request_stop)
+        try:
+            await background.run_until_stopped()
+        finally:
+            await engine.dispose()
+
+    err.print("coldsend worker running; Ctrl-C to stop")
+    asyncio.run(run())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade the database schema to the latest revision."""
+    _upgrade(get_settings())
+    err.print("database schema is up to date")
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: Annotated[str, typer.Option(help="Workspace name.")],
+    owner_email: Annotated[
+        str, typer.Option(help="Owner's email.")
+    ] = workspace_service.DEFAULT_OWNER_EMAIL,
+) -> None:
+    """Create a workspace and print its id."""
+    settings = get_settings()
+    _upgrade(settings)
+
+    async def work(session: AsyncSession) -> uuid.UUID:
+        return (await workspace_service.create(session, name=name, owner_email=owner_email)).id
+
+    print(_in_session(settings, work))
+
+
+@api_key_app.command("create")
+def api_key_create(
+    name: Annotated[str, typer.Option(help="Key name.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated scopes, e.g. all:all.")],
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace id (default: the only one).")
+    ] = None,
+) -> None:
+    """Create an API key and print only the key, so scripts can capture it."""
+    wanted = [scope.strip() for scope in scopes.split(",") if scope.strip()]
+    unknown = [scope for scope in wanted if scope not in GRANTABLE_SCOPES]
+    if not wanted or unknown:
+        err.print(f"[red]unknown scopes: {', '.join(unknown) or '(none given)'}[/red]")
+        raise typer.Exit(2)
+    settings = get_settings()
+    _upgrade(settings)
+
+    async def work(session: AsyncSession) -> str:
+        workspace_id = await workspace_service.resolve_for_cli(session, workspace)
+        _key, secret = await api_key_service.create(
+            session, workspace_id=workspace_id, name=name, scopes=wanted
+        )
+        return secret
+
+    try:
+        print(_in_session(settings, work))
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None

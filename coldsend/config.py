@@ -1,0 +1,49 @@
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration, read from `COLDSEND_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="COLDSEND_", extra="ignore")
+
+    data_dir: Path = Path("./coldsend-data")
+    database_url: str | None = None
+    secret_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    rate_limit_per_second: int = Field(default=100, ge=1)
+    rate_limit_per_minute: int = Field(default=6000, ge=1)
+    job_lease_seconds: float = Field(default=30.0, gt=0)
+    job_poll_interval: float = Field(default=0.5, gt=0)
+    log_level: str = "info"
+    workspace_removal_delay_seconds: float = Field(default=86_400.0, ge=0)
+    dns_nameservers: list[str] = Field(
+        default_factory=list, description='"host" or "host:port"; empty means the system resolver'
+    )
+
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'coldsend.db').resolve()}"
+
+    def effective_secret_key(self) -> str:
+        """The configured key, or one generated into the data dir on first use."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

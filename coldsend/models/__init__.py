@@ -1,0 +1,17 @@
+from coldsend.models.api_key import ApiKey
+from coldsend.models.audit_log import AuditLog
+from coldsend.models.background_job import BackgroundJob
+from coldsend.models.user import User
+from coldsend.models.workspace import Workspace
+from coldsend.models.workspace_group_member import WorkspaceGroupMember
+from coldsend.models.workspace_member import WorkspaceMember
+
+__all__ = [
+    "ApiKey",
+    "AuditLog",
+    "BackgroundJob",
+    "User",
+    "Workspace",
+    "WorkspaceGroupMember",
+    "WorkspaceMember",
+]

@@ -1,0 +1,148 @@
+"""Fixtures: the real app on SQLite and on PostgreSQL, driven over HTTP (ASGI), one workspace per test."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from coldsend.api.app import create_app
+from coldsend.api_keys import service as api_key_service
+from coldsend.config import Settings
+from coldsend.db.session import session_scope
+from coldsend.workspaces import service as workspace_service
+
+PG_ADMIN_DSN = os.environ.get("COLDSEND_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = os.environ.get("COLDSEND_TEST_BACKENDS", "sqlite,postgresql").split(",")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def create_pg_database() -> tuple[str, str]:
+    """A fresh PostgreSQL database for this run: (SQLAlchemy URL, name)."""
+    name = f"coldsend_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}", name
+
+
+async def drop_pg_database(name: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "coldsend.db"
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    url, name = await create_pg_database()
+    yield url
+    await drop_pg_database(name)
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "data_dir": data_dir,
+        "secret_key": "test-secret-key",
+        "rate_limit_per_second": 100_000,
+        "rate_limit_per_minute": 1_000_000,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+async def app(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
+    application = create_app(
+        make_settings(database_url, tmp_path_factory.mktemp("data")), run_engine=False
+    )
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+def client_for(app: FastAPI, key: str | None = None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 4321)),
+        base_url="http://coldsend.test",
+        headers=headers,
+    )
+
+
+@dataclass
+class Tenant:
+    """A workspace of its own, and a client holding one of its API keys."""
+
+    workspace_id: uuid.UUID
+    key: str
+    client: httpx.AsyncClient
+
+
+MakeKey = Callable[..., Awaitable[str]]
+MakeTenant = Callable[..., Awaitable[Tenant]]
+
+
+@pytest.fixture
+def make_key(app: FastAPI) -> MakeKey:
+    async def make(workspace_id: uuid.UUID, scopes: list[str]) -> str:
+        async with session_scope(app.state.sessionmaker) as session:
+            _key, secret = await api_key_service.create(
+                session, workspace_id=workspace_id, name="test key", scopes=scopes
+            )
+        return secret
+
+    return make
+
+
+@pytest.fixture
+async def make_tenant(app: FastAPI, make_key: MakeKey) -> AsyncIterator[MakeTenant]:
+    clients: list[httpx.AsyncClient] = []
+
+    async def make(
+        scopes: list[str] | None = None, owner_email: str = "owner@example.com"
+    ) -> Tenant:
+        async with session_scope(app.state.sessionmaker) as session:
+            workspace = await workspace_service.create(
+                session, name=f"Workspace {uuid.uuid4().hex[:6]}", owner_email=owner_email
+            )
+        key = await make_key(workspace.id, scopes or ["all:all"])
+        client = client_for(app, key)
+        clients.append(client)
+        return Tenant(workspace_id=workspace.id, key=key, client=client)
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+async def tenant(make_tenant: MakeTenant) -> Tenant:
+    return await make_tenant()
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as client:
+        yield client
