@@ -71,9 +71,7 @@ def serve(
     _upgrade(settings)
     secret = _in_session(settings, _bootstrap)
     if secret:
-        err.print(
-            "[bold]Created workspace 'My Workspace'. Its all:all API key, shown only once:[/bold]"
-        )
+        err.print("[bold]Created workspace 'My Workspace'. Its all:all API key, shown only once:[/bold]")
         print(secret, flush=True)
     uvicorn.run(
         create_app(settings, run_engine=not no_engine),
@@ -114,9 +112,7 @@ def db_upgrade() -> None:
 @workspace_app.command("create")
 def workspace_create(
     name: Annotated[str, typer.Option(help="Workspace name.")],
-    owner_email: Annotated[
-        str, typer.Option(help="Owner's email.")
-    ] = workspace_service.DEFAULT_OWNER_EMAIL,
+    owner_email: Annotated[str, typer.Option(help="Owner's email.")] = workspace_service.DEFAULT_OWNER_EMAIL,
 ) -> None:
     """Create a workspace and print its id."""
     settings = get_settings()
@@ -132,9 +128,7 @@ def workspace_create(
 def api_key_create(
     name: Annotated[str, typer.Option(help="Key name.")],
     scopes: Annotated[str, typer.Option(help="Comma-separated scopes, e.g. all:all.")],
-    workspace: Annotated[
-        str | None, typer.Option(help="Workspace id (default: the only one).")
-    ] = None,
+    workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the only one).")] = None,
 ) -> None:
     """Create an API key and print only the key, so scripts can capture it."""
     wanted = [scope.strip() for scope in scopes.split(",") if scope.strip()]

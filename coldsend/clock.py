@@ -11,6 +11,4 @@ def iso_z(value: datetime) -> str:
     """`2026-08-13T11:11:58.093Z`: ISO-8601 UTC with milliseconds, as Instantly writes it."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return (
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    )
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

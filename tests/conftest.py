@@ -47,9 +47,7 @@ async def drop_pg_database(name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-async def database_url(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[str]:
+async def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     if backend == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "coldsend.db"
         yield f"sqlite+aiosqlite:///{path}"
@@ -72,12 +70,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
 
 
 @pytest.fixture(scope="session")
-async def app(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[FastAPI]:
-    application = create_app(
-        make_settings(database_url, tmp_path_factory.mktemp("data")), run_engine=False
-    )
+async def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FastAPI]:
+    application = create_app(make_settings(database_url, tmp_path_factory.mktemp("data")), run_engine=False)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -120,9 +114,7 @@ def make_key(app: FastAPI) -> MakeKey:
 async def make_tenant(app: FastAPI, make_key: MakeKey) -> AsyncIterator[MakeTenant]:
     clients: list[httpx.AsyncClient] = []
 
-    async def make(
-        scopes: list[str] | None = None, owner_email: str = "owner@example.com"
-    ) -> Tenant:
+    async def make(scopes: list[str] | None = None, owner_email: str = "owner@example.com") -> Tenant:
         async with session_scope(app.state.sessionmaker) as session:
             workspace = await workspace_service.create(
                 session, name=f"Workspace {uuid.uuid4().hex[:6]}", owner_email=owner_email

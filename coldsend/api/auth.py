@@ -66,9 +66,7 @@ async def _acting_workspace(request: Request, session: Session, key: ApiKey) -> 
 
 async def authorize(request: Request, session: Session) -> Principal:
     """Authenticate the key, check the route's scope, apply x-as-workspace and the rate limit."""
-    key = await session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == hash_key(_bearer_token(request)))
-    )
+    key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(_bearer_token(request))))
     if key is None:
         raise Unauthorized("Invalid API key")
     if key.revoked_at is not None:

@@ -23,9 +23,7 @@ def error_body(status_code: int, message: str) -> dict[str, Any]:
     return {"statusCode": status_code, "error": reason(status_code), "message": message}
 
 
-def error_response(
-    status_code: int, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
+def error_response(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(status_code, message), status_code=status_code, headers=headers)
 
 
@@ -92,9 +90,7 @@ def doc(*errors: type[ColdsendError]) -> dict[int | str, dict[str, Any]]:
         error.status_code: {
             "description": reason(error.status_code),
             "content": {
-                "application/json": {
-                    "example": error_body(error.status_code, error.default_message)
-                }
+                "application/json": {"example": error_body(error.status_code, error.default_message)}
             },
         }
         for error in errors

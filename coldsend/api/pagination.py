@@ -25,9 +25,9 @@ class CursorParams:
 
 def _cursor_params(max_limit: int) -> type[CursorParams]:
     def dependency(
-        limit: Annotated[
-            int, Query(ge=1, le=max_limit, description="The number of items to return")
-        ] = min(DEFAULT_LIMIT, max_limit),
+        limit: Annotated[int, Query(ge=1, le=max_limit, description="The number of items to return")] = min(
+            DEFAULT_LIMIT, max_limit
+        ),
         starting_after: Annotated[
             str | None,
             Query(

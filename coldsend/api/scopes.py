@@ -12,6 +12,4 @@ def is_valid_scope(scope: str) -> bool:
     return bool(resource) and action in SCOPE_ACTIONS
 
 
-ACCEPTED_SCOPES: dict[str, frozenset[str]] = {
-    op_id: accepted_scopes(op_id) for op_id in OPERATIONS_BY_ID
-}
+ACCEPTED_SCOPES: dict[str, frozenset[str]] = {op_id: accepted_scopes(op_id) for op_id in OPERATIONS_BY_ID}

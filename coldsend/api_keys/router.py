@@ -28,9 +28,7 @@ def _shown(key: ApiKey, secret: str | None = None) -> APIKey:
     )
 
 
-@router.post(
-    "", operation_id="createAPIKey", response_model=APIKey, responses=errors.doc(errors.BadRequest)
-)
+@router.post("", operation_id="createAPIKey", response_model=APIKey, responses=errors.doc(errors.BadRequest))
 async def create_api_key(body: APIKeyCreate, principal: Authorized, session: Session) -> APIKey:
     """Create api key"""
     key, secret = await api_key_service.create(
@@ -51,9 +49,7 @@ async def list_api_keys(principal: Authorized, session: Session, cursor: Cursor)
     keys, more = await api_key_service.list_page(
         session, workspace_id=principal.workspace_id, limit=cursor.limit, after=cursor.after_uuid()
     )
-    return Page(
-        items=[_shown(key) for key in keys], next_starting_after=str(keys[-1].id) if more else None
-    )
+    return Page(items=[_shown(key) for key in keys], next_starting_after=str(keys[-1].id) if more else None)
 
 
 @router.delete(

@@ -41,9 +41,7 @@ async def list_page(
     return await keyset_page(session, stmt, key=ApiKey.id, limit=limit, after=after)
 
 
-async def get(
-    session: AsyncSession, *, workspace_id: uuid.UUID, key_id: uuid.UUID
-) -> ApiKey | None:
+async def get(session: AsyncSession, *, workspace_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
     return await session.scalar(
         select(ApiKey).where(
             ApiKey.id == key_id, ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None)

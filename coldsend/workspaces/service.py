@@ -18,9 +18,7 @@ async def get_or_create_user(session: AsyncSession, email: str) -> User:
     return user
 
 
-async def create(
-    session: AsyncSession, *, name: str, owner_email: str = DEFAULT_OWNER_EMAIL
-) -> Workspace:
+async def create(session: AsyncSession, *, name: str, owner_email: str = DEFAULT_OWNER_EMAIL) -> Workspace:
     """A workspace with its owner as an accepted `owner` member."""
     owner = await get_or_create_user(session, owner_email)
     workspace = Workspace(name=name, owner_id=owner.id)

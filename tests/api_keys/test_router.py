@@ -23,7 +23,8 @@ class TestCreateAPIKey:
         assert body["scopes"] == ["api_keys:read"]
         assert body["organization_id"] == str(tenant.workspace_id)
         assert uuid.UUID(body["id"]).version == 7
-        assert body["timestamp_created"].endswith("Z") and len(body["timestamp_created"]) == 24
+        assert body["timestamp_created"].endswith("Z")
+        assert len(body["timestamp_created"]) == 24
 
         async with client_for(app, body["key"]) as new_client:  # type: ignore[arg-type]
             listed = await new_client.get("/api/v2/api-keys")
@@ -33,9 +34,7 @@ class TestCreateAPIKey:
         assert shown[body["id"]].startswith(body["key"][:8])
 
     async def test_unknown_scope_is_400(self, tenant: Tenant) -> None:
-        response = await tenant.client.post(
-            "/api/v2/api-keys", json={"name": "x", "scopes": ["nope:read"]}
-        )
+        response = await tenant.client.post("/api/v2/api-keys", json={"name": "x", "scopes": ["nope:read"]})
         assert response.status_code == 400
         assert response.json() == {
             "statusCode": 400,
@@ -55,7 +54,8 @@ class TestCreateAPIKey:
         await tenant.client.delete(f"/api/v2/api-keys/{created['id']}")
         logs = (await tenant.client.get("/api/v2/audit-logs")).json()["items"]
         types = [log["activity_type"] for log in logs]
-        assert 37 in types and 38 in types
+        assert 37 in types
+        assert 38 in types
 
 
 class TestListAPIKey:
@@ -81,16 +81,13 @@ class TestListAPIKey:
     async def test_only_own_workspace(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
         other = await make_tenant()
         ids = {
-            item["organization_id"]
-            for item in (await other.client.get("/api/v2/api-keys")).json()["items"]
+            item["organization_id"] for item in (await other.client.get("/api/v2/api-keys")).json()["items"]
         }
         assert ids == {str(other.workspace_id)}
 
 
 class TestDeleteAPIKey:
-    async def test_revoked_key_gets_401(
-        self, tenant: Tenant, make_key: MakeKey, app: object
-    ) -> None:
+    async def test_revoked_key_gets_401(self, tenant: Tenant, make_key: MakeKey, app: object) -> None:
         secret = await make_key(tenant.workspace_id, ["api_keys:read"])
         async with client_for(app, secret) as client:  # type: ignore[arg-type]
             assert (await client.get("/api/v2/api-keys")).status_code == 200
@@ -106,9 +103,7 @@ class TestDeleteAPIKey:
         assert response.status_code == 401
         assert response.json()["message"] == "API key has been revoked"
 
-    async def test_other_workspace_key_is_404(
-        self, tenant: Tenant, make_tenant: MakeTenant
-    ) -> None:
+    async def test_other_workspace_key_is_404(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
         other = await make_tenant()
         other_key = (await other.client.get("/api/v2/api-keys")).json()["items"][0]["id"]
         response = await tenant.client.delete(f"/api/v2/api-keys/{other_key}")
