@@ -1,20 +1,23 @@
 import asyncio
+import copy
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.api.errors import ColdsendError
 from coldsend.api.operations import GRANTABLE_SCOPES
 from coldsend.api_keys import service as api_key_service
 from coldsend.config import Settings, get_settings
 from coldsend.db import migrate
 from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.engine.loops import build_engine
+from coldsend.workspace_group_members import service as group_member_service
 from coldsend.workspaces import service as workspace_service
 
 app = typer.Typer(help="Coldsend: self-hosted cold-email outreach server.", no_args_is_help=True)
@@ -42,7 +45,9 @@ def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]
 
 
 def _upgrade(settings: Settings) -> None:
+    """Schema at head, and the secret key in place (generated into the data dir when unset)."""
     migrate.upgrade(settings.effective_database_url())
+    settings.effective_secret_key()
 
 
 async def _bootstrap(session: AsyncSession) -> str | None:
@@ -54,6 +59,14 @@ async def _bootstrap(session: AsyncSession) -> str | None:
         session, workspace_id=workspace.id, name="Initial key", scopes=["all:all"]
     )
     return secret
+
+
+def _logs_to_stderr() -> dict[str, Any]:
+    """uvicorn's logging, with access lines on stderr too: stdout carries only the first key."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    for handler in config["handlers"].values():
+        handler["stream"] = "ext://sys.stderr"
+    return config
 
 
 @app.command()
@@ -78,6 +91,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
+        log_config=_logs_to_stderr(),
     )
 
 
@@ -122,6 +136,42 @@ def workspace_create(
         return (await workspace_service.create(session, name=name, owner_email=owner_email)).id
 
     print(_in_session(settings, work))
+
+
+def _answer_invite(group_member_id: str, *, accept: bool) -> None:
+    try:
+        member_id = uuid.UUID(group_member_id)
+    except ValueError:
+        err.print(f"[red]not a workspace group member id: {group_member_id}[/red]")
+        raise typer.Exit(2) from None
+    settings = get_settings()
+    _upgrade(settings)
+
+    async def work(session: AsyncSession) -> str:
+        member = await group_member_service.answer_invitation(session, member_id=member_id, accept=accept)
+        return member.status
+
+    try:
+        print(_in_session(settings, work))
+    except ColdsendError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+
+
+@workspace_app.command("accept-invite")
+def workspace_accept_invite(
+    group_member_id: Annotated[str, typer.Argument(help="The pending workspace group member's id.")],
+) -> None:
+    """Accept, for the sub workspace's owner, an invitation into an admin workspace's group."""
+    _answer_invite(group_member_id, accept=True)
+
+
+@workspace_app.command("reject-invite")
+def workspace_reject_invite(
+    group_member_id: Annotated[str, typer.Argument(help="The pending workspace group member's id.")],
+) -> None:
+    """Reject, for the sub workspace's owner, an invitation into an admin workspace's group."""
+    _answer_invite(group_member_id, accept=False)
 
 
 @api_key_app.command("create")

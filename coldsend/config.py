@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=6000, ge=1)
     job_lease_seconds: float = Field(default=30.0, gt=0)
     job_poll_interval: float = Field(default=0.5, gt=0)
+    job_batch_size: int = Field(default=500, ge=1)
+    job_max_attempts: int = Field(default=3, ge=1)
+    job_retry_delay_seconds: float = Field(default=30.0, ge=0)
+    job_worker_id: str | None = Field(
+        default=None, max_length=100, description='lease owner name; empty means "hostname:pid:random"'
+    )
     log_level: str = "info"
     workspace_removal_delay_seconds: float = Field(default=86_400.0, ge=0)
     dns_nameservers: list[str] = Field(

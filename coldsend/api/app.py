@@ -7,15 +7,27 @@ from fastapi import FastAPI
 from coldsend import __version__
 from coldsend.api.errors import install_error_handlers
 from coldsend.api.rate_limit import RateLimiter
-from coldsend.api.routing import add_unavailable_routes, sort_routes
+from coldsend.api.routing import add_unavailable_routes, mount_routers, sort_routes
 from coldsend.api_keys.router import router as api_keys_router
+from coldsend.audit_logs.router import router as audit_logs_router
+from coldsend.background_jobs.router import router as background_jobs_router
 from coldsend.config import Settings, get_settings
 from coldsend.db import migrate
 from coldsend.db.session import create_engine, create_sessionmaker
 from coldsend.engine.loops import build_engine
+from coldsend.workspace_billing.router import router as workspace_billing_router
+from coldsend.workspace_group_members.router import router as workspace_group_members_router
+from coldsend.workspace_members.router import router as workspace_members_router
+from coldsend.workspaces.router import router as workspaces_router
 
 ROUTERS = [
     api_keys_router,
+    audit_logs_router,
+    background_jobs_router,
+    workspace_group_members_router,
+    workspace_members_router,
+    workspace_billing_router,
+    workspaces_router,
 ]
 
 
@@ -58,8 +70,7 @@ def create_app(settings: Settings | None = None, *, run_engine: bool = True) -> 
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in ROUTERS:
-        app.include_router(router)
+    mount_routers(app, ROUTERS)
     add_unavailable_routes(app)
     sort_routes(app)
     return app

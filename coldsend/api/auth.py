@@ -72,7 +72,8 @@ async def authorize(request: Request, session: Session) -> Principal:
     if key.revoked_at is not None:
         raise Unauthorized("API key has been revoked")
     route = request.scope.get("route")
-    assert isinstance(route, APIRoute) and route.operation_id, "every API route names its operation"
+    assert isinstance(route, APIRoute), "auth runs on API routes only"
+    assert route.operation_id, "every API route names its operation"
     scopes = frozenset(key.scopes)
     if not scopes & ACCEPTED_SCOPES[route.operation_id]:
         needed = ", ".join(sorted(ACCEPTED_SCOPES[route.operation_id]))

@@ -112,7 +112,7 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else reason(exc.status_code)
     if exc.status_code == 404:
         message = "Route not found"
-    return error_response(exc.status_code, message, exc.headers)
+    return error_response(exc.status_code, message, dict(exc.headers) if exc.headers else None)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -23,7 +24,7 @@ class CursorParams:
             raise BadRequest('querystring/starting_after must match format "uuid"') from None
 
 
-def _cursor_params(max_limit: int) -> type[CursorParams]:
+def _cursor_dependency(max_limit: int) -> Callable[..., CursorParams]:
     def dependency(
         limit: Annotated[int, Query(ge=1, le=max_limit, description="The number of items to return")] = min(
             DEFAULT_LIMIT, max_limit
@@ -38,8 +39,8 @@ def _cursor_params(max_limit: int) -> type[CursorParams]:
     ) -> CursorParams:
         return CursorParams(limit=limit, starting_after=starting_after)
 
-    return Annotated[CursorParams, Depends(dependency)]  # type: ignore[return-value]
+    return dependency
 
 
-Cursor = _cursor_params(100)
-AuditCursor = _cursor_params(1000)
+Cursor = Annotated[CursorParams, Depends(_cursor_dependency(100))]
+AuditCursor = Annotated[CursorParams, Depends(_cursor_dependency(1000))]

@@ -1,4 +1,4 @@
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
@@ -13,6 +13,13 @@ def _specificity(route: BaseRoute) -> tuple[int, ...]:
     """Static segments before parameters, so `/campaigns/analytics` wins over `/campaigns/{id}`."""
     path: str = getattr(route, "path", "")
     return tuple(1 if "{" in segment else 0 for segment in path.split("/"))
+
+
+def mount_routers(app: FastAPI, routers: list[APIRouter]) -> None:
+    """Put the routers' routes on the app itself (FastAPI's include_router nests them lazily),
+    so that route ordering, the operation sweep and OpenAPI all see every APIRoute."""
+    for router in routers:
+        app.router.routes.extend(router.routes)
 
 
 def sort_routes(app: FastAPI) -> None:

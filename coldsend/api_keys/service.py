@@ -42,11 +42,11 @@ async def list_page(
 
 
 async def get(session: AsyncSession, *, workspace_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
-    return await session.scalar(
-        select(ApiKey).where(
-            ApiKey.id == key_id, ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None)
-        )
+    stmt = select(ApiKey).where(
+        ApiKey.id == key_id, ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None)
     )
+    key: ApiKey | None = await session.scalar(stmt)
+    return key
 
 
 async def revoke(session: AsyncSession, key: ApiKey) -> ApiKey:

@@ -2,7 +2,7 @@ import uuid
 from enum import IntEnum
 from typing import Any
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from coldsend.api.schemas import ResponseModel, Timestamp
 
@@ -46,7 +46,7 @@ class ActivityType(IntEnum):
 class AuditLog(ResponseModel):
     id: uuid.UUID
     timestamp: Timestamp
-    organization_id: uuid.UUID = Field(validation_alias="workspace_id")
+    organization_id: uuid.UUID = Field(validation_alias=AliasChoices("organization_id", "workspace_id"))
     activity_type: int
     user_agent: str | None
     user_id: uuid.UUID | None

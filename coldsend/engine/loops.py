@@ -1,11 +1,13 @@
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import coldsend.workspaces.removal  # noqa: F401  (job handlers register themselves on import)
 from coldsend.config import Settings
+from coldsend.engine.jobs import HANDLERS, JobRunner
 from coldsend.engine.runner import Engine, Loop
 
 
 def build_engine(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Engine:
     """The engine's loops, wired to one database."""
-    loops: list[Loop] = []
-    del settings, sessionmaker
+    jobs = JobRunner(settings, sessionmaker, HANDLERS)
+    loops: list[Loop] = [jobs.run]
     return Engine(loops)

@@ -12,7 +12,7 @@ from coldsend.ids import new_id
 
 class AuditLog(Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_workspace_id_timestamp", "workspace_id", "timestamp"),)
+    __table_args__ = (Index("ix_audit_log_workspace_id_id", "workspace_id", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id"))

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.clock import utcnow
@@ -20,7 +20,8 @@ class BackgroundJob(Base):
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=new_object_id)
-    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id"))
+    # No foreign key: the job that removes a workspace outlives it, to record how the removal ended.
+    workspace_id: Mapped[uuid.UUID]
     user_id: Mapped[uuid.UUID | None]
     type: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str | None] = mapped_column(String(64))

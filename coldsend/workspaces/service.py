@@ -1,12 +1,23 @@
+import secrets
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.api.errors import BadRequest, NotFound
 from coldsend.models import User, Workspace, WorkspaceMember
 from coldsend.workspace_members.schemas import MemberRole
+from coldsend.workspaces import dns
 
 DEFAULT_OWNER_EMAIL = "owner@localhost"
+VERIFICATION_PREFIX = "_coldsend-verification"
+VERIFICATION_VALUE_PREFIX = "coldsend-verification="
+_MAX_DOMAIN_LENGTH = 253
+_MAX_LABEL_LENGTH = 63
+_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 async def get_or_create_user(session: AsyncSession, email: str) -> User:
@@ -60,3 +71,109 @@ async def resolve_for_cli(session: AsyncSession, workspace: str | None) -> uuid.
     if len(ids) != 1:
         raise LookupError("name the workspace with --workspace (there is not exactly one)")
     return ids[0]
+
+
+async def get_current(session: AsyncSession, workspace_id: uuid.UUID) -> Workspace:
+    """The workspace a request acts on; it can only be missing if it was purged meanwhile."""
+    workspace = await get(session, workspace_id)
+    if workspace is None:
+        raise NotFound()
+    return workspace
+
+
+async def update(session: AsyncSession, workspace: Workspace, *, changes: dict[str, Any]) -> Workspace:
+    for field, value in changes.items():
+        setattr(workspace, field, value)
+    await session.flush()
+    return workspace
+
+
+def normalize_domain(domain: str) -> str:
+    """A lower-case ASCII host name (IDNs in punycode), or BadRequest."""
+    invalid = BadRequest('body/domain must match format "hostname"')
+    try:
+        name = domain.strip().rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise invalid from None
+    labels = name.split(".")
+    if len(name) > _MAX_DOMAIN_LENGTH or len(labels) < 2 or labels[-1].isdigit():
+        raise invalid
+    for label in labels:
+        if not 0 < len(label) <= _MAX_LABEL_LENGTH or not set(label) <= _LABEL_CHARACTERS:
+            raise invalid
+        if label.startswith("-") or label.endswith("-"):
+            raise invalid
+    return name
+
+
+async def set_whitelabel_domain(session: AsyncSession, workspace: Workspace, *, domain: str) -> Workspace:
+    """Setting the same domain again keeps its token, so a published TXT record stays valid."""
+    name = normalize_domain(domain)
+    if name != workspace.org_client_domain or not workspace.whitelabel_verification_token:
+        workspace.org_client_domain = name
+        workspace.whitelabel_verification_token = secrets.token_hex(16)
+        await session.flush()
+    return workspace
+
+
+async def clear_whitelabel_domain(session: AsyncSession, workspace: Workspace) -> Workspace:
+    workspace.org_client_domain = None
+    workspace.whitelabel_verification_token = None
+    await session.flush()
+    return workspace
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationRecord:
+    """The TXT record at `name` whose `value` proves control of the whitelabel `domain`."""
+
+    domain: str
+    name: str
+    value: str
+
+
+def whitelabel_record(workspace: Workspace) -> VerificationRecord:
+    if not workspace.org_client_domain or not workspace.whitelabel_verification_token:
+        raise NotFound("No whitelabel domain is set for this workspace")
+    return VerificationRecord(
+        domain=workspace.org_client_domain,
+        name=f"{VERIFICATION_PREFIX}.{workspace.org_client_domain}",
+        value=VERIFICATION_VALUE_PREFIX + workspace.whitelabel_verification_token,
+    )
+
+
+async def is_published(record: VerificationRecord, *, nameservers: Sequence[str]) -> bool:
+    return record.value in await dns.txt_records(record.name, nameservers=nameservers)
+
+
+async def change_owner(
+    session: AsyncSession, workspace: Workspace, *, email: str, confirmation: str
+) -> Workspace:
+    """Hand the workspace to an accepted member; the previous owner stays on as an admin."""
+    if confirmation.strip().lower() != str(workspace.id):
+        raise BadRequest("body/sec must be the id of this workspace, to confirm the change of owner")
+    in_workspace = select(WorkspaceMember).where(WorkspaceMember.workspace_id == workspace.id)
+    new_owner = await session.scalar(in_workspace.where(WorkspaceMember.email == email.lower()))
+    if new_owner is None:
+        raise NotFound(f"{email} is not a member of this workspace; invite them first")
+    if not new_owner.accepted:
+        raise BadRequest(f"{email} has not accepted the invitation to this workspace yet")
+    if new_owner.user_id == workspace.owner_id:
+        return workspace
+    previous = await session.scalar(in_workspace.where(WorkspaceMember.user_id == workspace.owner_id))
+    if previous is None:
+        owner = await session.get(User, workspace.owner_id)
+        assert owner is not None
+        previous = WorkspaceMember(
+            workspace_id=workspace.id,
+            user_id=owner.id,
+            email=owner.email,
+            user_email=owner.email,
+            accepted=True,
+        )
+        session.add(previous)
+    previous.role = MemberRole.ADMIN
+    new_owner.role = MemberRole.OWNER
+    workspace.owner_id = new_owner.user_id
+    await session.flush()
+    return workspace

@@ -78,7 +78,7 @@ class TestListAPIKey:
         assert pages == 3
         assert len(seen) == 250 == len(set(seen))
 
-    async def test_only_own_workspace(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
+    async def test_only_own_workspace(self, make_tenant: MakeTenant) -> None:
         other = await make_tenant()
         ids = {
             item["organization_id"] for item in (await other.client.get("/api/v2/api-keys")).json()["items"]

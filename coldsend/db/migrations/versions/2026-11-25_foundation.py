@@ -81,7 +81,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_log_workspace_id_timestamp', ['workspace_id', 'timestamp'], unique=False)
+        batch_op.create_index('ix_audit_log_workspace_id_id', ['workspace_id', 'id'], unique=False)
 
     op.create_table('background_job',
     sa.Column('id', sa.String(length=24), nullable=False),
@@ -100,7 +100,6 @@ def upgrade() -> None:
     sa.Column('lease_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], name=op.f('fk_background_job_workspace_id_workspace')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_background_job'))
     )
     with op.batch_alter_table('background_job', schema=None) as batch_op:
@@ -161,7 +160,7 @@ def downgrade() -> None:
 
     op.drop_table('background_job')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_log_workspace_id_timestamp')
+        batch_op.drop_index('ix_audit_log_workspace_id_id')
 
     op.drop_table('audit_log')
     with op.batch_alter_table('api_key', schema=None) as batch_op:

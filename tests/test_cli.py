@@ -1,0 +1,155 @@
+"""The `coldsend` command as an operator runs it: real processes, real HTTP."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import client_for
+
+COLDSEND = [sys.executable, "-m", "coldsend"]
+
+
+def cli_env(database_url: str | None, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLDSEND_")}
+    env["COLDSEND_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["COLDSEND_DATABASE_URL"] = database_url
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*COLDSEND, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+class TestWorkspaceAndKeyCommands:
+    async def test_created_key_works_over_http(self, app: FastAPI, database_url: str, tmp_path: Path) -> None:
+        env = cli_env(database_url, tmp_path)
+        created = run(["workspace", "create", "--name", "Agency client"], env)
+        assert created.returncode == 0, created.stderr
+        workspace_id = uuid.UUID(created.stdout.strip())
+
+        made = run(
+            [
+                "api-key",
+                "create",
+                "--name",
+                "n8n",
+                "--scopes",
+                "api_keys:read",
+                "--workspace",
+                str(workspace_id),
+            ],
+            env,
+        )
+        assert made.returncode == 0, made.stderr
+        lines = made.stdout.splitlines()
+        assert len(lines) == 1
+        key = lines[0]
+
+        async with client_for(app, key) as client:
+            listed = await client.get("/api/v2/api-keys")
+            assert listed.status_code == 200
+            assert {item["organization_id"] for item in listed.json()["items"]} == {str(workspace_id)}
+            assert listed.json()["items"][0]["name"] == "n8n"
+            refused = await client.post("/api/v2/api-keys", json={"name": "x", "scopes": ["all:all"]})
+            assert refused.status_code == 403
+
+    def test_unknown_scope_is_refused(self, database_url: str, tmp_path: Path) -> None:
+        made = run(
+            ["api-key", "create", "--name", "x", "--scopes", "bogus:read"], cli_env(database_url, tmp_path)
+        )
+        assert made.returncode == 2
+        assert made.stdout == ""
+        assert "bogus:read" in made.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
+    """`coldsend serve` on a fresh SQLite data dir, as the README's run command starts it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*COLDSEND, "serve", "--port", str(port)],
+        env=cli_env(None, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process, port, tmp_path
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_healthy(port: int, deadline: float = 60.0) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError("server did not become healthy")
+
+
+class TestServe:
+    def test_first_start_prints_a_working_key_once(
+        self, served: tuple[subprocess.Popen[str], int, Path]
+    ) -> None:
+        process, port, data_dir = served
+        assert process.stdout is not None
+        key = process.stdout.readline().strip()
+        wait_healthy(port)
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/api/v2/api-keys", headers={"Authorization": f"Bearer {key}"}
+        )
+        assert response.status_code == 200
+        assert response.json()["items"][0]["scopes"] == ["all:all"]
+        assert (data_dir / "coldsend.db").exists()
+        assert (data_dir / "secret_key").exists()
+        docs = httpx.get(f"http://127.0.0.1:{port}/openapi.json").json()
+        operation_ids = {op["operationId"] for path in docs["paths"].values() for op in path.values()}
+        assert {"createAPIKey", "listAPIKey", "deleteAPIKey"} <= operation_ids
+
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+
+        port = free_port()
+        restarted = subprocess.Popen(
+            [*COLDSEND, "serve", "--port", str(port)],
+            env=cli_env(None, data_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_healthy(port)
+            still = httpx.get(
+                f"http://127.0.0.1:{port}/api/v2/api-keys", headers={"Authorization": f"Bearer {key}"}
+            )
+            assert still.status_code == 200
+        finally:
+            restarted.send_signal(signal.SIGTERM)
+            stdout, _ = restarted.communicate(timeout=15)
+        assert stdout == "", "a key is printed only on the first start"
