@@ -18,6 +18,7 @@ from coldsend.db import migrate
 from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.engine.loops import build_engine
 from coldsend.workspace_group_members import service as group_member_service
+from coldsend.workspace_members import service as workspace_member_service
 from coldsend.workspaces import service as workspace_service
 
 app = typer.Typer(help="Coldsend: self-hosted cold-email outreach server.", no_args_is_help=True)
@@ -172,6 +173,30 @@ def workspace_reject_invite(
 ) -> None:
     """Reject, for the sub workspace's owner, an invitation into an admin workspace's group."""
     _answer_invite(group_member_id, accept=False)
+
+
+@workspace_app.command("accept-member")
+def workspace_accept_member(
+    workspace: Annotated[str, typer.Option(help="Workspace id.")],
+    email: Annotated[str, typer.Option(help="The invited member's email.")],
+) -> None:
+    """Record that an invited member joined (Coldsend sends no invitation mail to click)."""
+    settings = get_settings()
+    _upgrade(settings)
+
+    async def work(session: AsyncSession) -> str:
+        workspace_id = await workspace_service.resolve_for_cli(session, workspace)
+        member = await workspace_member_service.get_by_email(session, workspace_id=workspace_id, email=email)
+        if member is None:
+            raise LookupError(f"{email} is not invited to workspace {workspace_id}")
+        await workspace_member_service.accept(session, member)
+        return str(member.id)
+
+    try:
+        print(_in_session(settings, work))
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
 
 
 @api_key_app.command("create")

@@ -2,8 +2,10 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from coldsend.dns import nameserver
 
 
 class Settings(BaseSettings):
@@ -29,8 +31,16 @@ class Settings(BaseSettings):
     log_level: str = "info"
     workspace_removal_delay_seconds: float = Field(default=86_400.0, ge=0)
     dns_nameservers: list[str] = Field(
-        default_factory=list, description='"host" or "host:port"; empty means the system resolver'
+        default_factory=list,
+        description='IP addresses, "ip:port" or "[ipv6]:port"; empty means the system resolver',
     )
+
+    @field_validator("dns_nameservers")
+    @classmethod
+    def _nameservers_parse(cls, value: list[str]) -> list[str]:
+        for spec in value:
+            nameserver(spec)
+        return value
 
     def effective_database_url(self) -> str:
         if self.database_url:

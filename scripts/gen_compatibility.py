@@ -2,6 +2,8 @@
 
 Usage: python scripts/gen_compatibility.py
 
+It also rewrites the counts line of README.md between the `compatibility-counts` markers.
+
 The states come from the application's own routes (`create_app()` + `route_state()`), so re-running this
 after adding a router is all it takes to bring the table up to date; tests/test_compatibility.py fails
 when the file is stale. A route may fill its Notes cell with `openapi_extra={"x-coldsend-notes": "..."}`.
@@ -21,7 +23,10 @@ from coldsend.api.operations import OPERATIONS, Operation
 from coldsend.api.routing import route_state, unavailable_message
 from coldsend.config import Settings
 
-OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "compatibility.md"
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "docs" / "compatibility.md"
+README = ROOT / "README.md"
+COUNTS_MARKERS = ("<!-- compatibility-counts -->", "<!-- /compatibility-counts -->")
 
 # route_state() value -> how the table spells it.
 STATE_LABELS = {
@@ -55,17 +60,22 @@ with the same `operationId` and the same API-key scope (a key holding `<resource
 """
 
 
+def operation_routes() -> dict[str, APIRoute]:
+    """operationId -> the app's route for it, for every operation of the table."""
+    app = create_app(Settings(), run_engine=False)
+    routes = {route.operation_id: route for route in app.routes if isinstance(route, APIRoute)}
+    missing = [op.operation_id for op in OPERATIONS if op.operation_id not in routes]
+    if missing:
+        raise SystemExit(f"the app has no route for: {', '.join(missing)}")
+    return {op.operation_id: routes[op.operation_id] for op in OPERATIONS}
+
+
 def state_label(route: APIRoute) -> str:
     return STATE_LABELS[route_state(route)]
 
 
-def routes_by_operation() -> dict[str, APIRoute]:
-    app = create_app(Settings(), run_engine=False)
-    return {
-        route.operation_id: route
-        for route in app.routes
-        if isinstance(route, APIRoute) and route.operation_id
-    }
+def state_counts(routes: dict[str, APIRoute]) -> Counter[str]:
+    return Counter(state_label(route) for route in routes.values())
 
 
 def notes(op: Operation, route: APIRoute) -> str:
@@ -74,14 +84,8 @@ def notes(op: Operation, route: APIRoute) -> str:
     return str((route.openapi_extra or {}).get(NOTES_KEY, ""))
 
 
-def render() -> str:
-    routes = routes_by_operation()
-    missing = [op.operation_id for op in OPERATIONS if op.operation_id not in routes]
-    if missing:
-        raise SystemExit(f"the app has no route for: {', '.join(missing)}")
-    states = {op.operation_id: state_label(routes[op.operation_id]) for op in OPERATIONS}
-    counts = Counter(states.values())
-
+def render(routes: dict[str, APIRoute]) -> str:
+    counts = state_counts(routes)
     tags: dict[str, list[Operation]] = {}
     for op in OPERATIONS:
         tags.setdefault(op.tag, []).append(op)
@@ -103,7 +107,7 @@ def render() -> str:
         "|---|---|" + "---|" * len(STATE_LABELS),
     ]
     for tag, ops in tags.items():
-        per_tag = Counter(states[op.operation_id] for op in ops)
+        per_tag = Counter(state_label(routes[op.operation_id]) for op in ops)
         cells = " | ".join(str(per_tag[label]) for label in STATE_LABELS.values())
         lines.append(f"| [{tag}](#{tag.lower()}) | {len(ops)} | {cells} |")
 
@@ -122,17 +126,30 @@ def render() -> str:
                 f"`{op.path}`",
                 f"`{op.operation_id}`",
                 f"`{op.scope}`",
-                states[op.operation_id],
+                state_label(route),
                 notes(op, route),
             ]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
+def render_readme(readme: str, routes: dict[str, APIRoute]) -> str:
+    """README.md with the counts between its markers brought up to date."""
+    start, end = COUNTS_MARKERS
+    head, found, rest = readme.partition(start)
+    _old, found_end, tail = rest.partition(end)
+    if not (found and found_end):
+        raise SystemExit(f"README.md has no {start}...{end} markers")
+    counts = state_counts(routes)
+    parts = ", ".join(f"{counts[label]} {label}" for label in STATE_LABELS.values())
+    return f"{head}{start}{len(OPERATIONS)} operations: {parts}{end}{tail}"
+
+
 def main() -> None:
-    text = render()
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(OUTPUT.parents[1])}")
+    routes = operation_routes()
+    OUTPUT.write_text(render(routes), encoding="utf-8")
+    README.write_text(render_readme(README.read_text(encoding="utf-8"), routes), encoding="utf-8")
+    print(f"wrote {OUTPUT.relative_to(ROOT)} and the counts in {README.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

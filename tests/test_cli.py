@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import client_for
+from tests.conftest import Tenant, client_for
 
 COLDSEND = [sys.executable, "-m", "coldsend"]
 
@@ -153,3 +153,38 @@ class TestServe:
             restarted.send_signal(signal.SIGTERM)
             stdout, _ = restarted.communicate(timeout=15)
         assert stdout == "", "a key is printed only on the first start"
+
+
+class TestAcceptMemberCommand:
+    async def test_accepted_member_can_become_owner(
+        self, tenant: Tenant, database_url: str, tmp_path: Path
+    ) -> None:
+        email = f"partner-{uuid.uuid4().hex[:8]}@example.com"
+        invited = await tenant.client.post(
+            "/api/v2/workspace-members", json={"email": email, "role": "admin"}
+        )
+        assert invited.json()["accepted"] is False
+        change = {"email": email, "sec": str(tenant.workspace_id)}
+        assert (
+            await tenant.client.post("/api/v2/workspaces/current/change-owner", json=change)
+        ).status_code == 400
+
+        accepted = run(
+            ["workspace", "accept-member", "--workspace", str(tenant.workspace_id), "--email", email],
+            cli_env(database_url, tmp_path),
+        )
+        assert accepted.returncode == 0, accepted.stderr
+        assert accepted.stdout.strip() == invited.json()["id"]
+        member = await tenant.client.get(f"/api/v2/workspace-members/{invited.json()['id']}")
+        assert member.json()["accepted"] is True
+        changed = await tenant.client.post("/api/v2/workspaces/current/change-owner", json=change)
+        assert changed.status_code == 200
+        assert changed.json()["owner"] == invited.json()["user_id"]
+
+    def test_unknown_member_exits_2(self, tenant: Tenant, database_url: str, tmp_path: Path) -> None:
+        result = run(
+            ["workspace", "accept-member", "--workspace", str(tenant.workspace_id), "--email", "no@x.io"],
+            cli_env(database_url, tmp_path),
+        )
+        assert result.returncode == 2
+        assert "not invited" in result.stderr

@@ -22,6 +22,7 @@ from tests.operations import call
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "compatibility.md"
+README = ROOT / "README.md"
 GENERATOR = ROOT / "scripts" / "gen_compatibility.py"
 SPEC_PATH = Path(__file__).parents[1].parent / "shared/api/instantly-openapi.json"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -102,10 +103,12 @@ def test_each_operation_has_one_route_in_the_documented_state(
             assert note is None, row
 
 
-def test_doc_is_what_the_generator_writes_now(generator: ModuleType) -> None:
-    assert DOC.read_text(encoding="utf-8") == generator.render(), (
-        "docs/compatibility.md is stale: run python scripts/gen_compatibility.py"
-    )
+def test_doc_and_readme_counts_are_what_the_generator_writes_now(generator: ModuleType) -> None:
+    routes = generator.operation_routes()
+    stale = "is stale: run python scripts/gen_compatibility.py"
+    assert DOC.read_text(encoding="utf-8") == generator.render(routes), f"docs/compatibility.md {stale}"
+    readme = README.read_text(encoding="utf-8")
+    assert readme == generator.render_readme(readme, routes), f"the counts in README.md {stale}"
 
 
 async def test_served_openapi_lists_the_same_operations(

@@ -120,3 +120,16 @@ async def accept(session: AsyncSession, member: WorkspaceMember) -> WorkspaceMem
     member.accepted = True
     await session.flush()
     return member
+
+
+async def get_by_email(
+    session: AsyncSession, *, workspace_id: uuid.UUID, email: str
+) -> WorkspaceMember | None:
+    member: WorkspaceMember | None = (
+        await session.scalars(
+            select(WorkspaceMember).where(
+                WorkspaceMember.workspace_id == workspace_id, WorkspaceMember.email == email.strip().lower()
+            )
+        )
+    ).first()
+    return member

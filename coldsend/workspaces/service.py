@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend import dns
 from coldsend.api.errors import BadRequest, NotFound
 from coldsend.models import User, Workspace, WorkspaceMember
 from coldsend.workspace_members.schemas import MemberRole
-from coldsend.workspaces import dns
 
 DEFAULT_OWNER_EMAIL = "owner@localhost"
 VERIFICATION_PREFIX = "_coldsend-verification"
