@@ -9,6 +9,6 @@ def utcnow() -> datetime:
 
 def iso_z(value: datetime) -> str:
     """`2026-08-13T11:11:58.093Z`: ISO-8601 UTC with milliseconds, as Instantly writes it."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not UTC:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat(timespec="milliseconds")[:23] + "Z"

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     port: int = 8000
     rate_limit_per_second: int = Field(default=100, ge=1)
     rate_limit_per_minute: int = Field(default=6000, ge=1)
+    api_key_cache_seconds: float = Field(
+        default=2.0, ge=0, description="how long a node trusts a key it has looked up; 0 disables"
+    )
     job_lease_seconds: float = Field(default=30.0, gt=0)
     job_poll_interval: float = Field(default=0.5, gt=0)
     job_batch_size: int = Field(default=500, ge=1)

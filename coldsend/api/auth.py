@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from coldsend.api.deps import Session
 from coldsend.api.errors import BadRequest, Forbidden, RateLimited, Unauthorized
+from coldsend.api.key_cache import KeyCache, KeyRecord
 from coldsend.api.scopes import ACCEPTED_SCOPES
 from coldsend.api_keys.secrets import hash_key
 from coldsend.models import ApiKey, WorkspaceGroupMember
@@ -39,7 +40,7 @@ def _bearer_token(request: Request) -> str:
     return token
 
 
-async def _acting_workspace(request: Request, session: Session, key: ApiKey) -> uuid.UUID:
+async def _acting_workspace(request: Request, session: Session, key: KeyRecord) -> uuid.UUID:
     raw = request.headers.get(AS_WORKSPACE_HEADER)
     if raw is None:
         return key.workspace_id
@@ -64,17 +65,38 @@ async def _acting_workspace(request: Request, session: Session, key: ApiKey) -> 
     return target
 
 
+async def _key_record(request: Request, session: Session) -> KeyRecord:
+    key_hash = hash_key(_bearer_token(request))
+    cache: KeyCache = request.app.state.key_cache
+    record = cache.get(key_hash)
+    if record is None:
+        key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
+        if key is None:
+            raise Unauthorized("Invalid API key")
+        record = KeyRecord(
+            id=key.id,
+            workspace_id=key.workspace_id,
+            scopes=frozenset(key.scopes),
+            revoked=key.revoked_at is not None,
+        )
+        cache.put(key_hash, record)
+    if record.revoked:
+        raise Unauthorized("API key has been revoked")
+    return record
+
+
+def forget_key(request: Request, key_hash: str) -> None:
+    """Drop a revoked key from this process's cache, so it stops working at once."""
+    request.app.state.key_cache.forget(key_hash)
+
+
 async def authorize(request: Request, session: Session) -> Principal:
     """Authenticate the key, check the route's scope, apply x-as-workspace and the rate limit."""
-    key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(_bearer_token(request))))
-    if key is None:
-        raise Unauthorized("Invalid API key")
-    if key.revoked_at is not None:
-        raise Unauthorized("API key has been revoked")
+    key = await _key_record(request, session)
     route = request.scope.get("route")
     assert isinstance(route, APIRoute), "auth runs on API routes only"
     assert route.operation_id, "every API route names its operation"
-    scopes = frozenset(key.scopes)
+    scopes = key.scopes
     if not scopes & ACCEPTED_SCOPES[route.operation_id]:
         needed = ", ".join(sorted(ACCEPTED_SCOPES[route.operation_id]))
         raise Forbidden(f"This API key lacks the scope for {route.operation_id} (one of: {needed})")

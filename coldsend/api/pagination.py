@@ -1,5 +1,5 @@
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -24,8 +24,8 @@ class CursorParams:
             raise BadRequest('querystring/starting_after must match format "uuid"') from None
 
 
-def _cursor_dependency(max_limit: int) -> Callable[..., CursorParams]:
-    def dependency(
+def _cursor_dependency(max_limit: int) -> Callable[..., Awaitable[CursorParams]]:
+    async def dependency(
         limit: Annotated[int, Query(ge=1, le=max_limit, description="The number of items to return")] = min(
             DEFAULT_LIMIT, max_limit
         ),

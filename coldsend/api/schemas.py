@@ -1,16 +1,9 @@
 """Base classes for every resource's request and response shapes."""
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    PlainSerializer,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from coldsend.clock import iso_z
@@ -45,11 +38,4 @@ class Page(BaseModel, Generic[T]):
     """`{items, next_starting_after}`; the cursor is left out on the last page."""
 
     items: list[T]
-    next_starting_after: str | None = None
-
-    @model_serializer(mode="wrap")
-    def _omit_last_cursor(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        if data.get("next_starting_after") is None:
-            data.pop("next_starting_after", None)
-        return data
+    next_starting_after: str | None = Field(default=None, exclude_if=lambda cursor: cursor is None)

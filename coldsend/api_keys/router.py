@@ -1,9 +1,11 @@
 import uuid
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from sqlalchemy import Row
 
 from coldsend.api import errors
-from coldsend.api.auth import Authorized
+from coldsend.api.auth import Authorized, forget_key
 from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
@@ -16,7 +18,7 @@ from coldsend.models import ApiKey
 router = APIRouter(prefix="/api/v2/api-keys", tags=["APIKey"])
 
 
-def _shown(key: ApiKey, secret: str | None = None) -> APIKey:
+def _shown(key: ApiKey | Row[Any], secret: str | None = None) -> APIKey:
     return APIKey(
         id=key.id,
         name=key.name,
@@ -58,12 +60,13 @@ async def list_api_keys(principal: Authorized, session: Session, cursor: Cursor)
     response_model=APIKey,
     responses=errors.doc(errors.NotFound),
 )
-async def delete_api_key(id: uuid.UUID, principal: Authorized, session: Session) -> APIKey:
+async def delete_api_key(id: uuid.UUID, request: Request, principal: Authorized, session: Session) -> APIKey:
     """Delete api key"""
     key = await api_key_service.get(session, workspace_id=principal.workspace_id, key_id=id)
     if key is None:
         raise errors.NotFound()
     await api_key_service.revoke(session, key)
+    forget_key(request, key.key_hash)
     await audit_log_service.record(
         session,
         principal,

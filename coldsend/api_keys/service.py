@@ -1,18 +1,19 @@
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.api_keys.secrets import generate_key, hash_key
 from coldsend.clock import utcnow
-from coldsend.db.repository import keyset_page
+from coldsend.db.repository import keyset_rows
 from coldsend.models import ApiKey
 
 PREFIX_LENGTH = 8
 
 
-def masked(key: ApiKey) -> str:
+def masked(key: ApiKey | Row[Any]) -> str:
     """What a stored key shows after creation: its first characters only."""
     return key.key_prefix + "*" * 8
 
@@ -36,9 +37,10 @@ async def create(
 
 async def list_page(
     session: AsyncSession, *, workspace_id: uuid.UUID, limit: int, after: uuid.UUID | None
-) -> tuple[Sequence[ApiKey], bool]:
-    stmt = select(ApiKey).where(ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None))
-    return await keyset_page(session, stmt, key=ApiKey.id, limit=limit, after=after)
+) -> tuple[Sequence[Row[Any]], bool]:
+    """Rows with ApiKey's attributes (read-only)."""
+    stmt = select(ApiKey.__table__).where(ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None))
+    return await keyset_rows(session, stmt, key=ApiKey.id, limit=limit, after=after)
 
 
 async def get(session: AsyncSession, *, workspace_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:

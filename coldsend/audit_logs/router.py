@@ -28,7 +28,7 @@ def _day(name: str, value: str | None) -> date | None:
         raise errors.BadRequest(f'querystring/{name} must match format "date"') from None
 
 
-def _filters(
+async def _filters(
     activity_type: Annotated[int | None, Query(description="Filter by activity type")] = None,
     search: Annotated[
         str | None,

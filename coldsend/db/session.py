@@ -2,6 +2,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,8 +16,14 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine for SQLite (WAL, foreign keys on) or PostgreSQL (asyncpg)."""
+    """An engine for SQLite (WAL, foreign keys on) or PostgreSQL (asyncpg); JSON columns via orjson."""
+    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -31,11 +38,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    # No pool_pre_ping: it costs a round trip per checkout; a connection found dead mid-query is
+    # invalidated by the pool and the next request gets a fresh one.
+    kwargs.setdefault("pool_recycle", 1800)
+    return create_async_engine(url, **kwargs)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose statements each run on their own, outside a transaction: for reads only."""
+    return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 @asynccontextmanager
