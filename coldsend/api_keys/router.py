@@ -1,8 +1,6 @@
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import Row
 
 from coldsend.api import errors
 from coldsend.api.auth import Authorized, forget_key
@@ -18,7 +16,7 @@ from coldsend.models import ApiKey
 router = APIRouter(prefix="/api/v2/api-keys", tags=["APIKey"])
 
 
-def _shown(key: ApiKey | Row[Any], secret: str | None = None) -> APIKey:
+def _shown(key: ApiKey, secret: str | None = None) -> APIKey:
     return APIKey(
         id=key.id,
         name=key.name,
@@ -51,7 +49,8 @@ async def list_api_keys(principal: Authorized, session: Session, cursor: Cursor)
     keys, more = await api_key_service.list_page(
         session, workspace_id=principal.workspace_id, limit=cursor.limit, after=cursor.after_uuid()
     )
-    return Page(items=[_shown(key) for key in keys], next_starting_after=str(keys[-1].id) if more else None)
+    items = [APIKey.model_validate(row._asdict()) for row in keys]
+    return Page(items=items, next_starting_after=str(keys[-1].id) if more else None)
 
 
 @router.delete(

@@ -11,11 +11,24 @@ from coldsend.db.repository import keyset_rows
 from coldsend.models import ApiKey
 
 PREFIX_LENGTH = 8
+MASK = "*" * 8
 
 
-def masked(key: ApiKey | Row[Any]) -> str:
+def masked(key: ApiKey) -> str:
     """What a stored key shows after creation: its first characters only."""
-    return key.key_prefix + "*" * 8
+    return key.key_prefix + MASK
+
+
+# A listed key, shaped in SQL as the API shows it (see `masked`), so rows validate in one step.
+SHOWN_COLUMNS = (
+    ApiKey.id,
+    ApiKey.name,
+    ApiKey.scopes,
+    (ApiKey.key_prefix + MASK).label("key"),
+    ApiKey.workspace_id.label("organization_id"),
+    ApiKey.timestamp_created,
+    ApiKey.timestamp_updated,
+)
 
 
 async def create(
@@ -38,8 +51,8 @@ async def create(
 async def list_page(
     session: AsyncSession, *, workspace_id: uuid.UUID, limit: int, after: uuid.UUID | None
 ) -> tuple[Sequence[Row[Any]], bool]:
-    """Rows with ApiKey's attributes (read-only)."""
-    stmt = select(ApiKey.__table__).where(ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None))
+    """Rows of SHOWN_COLUMNS."""
+    stmt = select(*SHOWN_COLUMNS).where(ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None))
     return await keyset_rows(session, stmt, key=ApiKey.id, limit=limit, after=after)
 
 

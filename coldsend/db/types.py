@@ -1,4 +1,6 @@
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
@@ -17,6 +19,11 @@ class UTCDateTime(TypeDecorator[datetime]):
             value = value.replace(tzinfo=UTC)
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        if dialect.name == "postgresql":
+            return None  # timestamptz arrives as an aware UTC datetime already
+        return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
         if value is None or value.tzinfo is UTC:
