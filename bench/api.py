@@ -24,7 +24,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
 import uvicorn
 from starlette.requests import Request
@@ -34,6 +33,7 @@ from coldsend.api.app import create_app
 from coldsend.api_keys import service as api_key_service
 from coldsend.config import Settings
 from coldsend.db import migrate
+from coldsend.db.admin import create_database, drop_database
 from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.workspaces import service as workspace_service
 
@@ -66,24 +66,6 @@ def serve(database_url: str, data_dir: Path, port: int, body_file: Path) -> None
 
     app.add_route(BARE_PATH, bare, include_in_schema=False)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-async def create_pg_database() -> tuple[str, str]:
-    name = f"coldsend_bench_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", name
-
-
-async def drop_pg_database(name: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def seed(database_url: str) -> str:
@@ -267,11 +249,11 @@ def main() -> None:
             url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
             asyncio.run(run(args, url, workdir))
             return
-        url, name = asyncio.run(create_pg_database())
+        url, name = asyncio.run(create_database(PG_ADMIN_DSN, prefix="coldsend_bench_"))
         try:
             asyncio.run(run(args, url, workdir))
         finally:
-            asyncio.run(drop_pg_database(name))
+            asyncio.run(drop_database(PG_ADMIN_DSN, name))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -14,6 +13,7 @@ from fastapi import FastAPI
 from coldsend.api.app import create_app
 from coldsend.api_keys import service as api_key_service
 from coldsend.config import Settings
+from coldsend.db.admin import create_database, drop_database
 from coldsend.db.session import session_scope
 from coldsend.workspaces import service as workspace_service
 
@@ -28,22 +28,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 async def create_pg_database() -> tuple[str, str]:
     """A fresh PostgreSQL database for this run: (SQLAlchemy URL, name)."""
-    name = f"coldsend_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{base}/{name}", name
+    return await create_database(PG_ADMIN_DSN, prefix="coldsend_test_")
 
 
 async def drop_pg_database(name: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await drop_database(PG_ADMIN_DSN, name)
 
 
 @pytest.fixture(scope="session")

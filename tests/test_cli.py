@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.conftest import Tenant, client_for
+from tests.operations import call, served_operations
 
 COLDSEND = [sys.executable, "-m", "coldsend"]
 
@@ -63,6 +64,23 @@ class TestWorkspaceAndKeyCommands:
             assert listed.json()["items"][0]["name"] == "n8n"
             refused = await client.post("/api/v2/api-keys", json={"name": "x", "scopes": ["all:all"]})
             assert refused.status_code == 403
+
+    async def test_all_all_key_opens_every_implemented_operation(
+        self, app: FastAPI, database_url: str, tmp_path: Path
+    ) -> None:
+        env = cli_env(database_url, tmp_path)
+        workspace_id = run(["workspace", "create", "--name", "Sweep"], env).stdout.strip()
+        made = run(
+            ["api-key", "create", "--name", "ops", "--scopes", "all:all", "--workspace", workspace_id], env
+        )
+        assert made.returncode == 0, made.stderr
+        operations = served_operations(app, "implemented")
+        assert len(operations) >= 26
+        async with client_for(app, made.stdout.strip()) as client:
+            for op in operations:
+                response = await call(client, op)
+                assert response.status_code not in (401, 403), (op.operation_id, response.text)
+                assert response.status_code < 500, (op.operation_id, response.text)
 
     def test_unknown_scope_is_refused(self, database_url: str, tmp_path: Path) -> None:
         made = run(

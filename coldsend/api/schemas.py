@@ -1,9 +1,9 @@
 """Base classes for every resource's request and response shapes."""
 
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from coldsend.clock import iso_z
@@ -32,6 +32,17 @@ class PatchModel(RequestModel):
             message = "must NOT have fewer than 1 properties"
             raise PydanticCustomError("min_properties", message, {"ajv": message})
         return self
+
+
+def refuse_null(*fields: str) -> Any:
+    """A validator for optional fields that are not nullable: an explicit null is refused like AJV does."""
+
+    def check(_cls: type[BaseModel], value: T | None) -> T:
+        if value is None:
+            raise PydanticCustomError("string_type", "must be string", {"ajv": "must be string"})
+        return value
+
+    return field_validator(*fields)(classmethod(check))
 
 
 class Page(BaseModel, Generic[T]):

@@ -1,10 +1,9 @@
 import uuid
 from enum import StrEnum
 
-from pydantic import EmailStr, Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import EmailStr, Field
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 
 
 class MemberRole(StrEnum):
@@ -84,10 +83,4 @@ class WorkspaceMemberUpdate(PatchModel):
     nickname: str | None = Field(default=None, max_length=NICKNAME_MAX_LENGTH)
     role: MemberRole | None = None
 
-    @field_validator("role")
-    @classmethod
-    def _role_not_null(cls, value: MemberRole | None) -> MemberRole:
-        """Optional, but not nullable: an explicit null is refused like AJV does."""
-        if value is None:
-            raise PydanticCustomError("string_type", "must be string", {"ajv": "must be string"})
-        return value
+    _role_not_null = refuse_null("role")

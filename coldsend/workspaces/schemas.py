@@ -1,10 +1,9 @@
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, EmailStr, Field
 
-from coldsend.api.schemas import PatchModel, ResponseModel, Timestamp
+from coldsend.api.schemas import PatchModel, ResponseModel, Timestamp, refuse_null
 
 
 class Workspace(ResponseModel):
@@ -33,13 +32,7 @@ class WorkspaceUpdate(PatchModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     org_logo_url: str | None = Field(default=None, max_length=2048)
 
-    @field_validator("name")
-    @classmethod
-    def _name_not_null(cls, value: str | None) -> str:
-        """Optional, but not nullable: an explicit null is refused like AJV does."""
-        if value is None:
-            raise PydanticCustomError("string_type", "must be string", {"ajv": "must be string"})
-        return value
+    _name_not_null = refuse_null("name")
 
 
 class WhitelabelDomainSet(BaseModel):

@@ -1,6 +1,7 @@
 import uuid
 
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
+from tests.pages import collect_pages
 
 
 class TestCreateAPIKey:
@@ -62,19 +63,8 @@ class TestListAPIKey:
     async def test_pages_each_key_once(self, tenant: Tenant, make_key: MakeKey) -> None:
         for _ in range(249):
             await make_key(tenant.workspace_id, ["leads:read"])
-        seen: list[str] = []
-        pages = 0
-        cursor: str | None = None
-        while True:
-            params: dict[str, str | int] = {"limit": 100}
-            if cursor:
-                params["starting_after"] = cursor
-            body = (await tenant.client.get("/api/v2/api-keys", params=params)).json()
-            pages += 1
-            seen.extend(item["id"] for item in body["items"])
-            cursor = body.get("next_starting_after")
-            if cursor is None:
-                break
+        items, pages = await collect_pages(tenant.client, "/api/v2/api-keys", limit=100)
+        seen = [item["id"] for item in items]
         assert pages == 3
         assert len(seen) == 250 == len(set(seen))
 

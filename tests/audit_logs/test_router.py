@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from coldsend.db.session import session_scope
 from coldsend.models import AuditLog
 from tests.conftest import MakeTenant, Tenant
+from tests.pages import collect_pages
 
 URL = "/api/v2/audit-logs"
 FIELDS = {
@@ -88,19 +89,8 @@ class TestListAuditLog:
 
     async def test_newest_first_and_pages_return_each_entry_once(self, tenant: Tenant, app: FastAPI) -> None:
         ids = await add_entries(app, tenant.workspace_id, *({"affected_count": n} for n in range(25)))
-        seen: list[str] = []
-        cursor: str | None = None
-        pages = 0
-        while True:
-            params: dict[str, str | int] = {"limit": 10}
-            if cursor:
-                params["starting_after"] = cursor
-            body = (await tenant.client.get(URL, params=params)).json()
-            pages += 1
-            seen.extend(item["id"] for item in body["items"])
-            cursor = body.get("next_starting_after")
-            if cursor is None:
-                break
+        items, pages = await collect_pages(tenant.client, URL, limit=10)
+        seen = [item["id"] for item in items]
         assert pages == 3
         assert seen == list(reversed(ids))
 

@@ -12,6 +12,7 @@ from coldsend.db.session import session_scope
 from coldsend.models import BackgroundJob, Workspace
 from coldsend.workspaces import removal
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
+from tests.pages import collect_pages
 
 JOBS = "/api/v2/background-jobs"
 JOB_KEYS = {
@@ -65,22 +66,6 @@ async def listed(tenant: Tenant, **params: Any) -> list[str]:
     return [item["id"] for item in response.json()["items"]]
 
 
-async def all_pages(tenant: Tenant, **params: Any) -> tuple[list[str], int]:
-    seen: list[str] = []
-    pages = 0
-    cursor: str | None = None
-    while True:
-        query = {**params, **({"starting_after": cursor} if cursor else {})}
-        response = await tenant.client.get(JOBS, params=query)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        pages += 1
-        seen.extend(item["id"] for item in body["items"])
-        cursor = body.get("next_starting_after")
-        if cursor is None:
-            return seen, pages
-
-
 class TestListBackgroundJob:
     async def test_shape(self, tenant: Tenant, make_jobs: MakeJobs) -> None:
         list_id = str(uuid.uuid4())
@@ -106,12 +91,16 @@ class TestListBackgroundJob:
 
     async def test_pages_each_job_once(self, tenant: Tenant, make_jobs: MakeJobs) -> None:
         created = await make_jobs(tenant.workspace_id, 250)
-        ascending, pages = await all_pages(tenant, limit=100)
+        items, pages = await collect_pages(tenant.client, JOBS, limit=100)
+        ascending = [item["id"] for item in items]
         assert pages == 3
         assert len(ascending) == 250 == len(set(ascending))
         assert set(ascending) == set(created)
 
-        descending, pages = await all_pages(tenant, limit=100, sort_column="created_at", sort_order="desc")
+        items, pages = await collect_pages(
+            tenant.client, JOBS, limit=100, params={"sort_column": "created_at", "sort_order": "desc"}
+        )
+        descending = [item["id"] for item in items]
         assert pages == 3
         assert descending == ascending[::-1]
 

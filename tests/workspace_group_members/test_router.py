@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from coldsend.db.session import session_scope
 from coldsend.models import Workspace
 from tests.conftest import MakeTenant, Tenant
+from tests.pages import collect_pages
 
 URL = "/api/v2/workspace-group-members"
 AS = "x-as-workspace"
@@ -186,19 +187,8 @@ class TestListWorkspaceGroupMember:
     async def test_pages_return_each_row_once(self, make_tenant: MakeTenant) -> None:
         admin = await make_tenant()
         created = [(await invite(admin, await make_tenant(), "accepted"))["id"] for _ in range(5)]
-        seen: list[str] = []
-        cursor: str | None = None
-        pages = 0
-        while True:
-            params: dict[str, str | int] = {"limit": 2}
-            if cursor:
-                params["starting_after"] = cursor
-            body = (await admin.client.get(URL, params=params)).json()
-            pages += 1
-            seen.extend(item["id"] for item in body["items"])
-            cursor = body.get("next_starting_after")
-            if cursor is None:
-                break
+        items, pages = await collect_pages(admin.client, URL, limit=2)
+        seen = [item["id"] for item in items]
         assert pages == 3
         assert seen == created
 

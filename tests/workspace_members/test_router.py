@@ -10,6 +10,7 @@ from coldsend.db.session import session_scope
 from coldsend.models import User
 from coldsend.workspace_members import service as member_service
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
+from tests.pages import collect_pages
 
 MEMBER_KEYS = {
     "id",
@@ -222,19 +223,8 @@ class TestListWorkspaceMember:
     async def test_pages_each_member_once(self, tenant: Tenant) -> None:
         for _ in range(24):
             await invite(tenant)
-        seen: list[str] = []
-        pages = 0
-        cursor: str | None = None
-        while True:
-            params: dict[str, str | int] = {"limit": 10}
-            if cursor:
-                params["starting_after"] = cursor
-            body = (await tenant.client.get("/api/v2/workspace-members", params=params)).json()
-            pages += 1
-            seen.extend(item["id"] for item in body["items"])
-            cursor = body.get("next_starting_after")
-            if cursor is None:
-                break
+        items, pages = await collect_pages(tenant.client, "/api/v2/workspace-members", limit=10)
+        seen = [item["id"] for item in items]
         assert pages == 3
         assert len(seen) == 25 == len(set(seen))
         assert seen == sorted(seen)
