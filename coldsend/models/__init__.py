@@ -1,6 +1,10 @@
 from coldsend.models.api_key import ApiKey
 from coldsend.models.audit_log import AuditLog
 from coldsend.models.background_job import BackgroundJob
+from coldsend.models.block_list_entry import BlockListEntry
+from coldsend.models.custom_tag import CustomTag
+from coldsend.models.custom_tag_mapping import CustomTagMapping
+from coldsend.models.lead_label import LeadLabel
 from coldsend.models.user import User
 from coldsend.models.workspace import Workspace
 from coldsend.models.workspace_group_member import WorkspaceGroupMember
@@ -10,6 +14,10 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "BackgroundJob",
+    "BlockListEntry",
+    "CustomTag",
+    "CustomTagMapping",
+    "LeadLabel",
     "User",
     "Workspace",
     "WorkspaceGroupMember",

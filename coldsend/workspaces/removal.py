@@ -14,7 +14,18 @@ from coldsend.background_jobs.schemas import EntityType, JobStatus
 from coldsend.clock import utcnow
 from coldsend.db.base import Base
 from coldsend.engine.jobs import JobContext, register
-from coldsend.models import ApiKey, AuditLog, BackgroundJob, Workspace, WorkspaceGroupMember, WorkspaceMember
+from coldsend.models import (
+    ApiKey,
+    AuditLog,
+    BackgroundJob,
+    BlockListEntry,
+    CustomTag,
+    CustomTagMapping,
+    LeadLabel,
+    Workspace,
+    WorkspaceGroupMember,
+    WorkspaceMember,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +36,10 @@ JOB_TYPE = "remove-workspace"
 # workspace-owned table adds itself here (tests/engine/test_jobs.py checks none is missing).
 PURGED: tuple[tuple[type[Base], str], ...] = (
     (AuditLog, "workspace_id"),
+    (BlockListEntry, "workspace_id"),
+    (CustomTagMapping, "workspace_id"),
+    (CustomTag, "workspace_id"),
+    (LeadLabel, "workspace_id"),
     (ApiKey, "workspace_id"),
     (WorkspaceMember, "workspace_id"),
     (WorkspaceGroupMember, "admin_workspace_id"),

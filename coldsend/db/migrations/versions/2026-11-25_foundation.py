@@ -137,7 +137,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_workspace_member_user_id_user')),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], name=op.f('fk_workspace_member_workspace_id_workspace')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workspace_member')),
-    sa.UniqueConstraint('workspace_id', 'email', name=op.f('uq_workspace_member_workspace_id'))
+    sa.UniqueConstraint('workspace_id', 'email', name=op.f('uq_workspace_member_workspace_id_email'))
     )
     with op.batch_alter_table('workspace_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_workspace_member_workspace_id'), ['workspace_id'], unique=False)

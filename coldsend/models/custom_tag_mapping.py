@@ -1,0 +1,21 @@
+import uuid
+
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coldsend.db.base import RecordModel
+
+
+class CustomTagMapping(RecordModel):
+    """A tag on an account (resource_type 1) or a campaign (2)."""
+
+    __tablename__ = "custom_tag_mapping"
+    __table_args__ = (
+        UniqueConstraint("tag_id", "resource_type", "resource_id"),
+        Index("ix_custom_tag_mapping_workspace_id_resource_id", "workspace_id", "resource_id"),
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id"))
+    tag_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("custom_tag.id", ondelete="CASCADE"))
+    resource_type: Mapped[int]
+    resource_id: Mapped[uuid.UUID]

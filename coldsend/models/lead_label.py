@@ -1,0 +1,24 @@
+import uuid
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coldsend.db.base import RecordModel
+
+
+class LeadLabel(RecordModel):
+    """A workspace's own interest status; `interest_status` is the value leads and emails carry."""
+
+    __tablename__ = "lead_label"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "interest_status"),
+        UniqueConstraint("workspace_id", "label"),
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id"), index=True)
+    created_by: Mapped[uuid.UUID]
+    label: Mapped[str] = mapped_column(String(200))
+    interest_status_label: Mapped[str] = mapped_column(String(20))
+    interest_status: Mapped[int]
+    description: Mapped[str | None] = mapped_column(Text)
+    use_with_ai: Mapped[bool | None]
