@@ -2,7 +2,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coldsend.dns import nameserver
@@ -37,6 +37,21 @@ class Settings(BaseSettings):
         default_factory=list,
         description='IP addresses, "ip:port" or "[ipv6]:port"; empty means the system resolver',
     )
+
+    reply_rules_file: Path | None = Field(
+        default=None,
+        description="JSON file of extra reply-classification phrases (see lead_labels/classifier.py)",
+    )
+    reply_classifier_url: str | None = Field(
+        default=None, description="base URL of an OpenAI-compatible API; unset means the keyword classifier"
+    )
+    reply_classifier_api_key: SecretStr | None = None
+    reply_classifier_model: str | None = None
+    reply_classifier_timeout_seconds: float = Field(default=30.0, gt=0)
+    reply_label_budget: int = Field(
+        default=500, ge=0, description="ai-reply-label calls per window; 0 = no limit"
+    )
+    reply_label_budget_days: float = Field(default=30.0, gt=0)
 
     @field_validator("dns_nameservers")
     @classmethod

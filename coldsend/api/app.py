@@ -13,10 +13,14 @@ from coldsend.api.routing import add_unavailable_routes, mount_routers, sort_rou
 from coldsend.api_keys.router import router as api_keys_router
 from coldsend.audit_logs.router import router as audit_logs_router
 from coldsend.background_jobs.router import router as background_jobs_router
+from coldsend.block_list_entries.router import router as block_list_entries_router
 from coldsend.config import Settings, get_settings
+from coldsend.custom_tag_mappings.router import router as custom_tag_mappings_router
+from coldsend.custom_tags.router import router as custom_tags_router
 from coldsend.db import migrate
 from coldsend.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from coldsend.engine.loops import build_engine
+from coldsend.lead_labels.router import router as lead_labels_router
 from coldsend.workspace_billing.router import router as workspace_billing_router
 from coldsend.workspace_group_members.router import router as workspace_group_members_router
 from coldsend.workspace_members.router import router as workspace_members_router
@@ -26,6 +30,10 @@ ROUTERS = [
     api_keys_router,
     audit_logs_router,
     background_jobs_router,
+    lead_labels_router,
+    block_list_entries_router,
+    custom_tags_router,
+    custom_tag_mappings_router,
     workspace_group_members_router,
     workspace_members_router,
     workspace_billing_router,

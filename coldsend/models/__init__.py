@@ -4,7 +4,7 @@ from coldsend.models.background_job import BackgroundJob
 from coldsend.models.block_list_entry import BlockListEntry
 from coldsend.models.custom_tag import CustomTag
 from coldsend.models.custom_tag_mapping import CustomTagMapping
-from coldsend.models.lead_label import LeadLabel
+from coldsend.models.lead_label import LeadLabel, ReplyLabelPrediction
 from coldsend.models.user import User
 from coldsend.models.workspace import Workspace
 from coldsend.models.workspace_group_member import WorkspaceGroupMember
@@ -18,6 +18,7 @@ __all__ = [
     "CustomTag",
     "CustomTagMapping",
     "LeadLabel",
+    "ReplyLabelPrediction",
     "User",
     "Workspace",
     "WorkspaceGroupMember",

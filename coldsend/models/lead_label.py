@@ -1,19 +1,19 @@
 import uuid
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import RecordModel
 
 
 class LeadLabel(RecordModel):
-    """A workspace's own interest status; `interest_status` is the value leads and emails carry."""
+    """A workspace's own interest status; `interest_status` is the value leads and emails carry.
+
+    Labels need not be unique: Instantly documents no conflict for them (unlike custom tags).
+    """
 
     __tablename__ = "lead_label"
-    __table_args__ = (
-        UniqueConstraint("workspace_id", "interest_status"),
-        UniqueConstraint("workspace_id", "label"),
-    )
+    __table_args__ = (UniqueConstraint("workspace_id", "interest_status"),)
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id"), index=True)
     created_by: Mapped[uuid.UUID]
@@ -22,3 +22,16 @@ class LeadLabel(RecordModel):
     interest_status: Mapped[int]
     description: Mapped[str | None] = mapped_column(Text)
     use_with_ai: Mapped[bool | None]
+
+
+class ReplyLabelPrediction(RecordModel):
+    """One call of `POST /lead-labels/ai-reply-label`, counted against the workspace's budget."""
+
+    __tablename__ = "reply_label_prediction"
+    __table_args__ = (
+        Index(
+            "ix_reply_label_prediction_workspace_id_timestamp_created", "workspace_id", "timestamp_created"
+        ),
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id"))

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend import dns
+from coldsend import addresses, dns
 from coldsend.api.errors import BadRequest, NotFound
 from coldsend.models import User, Workspace, WorkspaceMember
 from coldsend.workspace_members.schemas import MemberRole
@@ -15,9 +15,6 @@ from coldsend.workspace_members.schemas import MemberRole
 DEFAULT_OWNER_EMAIL = "owner@localhost"
 VERIFICATION_PREFIX = "_coldsend-verification"
 VERIFICATION_VALUE_PREFIX = "coldsend-verification="
-_MAX_DOMAIN_LENGTH = 253
-_MAX_LABEL_LENGTH = 63
-_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 async def get_or_create_user(session: AsyncSession, email: str) -> User:
@@ -90,20 +87,10 @@ async def update(session: AsyncSession, workspace: Workspace, *, changes: dict[s
 
 def normalize_domain(domain: str) -> str:
     """A lower-case ASCII host name (IDNs in punycode), or BadRequest."""
-    invalid = BadRequest('body/domain must match format "hostname"')
     try:
-        name = domain.strip().rstrip(".").encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise invalid from None
-    labels = name.split(".")
-    if len(name) > _MAX_DOMAIN_LENGTH or len(labels) < 2 or labels[-1].isdigit():
-        raise invalid
-    for label in labels:
-        if not 0 < len(label) <= _MAX_LABEL_LENGTH or not set(label) <= _LABEL_CHARACTERS:
-            raise invalid
-        if label.startswith("-") or label.endswith("-"):
-            raise invalid
-    return name
+        return addresses.normalize_domain(domain)
+    except ValueError:
+        raise BadRequest('body/domain must match format "hostname"') from None
 
 
 async def set_whitelabel_domain(session: AsyncSession, workspace: Workspace, *, domain: str) -> Workspace:

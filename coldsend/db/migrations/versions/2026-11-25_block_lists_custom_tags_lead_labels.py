@@ -28,6 +28,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_block_list_entry')),
     sa.UniqueConstraint('workspace_id', 'bl_value', name=op.f('uq_block_list_entry_workspace_id_bl_value'))
     )
+    with op.batch_alter_table('block_list_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_block_list_entry_workspace_id_id', ['workspace_id', 'id'], unique=False)
+
     op.create_table('custom_tag',
     sa.Column('workspace_id', sa.Uuid(), nullable=False),
     sa.Column('label', sa.String(length=200), nullable=False),
@@ -56,17 +59,27 @@ def upgrade() -> None:
     sa.Column('timestamp_updated', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], name=op.f('fk_lead_label_workspace_id_workspace')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_label')),
-    sa.UniqueConstraint('workspace_id', 'interest_status', name=op.f('uq_lead_label_workspace_id_interest_status')),
-    sa.UniqueConstraint('workspace_id', 'label', name=op.f('uq_lead_label_workspace_id_label'))
+    sa.UniqueConstraint('workspace_id', 'interest_status', name=op.f('uq_lead_label_workspace_id_interest_status'))
     )
     with op.batch_alter_table('lead_label', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lead_label_workspace_id'), ['workspace_id'], unique=False)
+
+    op.create_table('reply_label_prediction',
+    sa.Column('workspace_id', sa.Uuid(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('timestamp_created', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('timestamp_updated', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], name=op.f('fk_reply_label_prediction_workspace_id_workspace')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_label_prediction'))
+    )
+    with op.batch_alter_table('reply_label_prediction', schema=None) as batch_op:
+        batch_op.create_index('ix_reply_label_prediction_workspace_id_timestamp_created', ['workspace_id', 'timestamp_created'], unique=False)
 
     op.create_table('custom_tag_mapping',
     sa.Column('workspace_id', sa.Uuid(), nullable=False),
     sa.Column('tag_id', sa.Uuid(), nullable=False),
     sa.Column('resource_type', sa.Integer(), nullable=False),
-    sa.Column('resource_id', sa.Uuid(), nullable=False),
+    sa.Column('resource_id', sa.String(length=320), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('timestamp_created', sa.DateTime(timezone=True), nullable=False),
     sa.Column('timestamp_updated', sa.DateTime(timezone=True), nullable=False),
@@ -89,8 +102,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lead_label_workspace_id'))
 
     op.drop_table('lead_label')
+    with op.batch_alter_table('reply_label_prediction', schema=None) as batch_op:
+        batch_op.drop_index('ix_reply_label_prediction_workspace_id_timestamp_created')
+
+    op.drop_table('reply_label_prediction')
     with op.batch_alter_table('custom_tag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_custom_tag_workspace_id'))
 
     op.drop_table('custom_tag')
+    with op.batch_alter_table('block_list_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_block_list_entry_workspace_id_id')
+
     op.drop_table('block_list_entry')

@@ -1,0 +1,253 @@
+"""Block list entries, and the one question the rest of Coldsend asks of them: `blocked()`.
+
+A domain entry blocks addresses at exactly that domain, not at its subdomains: Instantly documents
+entries as "an email or a domain" and nothing more, so `example.com` does not block `a@mail.example.com`.
+"""
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, String, any_, bindparam, delete, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coldsend.addresses import domain_key, email_key, normalize_email_or_domain
+from coldsend.clock import iso_z, utcnow
+from coldsend.db.repository import keyset_rows
+from coldsend.ids import new_id
+from coldsend.models import BlockListEntry
+
+CSV_HEADER = ("Blocked Email", "Date")
+DOWNLOAD_BATCH = 5000
+
+# An entry as the API shows it, shaped in SQL so rows validate in one step.
+SHOWN_COLUMNS = (
+    BlockListEntry.id,
+    BlockListEntry.timestamp_created,
+    BlockListEntry.workspace_id.label("organization_id"),
+    BlockListEntry.bl_value,
+    BlockListEntry.is_domain,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    domains_only: bool = False
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    created: Sequence[Row[Any]]
+    invalid: list[str]
+    duplicates: list[str]
+
+
+def is_domain(value: str) -> bool:
+    return "@" not in value
+
+
+def search_term(search: str) -> str:
+    """The stored form of a search: lower case, and an IDN domain part in punycode."""
+    local, at, domain = search.strip().lower().rpartition("@")
+    return f"{local}{at}{domain_key(domain)}"
+
+
+def _where(workspace_id: uuid.UUID, filters: Filters) -> list[ColumnElement[bool]]:
+    clauses = [BlockListEntry.workspace_id == workspace_id]
+    if filters.domains_only:
+        clauses.append(BlockListEntry.is_domain.is_(True))
+    if filters.search:
+        escaped = search_term(filters.search).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(BlockListEntry.bl_value.like(f"%{escaped}%", escape="\\"))
+    return clauses
+
+
+def _shown(workspace_id: uuid.UUID, filters: Filters) -> Select[Any]:
+    return select(*SHOWN_COLUMNS).where(*_where(workspace_id, filters))
+
+
+async def create(session: AsyncSession, *, workspace_id: uuid.UUID, bl_value: str) -> BlockListEntry:
+    """`bl_value` is normalised already; blocking a blocked value again returns the existing entry.
+
+    Insert-or-nothing, then read: two requests blocking the same value at once both get the one entry.
+    """
+    now = utcnow()
+    row = {"workspace_id": workspace_id, "bl_value": bl_value, "is_domain": is_domain(bl_value)}
+    await session.execute(
+        _insert(session)
+        .values(id=new_id(), timestamp_created=now, timestamp_updated=now, **row)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "bl_value"])
+    )
+    entry = await get_by_value(session, workspace_id=workspace_id, bl_value=bl_value)
+    assert entry is not None, "inserted or already there"
+    return entry
+
+
+async def get_by_value(
+    session: AsyncSession, *, workspace_id: uuid.UUID, bl_value: str
+) -> BlockListEntry | None:
+    stmt = select(BlockListEntry).where(
+        BlockListEntry.workspace_id == workspace_id, BlockListEntry.bl_value == bl_value
+    )
+    entry: BlockListEntry | None = await session.scalar(stmt)
+    return entry
+
+
+async def get(
+    session: AsyncSession, *, workspace_id: uuid.UUID, entry_id: uuid.UUID
+) -> BlockListEntry | None:
+    stmt = select(BlockListEntry).where(
+        BlockListEntry.id == entry_id, BlockListEntry.workspace_id == workspace_id
+    )
+    entry: BlockListEntry | None = await session.scalar(stmt)
+    return entry
+
+
+async def update(session: AsyncSession, entry: BlockListEntry, *, bl_value: str) -> BlockListEntry | None:
+    """The entry with its new value; None when another entry of the workspace holds that value."""
+    if bl_value != entry.bl_value:
+        if await get_by_value(session, workspace_id=entry.workspace_id, bl_value=bl_value):
+            return None
+        entry.bl_value = bl_value
+        entry.is_domain = is_domain(bl_value)
+        await session.flush()
+    return entry
+
+
+async def remove(session: AsyncSession, entry: BlockListEntry) -> BlockListEntry:
+    await session.delete(entry)
+    await session.flush()
+    return entry
+
+
+async def list_page(
+    session: AsyncSession, *, workspace_id: uuid.UUID, filters: Filters, limit: int, after: uuid.UUID | None
+) -> tuple[Sequence[Row[Any]], bool]:
+    """Rows of SHOWN_COLUMNS, in id (creation) order."""
+    stmt = _shown(workspace_id, filters)
+    return await keyset_rows(session, stmt, key=BlockListEntry.id, limit=limit, after=after)
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(BlockListEntry)
+
+
+async def bulk_create(
+    session: AsyncSession, *, workspace_id: uuid.UUID, bl_values: Sequence[str]
+) -> BulkResult:
+    """One INSERT for the valid, new values; values already blocked (or repeated) are duplicates."""
+    invalid: list[str] = []
+    wanted: dict[str, str] = {}
+    duplicates: list[str] = []
+    for raw in bl_values:
+        try:
+            value = normalize_email_or_domain(raw)
+        except ValueError:
+            invalid.append(raw)
+            continue
+        if value in wanted:
+            duplicates.append(raw)
+        else:
+            wanted[value] = raw
+    created: Sequence[Row[Any]] = []
+    if wanted:
+        now = utcnow()
+        rows = [
+            {
+                "id": new_id(),
+                "workspace_id": workspace_id,
+                "bl_value": value,
+                "is_domain": is_domain(value),
+                "timestamp_created": now,
+                "timestamp_updated": now,
+            }
+            for value in wanted
+        ]
+        stmt = (
+            _insert(session)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["workspace_id", "bl_value"])
+            .returning(*SHOWN_COLUMNS)
+        )
+        created = sorted((await session.execute(stmt)).all(), key=lambda row: row.id)
+        inserted = {row.bl_value for row in created}
+        duplicates.extend(raw for value, raw in wanted.items() if value not in inserted)
+    return BulkResult(created=created, invalid=invalid, duplicates=duplicates)
+
+
+async def delete_many(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    ids: Sequence[uuid.UUID] | None = None,
+    filters: Filters,
+) -> Sequence[Row[Any]]:
+    """Delete the workspace's entries matching `filters` (and `ids`, when given); the deleted rows."""
+    stmt = (
+        delete(BlockListEntry)
+        .where(*_where(workspace_id, filters))
+        .execution_options(synchronize_session=False)
+    )
+    if ids is not None:
+        stmt = stmt.where(BlockListEntry.id.in_(list(dict.fromkeys(ids))))
+    rows = (await session.execute(stmt.returning(*SHOWN_COLUMNS))).all()
+    return sorted(rows, key=lambda row: row.id)
+
+
+async def csv_lines(
+    sessionmaker: async_sessionmaker[AsyncSession], *, workspace_id: uuid.UUID, filters: Filters
+) -> AsyncIterator[str]:
+    """The CSV download in chunks of DOWNLOAD_BATCH rows: keyset pages, each read on its own, so the
+    whole list is never in memory and no connection is held while the client reads."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    after: uuid.UUID | None = None
+    while True:
+        stmt = select(BlockListEntry.id, BlockListEntry.bl_value, BlockListEntry.timestamp_created).where(
+            *_where(workspace_id, filters)
+        )
+        async with sessionmaker() as session:
+            rows, more = await keyset_rows(
+                session, stmt, key=BlockListEntry.id, limit=DOWNLOAD_BATCH, after=after
+            )
+        writer.writerows((row.bl_value, iso_z(row.timestamp_created)) for row in rows)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if not more:
+            return
+        after = rows[-1].id
+
+
+async def blocked(session: AsyncSession, *, workspace_id: uuid.UUID, addresses: Sequence[str]) -> set[str]:
+    """Which of `addresses` (returned as given) the workspace blocks, by exact address or its domain.
+
+    One indexed query for the whole batch over the unique (workspace_id, bl_value) index: the addresses
+    and their domains go as one newline-joined (PostgreSQL) or JSON (SQLite) text parameter.
+    """
+    keys = {address: email_key(address) for address in addresses}
+    values = {key for pair in keys.values() for key in pair if key and "\n" not in key}
+    if not values:
+        return set()
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        # One text parameter split server-side: measured cheaper than binding a text[] of the same keys.
+        packed = "\n".join(values)
+        keyed = BlockListEntry.bl_value == any_(func.string_to_array(bindparam("values", type_=String), "\n"))
+    else:
+        packed = json.dumps(list(values))
+        listed = select(text("value")).select_from(func.json_each(bindparam("values", type_=String)))
+        keyed = BlockListEntry.bl_value.in_(listed.scalar_subquery())
+    stmt = select(BlockListEntry.bl_value).where(BlockListEntry.workspace_id == workspace_id, keyed)
+    hits = set((await connection.execute(stmt, {"values": packed})).scalars().all())
+    if not hits:
+        return set()
+    return {address for address, (email, domain) in keys.items() if email in hits or domain in hits}

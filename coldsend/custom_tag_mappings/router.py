@@ -1,0 +1,45 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from coldsend.api.auth import Authorized
+from coldsend.api.deps import Session
+from coldsend.api.pagination import Cursor
+from coldsend.api.schemas import Page
+from coldsend.custom_tag_mappings import service as mapping_service
+from coldsend.custom_tag_mappings.schemas import CustomTagMapping
+
+router = APIRouter(prefix="/api/v2/custom-tag-mappings", tags=["CustomTagMapping"])
+
+
+def comma_list(value: str | None) -> list[str] | None:
+    """`id1,id2,id3` as a list; None when the parameter is absent or holds no ids."""
+    if value is None:
+        return None
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    return parts or None
+
+
+@router.get("", operation_id="listCustomTagMapping", response_model=Page[CustomTagMapping])
+async def list_custom_tag_mappings(
+    principal: Authorized,
+    session: Session,
+    cursor: Cursor,
+    resource_ids: Annotated[
+        str | None,
+        Query(
+            description="The list of resource ids to filter custom tag mappings by. "
+            "A resource id is the id of an account or a campaign."
+        ),
+    ] = None,
+) -> Page[CustomTagMapping]:
+    """List custom tag mapping"""
+    rows, more = await mapping_service.list_page(
+        session,
+        workspace_id=principal.workspace_id,
+        limit=cursor.limit,
+        after=cursor.after_uuid(),
+        resource_ids=comma_list(resource_ids),
+    )
+    items = [CustomTagMapping.model_validate(row._asdict()) for row in rows]
+    return Page(items=items, next_starting_after=str(rows[-1].id) if more else None)
