@@ -2,9 +2,13 @@ from coldsend.models.api_key import ApiKey
 from coldsend.models.audit_log import AuditLog
 from coldsend.models.background_job import BackgroundJob
 from coldsend.models.block_list_entry import BlockListEntry
+from coldsend.models.campaign import Campaign
+from coldsend.models.campaign_subsequence import CampaignSubsequence
 from coldsend.models.custom_tag import CustomTag
 from coldsend.models.custom_tag_mapping import CustomTagMapping
+from coldsend.models.lead import Lead
 from coldsend.models.lead_label import LeadLabel, ReplyLabelPrediction
+from coldsend.models.lead_list import LeadList
 from coldsend.models.user import User
 from coldsend.models.workspace import Workspace
 from coldsend.models.workspace_group_member import WorkspaceGroupMember
@@ -15,9 +19,13 @@ __all__ = [
     "AuditLog",
     "BackgroundJob",
     "BlockListEntry",
+    "Campaign",
+    "CampaignSubsequence",
     "CustomTag",
     "CustomTagMapping",
+    "Lead",
     "LeadLabel",
+    "LeadList",
     "ReplyLabelPrediction",
     "User",
     "Workspace",
