@@ -14,6 +14,7 @@ from coldsend.api_keys.router import router as api_keys_router
 from coldsend.audit_logs.router import router as audit_logs_router
 from coldsend.background_jobs.router import router as background_jobs_router
 from coldsend.block_list_entries.router import router as block_list_entries_router
+from coldsend.campaigns.router import router as campaigns_router
 from coldsend.config import Settings, get_settings
 from coldsend.custom_tag_mappings.router import router as custom_tag_mappings_router
 from coldsend.custom_tags.router import router as custom_tags_router
@@ -21,6 +22,10 @@ from coldsend.db import migrate
 from coldsend.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from coldsend.engine.loops import build_engine
 from coldsend.lead_labels.router import router as lead_labels_router
+from coldsend.lead_lists.router import router as lead_lists_router
+from coldsend.leads.bulk_router import router as leads_bulk_router
+from coldsend.leads.router import router as leads_router
+from coldsend.subsequences.router import router as subsequences_router
 from coldsend.workspace_billing.router import router as workspace_billing_router
 from coldsend.workspace_group_members.router import router as workspace_group_members_router
 from coldsend.workspace_members.router import router as workspace_members_router
@@ -31,7 +36,12 @@ ROUTERS = [
     audit_logs_router,
     background_jobs_router,
     lead_labels_router,
+    leads_bulk_router,
+    leads_router,
+    lead_lists_router,
+    subsequences_router,
     block_list_entries_router,
+    campaigns_router,
     custom_tags_router,
     custom_tag_mappings_router,
     workspace_group_members_router,

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.api.errors import Conflict, NotFound
+from coldsend.campaigns.tagging import CampaignTaggable
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.custom_tags.schemas import (
@@ -68,7 +69,7 @@ class NoResources:
 # services call `custom_tag_mappings.service.forget_resource`.
 TAGGABLE: dict[ResourceType, Taggable] = {
     ResourceType.ACCOUNT: NoResources(),
-    ResourceType.CAMPAIGN: NoResources(),
+    ResourceType.CAMPAIGN: CampaignTaggable(),
 }
 
 SHOWN_COLUMNS = (

@@ -1,6 +1,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import coldsend.workspaces.removal  # noqa: F401  (job handlers register themselves on import)
+import coldsend.leads.jobs  # noqa: F401  (job handlers register themselves on import)
+import coldsend.workspaces.removal  # noqa: F401
 from coldsend.config import Settings
 from coldsend.engine.jobs import HANDLERS, JobRunner
 from coldsend.engine.runner import Engine, Loop

@@ -1,0 +1,165 @@
+"""Bulk lead import through POST /leads/add, next to a PostgreSQL COPY of the same rows.
+
+    python bench/leads_import.py [--leads N] [--batch B] [--list-requests R]
+
+In a fresh PostgreSQL database on 127.0.0.1:5432 (dropped at the end), the real app (in process, over
+ASGI, engine off, rate limits raised) takes N leads (default 100,000) into one campaign through
+POST /api/v2/leads/add in batches of B (default and maximum 1000), one request after another. Then the
+same rows go by COPY (asyncpg `copy_records_to_table`) into a plain table without indexes. Prints both
+times and the ratio COPY / ours (goal >= 0.2). Then times R requests of POST /api/v2/leads/list over
+those leads with a filter (`campaign` + `FILTER_VAL_NOT_CONTACTED` + `search`, 100 per page, walking
+the cursor) and prints their p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from coldsend.api.app import create_app
+from coldsend.api_keys import service as api_key_service
+from coldsend.config import Settings
+from coldsend.db.admin import create_database, drop_database
+from coldsend.db.session import session_scope
+from coldsend.models import Campaign
+from coldsend.workspaces import service as workspace_service
+
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+COPY_TABLE = "bench_lead_copy"
+COPY_COLUMNS = ["id", "email", "first_name", "last_name", "company_name", "company_domain", "payload"]
+
+
+def leads(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "email": f"lead{i}@company{i % 5000}.com",
+            "first_name": f"First{i}",
+            "last_name": "Acme" if i % 10 == 0 else f"Last{i}",
+            "company_name": f"Company {i % 5000}",
+            "custom_variables": {"city": "Paris", "seats": i % 50},
+        }
+        for i in range(count)
+    ]
+
+
+def _asyncpg_dsn(database_url: str) -> str:
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def setup(app: Any) -> tuple[str, uuid.UUID]:
+    async with session_scope(app.state.sessionmaker) as session:
+        workspace = await workspace_service.create(session, name="Bench", owner_email="bench@example.com")
+        _key, secret = await api_key_service.create(
+            session, workspace_id=workspace.id, name="bench", scopes=["all:all"]
+        )
+        campaign = Campaign(workspace_id=workspace.id, name="Bench", campaign_schedule={"schedules": []})
+        session.add(campaign)
+        await session.flush()
+        return secret, campaign.id
+
+
+async def run(database_url: str, args: argparse.Namespace) -> None:
+    settings = Settings(
+        database_url=database_url,
+        data_dir=Path(tempfile.mkdtemp()),
+        secret_key="bench-secret-key",
+        rate_limit_per_second=10_000_000,
+        rate_limit_per_minute=10_000_000,
+        log_level="warning",
+    )
+    app = create_app(settings, run_engine=False)
+    rows = leads(args.leads)
+    async with app.router.lifespan_context(app):
+        secret, campaign_id = await setup(app)
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {secret}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=headers) as client:
+            uploaded = 0
+            started = time.perf_counter()
+            for start in range(0, len(rows), args.batch):
+                body = {"campaign_id": str(campaign_id), "leads": rows[start : start + args.batch]}
+                response = await client.post("/api/v2/leads/add", json=body)
+                assert response.status_code == 200, response.text
+                uploaded += response.json()["leads_uploaded"]
+            ours_s = time.perf_counter() - started
+            assert uploaded == len(rows), uploaded
+
+            conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+            try:
+                await conn.execute(
+                    f"CREATE TABLE {COPY_TABLE} (id uuid, email text, first_name text, last_name text, "
+                    "company_name text, company_domain text, payload json)"
+                )
+                records = [
+                    (
+                        uuid.uuid4(),
+                        lead["email"],
+                        lead["first_name"],
+                        lead["last_name"],
+                        lead["company_name"],
+                        lead["email"].rpartition("@")[2],
+                        json.dumps(lead["custom_variables"]),
+                    )
+                    for lead in rows
+                ]
+                started = time.perf_counter()
+                await conn.copy_records_to_table(COPY_TABLE, records=records, columns=COPY_COLUMNS)
+                copy_s = time.perf_counter() - started
+                await conn.execute("ANALYZE lead")
+            finally:
+                await conn.close()
+
+            query = {
+                "campaign": str(campaign_id),
+                "filter": "FILTER_VAL_NOT_CONTACTED",
+                "search": "acme",
+                "limit": 100,
+            }
+            times = []
+            cursor: str | None = None
+            for _ in range(args.list_requests):
+                page_query = {**query, **({"starting_after": cursor} if cursor else {})}
+                started = time.perf_counter()
+                response = await client.post("/api/v2/leads/list", json=page_query)
+                times.append(time.perf_counter() - started)
+                assert response.status_code == 200, response.text
+                page = response.json()
+                assert len(page["items"]) == 100
+                cursor = page.get("next_starting_after")
+    print(f"POST /leads/add: {len(rows):,} leads in batches of {args.batch}: {ours_s:.2f} s")
+    print(f"COPY into a plain table:  {len(rows):,} rows: {copy_s:.2f} s")
+    print(f"ratio COPY/ours: {copy_s / ours_s:.2f} (goal >= 0.2)")
+    print(
+        f"POST /leads/list (campaign + filter + search, 100 per page, {len(times)} pages): "
+        f"p50 {statistics.median(times) * 1000:.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--list-requests", type=int, default=50)
+    args = parser.parse_args()
+    url, name = asyncio.run(create_database(PG_ADMIN_DSN, prefix="coldsend_bench_"))
+    try:
+        asyncio.run(run(url, args))
+    finally:
+        asyncio.run(drop_database(PG_ADMIN_DSN, name))
+
+
+if __name__ == "__main__":
+    main()

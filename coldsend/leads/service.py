@@ -1,0 +1,537 @@
+"""Leads: the one-by-one operations, the filtered list, and the fast bulk add.
+
+A lead lives in one campaign or one lead list (or, created without either, in the workspace only). Its
+`email` is stored normalised (lower case, IDN domains in punycode); `company_domain` is the email's domain.
+"""
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Row, String, bindparam, delete, func, insert, select, text, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.addresses import normalize_email
+from coldsend.api.auth import Principal
+from coldsend.api.errors import BadRequest, NotFound
+from coldsend.audit_logs import service as audit_log_service
+from coldsend.audit_logs.schemas import ActivityType
+from coldsend.block_list_entries import service as block_list_service
+from coldsend.clock import utcnow
+from coldsend.ids import new_id
+from coldsend.leads.filters import ListParams, list_page
+from coldsend.leads.schemas import Lead, LeadCreate, LeadFields, LeadIn, LeadsAdd, LeadsDelete, UploadMethod
+from coldsend.models import Campaign, LeadList
+from coldsend.models import Lead as LeadRow
+
+__all__ = ["SHOWN_COLUMNS", "ListParams", "list_page", "shown", "shown_rows"]
+
+# Lead fields whose column has another name.
+_RENAMED = {"organization": "workspace_id", "campaign": "campaign_id"}
+
+# A lead as the API shows it, shaped in SQL so rows validate in one step (`shown_rows`).
+SHOWN_COLUMNS = tuple(
+    getattr(LeadRow, _RENAMED.get(name, name)).label(name) if name in _RENAMED else getattr(LeadRow, name)
+    for name in Lead.model_fields
+)
+
+_SETTABLE = ("personalization", "website", "last_name", "first_name", "company_name", "job_title", "phone")
+
+
+def shown(lead: LeadRow) -> Lead:
+    """The API shape of a lead row (ORM object)."""
+    return Lead.model_validate({name: getattr(lead, _RENAMED.get(name, name)) for name in Lead.model_fields})
+
+
+def shown_rows(rows: Sequence[Row[Any]]) -> list[Lead]:
+    """The API shape of rows selected as SHOWN_COLUMNS."""
+    return [Lead.model_validate(row._asdict()) for row in rows]
+
+
+def email_or_400(value: str, where: str) -> str:
+    try:
+        return normalize_email(value)
+    except ValueError:
+        raise BadRequest(f'{where} must match format "email"') from None
+
+
+async def check_container(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    campaign_id: uuid.UUID | None,
+    list_id: uuid.UUID | None,
+) -> None:
+    """404 unless the campaign and list given belong to the workspace."""
+    if campaign_id is not None:
+        found = await session.scalar(
+            select(Campaign.id).where(Campaign.id == campaign_id, Campaign.workspace_id == workspace_id)
+        )
+        if found is None:
+            raise NotFound("Campaign not found")
+    if list_id is not None:
+        found = await session.scalar(
+            select(LeadList.id).where(LeadList.id == list_id, LeadList.workspace_id == workspace_id)
+        )
+        if found is None:
+            raise NotFound("Lead list not found")
+
+
+async def get(session: AsyncSession, *, workspace_id: uuid.UUID, lead_id: uuid.UUID) -> LeadRow | None:
+    lead: LeadRow | None = await session.scalar(
+        select(LeadRow).where(LeadRow.id == lead_id, LeadRow.workspace_id == workspace_id)
+    )
+    return lead
+
+
+def _domain(email: str | None) -> str:
+    return email.rpartition("@")[2] if email else ""
+
+
+async def _existing(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    emails: Sequence[str],
+    campaign_id: uuid.UUID | None = None,
+    list_id: uuid.UUID | None = None,
+) -> list[tuple[str, uuid.UUID | None, uuid.UUID | None]]:
+    """(email, campaign_id, list_id) of the leads with one of `emails`: one indexed query.
+
+    In the campaign (or list) given, which only its (campaign_id, email) index serves; else workspace-wide.
+    """
+    if not emails:
+        return []
+    connection = await session.connection()
+    columns = (LeadRow.email, LeadRow.campaign_id, LeadRow.list_id)
+    if campaign_id is not None:
+        scope = LeadRow.campaign_id == campaign_id
+    elif list_id is not None:
+        scope = LeadRow.list_id == list_id
+    else:
+        scope = LeadRow.workspace_id == workspace_id
+    if connection.dialect.name == "postgresql":
+        # One index probe per email: a LATERAL subquery kept apart (OFFSET 0) from the unnested emails,
+        # planned afresh each time. Measured alternatives: a plain join scans every lead of the workspace
+        # (15 ms per 1000 emails at 100,000 leads); plans cached while the table was small and unanalysed
+        # degrade to a nested loop over all leads (0.4-0.8 s per batch at 10,000-20,000 leads).
+        await connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        packed = "\n".join(emails)
+        wanted = (
+            func.unnest(func.string_to_array(bindparam("emails", type_=String), "\n"))
+            .table_valued("value")
+            .render_derived(name="wanted")
+        )
+        found = select(*columns).where(scope, LeadRow.email == wanted.c.value).offset(0).lateral("found")
+        stmt = (
+            select(found.c.email, found.c.campaign_id, found.c.list_id)
+            .select_from(wanted)
+            .join(found, true())
+        )
+    else:
+        packed = json.dumps(list(emails))
+        listed = select(text("value")).select_from(func.json_each(bindparam("emails", type_=String)))
+        stmt = select(*columns).where(scope, LeadRow.email.in_(listed.scalar_subquery()))
+    rows = (await connection.execute(stmt, {"emails": packed})).all()
+    return [(row.email, row.campaign_id, row.list_id) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SkipFlags:
+    in_workspace: bool = False
+    in_campaign: bool = False
+    in_list: bool = False
+
+    def skips(self, campaign_id: uuid.UUID | None, list_id: uuid.UUID | None) -> bool:
+        return (
+            self.in_workspace
+            or (self.in_campaign and campaign_id is not None)
+            or (self.in_list and list_id is not None)
+        )
+
+
+def _row_values(lead_in: LeadFields, email: str | None, assigned_to: uuid.UUID | None) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(lead_in, name) for name in _SETTABLE}
+    values.update(
+        email=email,
+        company_domain=_domain(email),
+        lt_interest_status=lead_in.lt_interest_status,
+        pl_value_lead=lead_in.pl_value_lead,
+        assigned_to=lead_in.assigned_to or assigned_to,
+        payload=dict(lead_in.custom_variables) if lead_in.custom_variables else None,
+    )
+    return values
+
+
+async def create(session: AsyncSession, principal: Principal, *, lead_in: LeadCreate) -> LeadRow:
+    """A new lead; with a skip flag (or already in the same campaign or list), the existing lead instead."""
+    if lead_in.campaign is not None and lead_in.list_id is not None:
+        raise BadRequest("body must not have both properties 'campaign' and 'list_id'")
+    email = email_or_400(lead_in.email, "body/email") if lead_in.email else None
+    if email is None and (lead_in.list_id is None or not (lead_in.first_name or lead_in.last_name)):
+        raise BadRequest("body must have required property 'email'")
+    workspace_id = principal.workspace_id
+    await check_container(
+        session, workspace_id=workspace_id, campaign_id=lead_in.campaign, list_id=lead_in.list_id
+    )
+    if email is not None:
+        flags = SkipFlags(
+            in_workspace=bool(lead_in.skip_if_in_workspace),
+            in_campaign=bool(lead_in.skip_if_in_campaign),
+            in_list=bool(lead_in.skip_if_in_list),
+        )
+        for _email, campaign_id, list_id in await _existing(
+            session, workspace_id=workspace_id, emails=[email]
+        ):
+            same = (campaign_id, list_id) == (lead_in.campaign, lead_in.list_id)
+            if same or flags.skips(campaign_id, list_id):
+                existing: LeadRow | None = await session.scalar(
+                    select(LeadRow)
+                    .where(
+                        LeadRow.workspace_id == workspace_id,
+                        LeadRow.email == email,
+                        LeadRow.campaign_id.is_(campaign_id)
+                        if campaign_id is None
+                        else LeadRow.campaign_id == campaign_id,
+                        LeadRow.list_id.is_(list_id) if list_id is None else LeadRow.list_id == list_id,
+                    )
+                    .order_by(LeadRow.id)
+                    .limit(1)
+                )
+                if existing is not None:
+                    return existing
+    now = utcnow()
+    lead = LeadRow(
+        id=new_id(),
+        workspace_id=workspace_id,
+        campaign_id=lead_in.campaign,
+        list_id=lead_in.list_id,
+        timestamp_created=now,
+        timestamp_updated=now,
+        upload_method=UploadMethod.API.value,
+        timestamp_last_interest_change=now if lead_in.lt_interest_status is not None else None,
+        **_row_values(lead_in, email, None),
+    )
+    session.add(lead)
+    await session.flush()
+    await audit_log_service.record(
+        session,
+        principal,
+        ActivityType.LEAD_ADDED,
+        affected_count=1,
+        campaign_id=lead_in.campaign,
+        list_id=lead_in.list_id,
+        metadata={"lead_id": str(lead.id)},
+    )
+    return lead
+
+
+async def update(session: AsyncSession, lead: LeadRow, *, lead_in: LeadFields) -> LeadRow:
+    """Set the fields given; custom variables are merged into the payload (given keys win)."""
+    given = lead_in.model_fields_set
+    for name in (*_SETTABLE, "pl_value_lead", "assigned_to"):
+        if name in given:
+            setattr(lead, name, getattr(lead_in, name))
+    if "lt_interest_status" in given:
+        if lead_in.lt_interest_status is None:
+            raise BadRequest("body/lt_interest_status must be number")
+        if lead_in.lt_interest_status != lead.lt_interest_status:
+            lead.lt_interest_status = lead_in.lt_interest_status
+            lead.timestamp_last_interest_change = utcnow()
+    if "custom_variables" in given:
+        if lead_in.custom_variables is None:
+            raise BadRequest("body/custom_variables must be object")
+        lead.payload = {**(lead.payload or {}), **lead_in.custom_variables}
+    lead.timestamp_updated = utcnow()
+    await session.flush()
+    return lead
+
+
+async def remove(session: AsyncSession, principal: Principal, lead: LeadRow) -> Lead:
+    view = shown(lead)
+    await session.delete(lead)
+    await session.flush()
+    await audit_log_service.record(
+        session,
+        principal,
+        ActivityType.LEAD_DELETION,
+        affected_count=1,
+        campaign_id=lead.campaign_id,
+        list_id=lead.list_id,
+        metadata={"lead_id": str(lead.id)},
+    )
+    return view
+
+
+async def delete_many(session: AsyncSession, principal: Principal, *, delete_in: LeadsDelete) -> int:
+    """Delete the leads of a campaign and/or list matching the filters, up to `limit`; how many went."""
+    workspace_id = principal.workspace_id
+    await check_container(
+        session, workspace_id=workspace_id, campaign_id=delete_in.campaign_id, list_id=delete_in.list_id
+    )
+    chosen = select(LeadRow.id).where(LeadRow.workspace_id == workspace_id)
+    if delete_in.campaign_id is not None:
+        chosen = chosen.where(LeadRow.campaign_id == delete_in.campaign_id)
+    if delete_in.list_id is not None:
+        chosen = chosen.where(LeadRow.list_id == delete_in.list_id)
+    if delete_in.status is not None:
+        chosen = chosen.where(LeadRow.status == int(delete_in.status))
+    if delete_in.ids is not None:
+        chosen = chosen.where(LeadRow.id.in_(delete_in.ids))
+    if delete_in.limit is not None:
+        chosen = chosen.order_by(LeadRow.id).limit(delete_in.limit)
+    result = await session.execute(
+        delete(LeadRow)
+        .where(LeadRow.id.in_(chosen.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        await audit_log_service.record(
+            session,
+            principal,
+            ActivityType.LEAD_DELETION,
+            affected_count=count,
+            campaign_id=delete_in.campaign_id,
+            list_id=delete_in.list_id,
+        )
+    return count
+
+
+_MERGED_FIELDS = (
+    *_SETTABLE,
+    "pl_value_lead",
+    "assigned_to",
+    "lt_interest_status",
+    "verification_status",
+    "enrichment_status",
+    "esp_code",
+    "esg_code",
+    "email",
+)
+_SUMMED = ("email_open_count", "email_reply_count", "email_click_count")
+_LATEST = (
+    "timestamp_last_contact",
+    "timestamp_last_open",
+    "timestamp_last_reply",
+    "timestamp_last_click",
+    "timestamp_last_touch",
+    "timestamp_last_interest_change",
+)
+
+
+async def merge(
+    session: AsyncSession, principal: Principal, *, source: LeadRow, destination: LeadRow
+) -> LeadRow:
+    """Fold `source` into `destination` (empty fields, missing payload keys, activity); drop `source`."""
+    if source.id == destination.id:
+        raise BadRequest("body/lead_id must differ from body/destination_lead_id")
+    for name in _MERGED_FIELDS:
+        if getattr(destination, name) is None and getattr(source, name) is not None:
+            setattr(destination, name, getattr(source, name))
+    if not destination.company_domain:
+        destination.company_domain = _domain(destination.email)
+    if source.payload:
+        destination.payload = {**source.payload, **(destination.payload or {})}
+    for name in _SUMMED:
+        setattr(destination, name, getattr(destination, name) + getattr(source, name))
+    for name in _LATEST:
+        theirs = getattr(source, name)
+        if theirs is not None and (getattr(destination, name) is None or theirs > getattr(destination, name)):
+            setattr(destination, name, theirs)
+    destination.timestamp_updated = utcnow()
+    await session.delete(source)
+    await session.flush()
+    await audit_log_service.record(
+        session,
+        principal,
+        ActivityType.LEAD_MERGED,
+        affected_count=1,
+        campaign_id=destination.campaign_id,
+        list_id=destination.list_id,
+        metadata={"lead_id": str(source.id), "destination_lead_id": str(destination.id)},
+    )
+    return destination
+
+
+@dataclass
+class AddResult:
+    total_sent: int
+    created: list[tuple[int, uuid.UUID, dict[str, Any]]] = field(default_factory=list)
+    in_blocklist: int = 0
+    duplicated_leads: int = 0
+    skipped_count: int = 0
+    invalid_email_count: int = 0
+    incomplete_count: int = 0
+    duplicate_email_count: int = 0
+
+
+def _sort_batch(
+    add_in: LeadsAdd, result: AddResult
+) -> tuple[list[tuple[int, LeadIn, str | None]], list[str]]:
+    """The leads worth a look (index, lead, normalised email) and their distinct emails; counts the rest."""
+    for_list = add_in.list_id is not None
+    kept: list[tuple[int, LeadIn, str | None]] = []
+    seen: set[str] = set()
+    for index, lead_in in enumerate(add_in.leads):
+        raw = (lead_in.email or "").strip()
+        if not raw:
+            if for_list and (lead_in.first_name or lead_in.last_name):
+                kept.append((index, lead_in, None))
+            elif for_list:
+                result.incomplete_count += 1
+            else:
+                result.invalid_email_count += 1
+            continue
+        try:
+            email = normalize_email(raw)
+        except ValueError:
+            result.invalid_email_count += 1
+            continue
+        if email in seen:
+            result.duplicate_email_count += 1
+            continue
+        seen.add(email)
+        kept.append((index, lead_in, email))
+    return kept, list(seen)
+
+
+async def add_many(session: AsyncSession, principal: Principal, *, add_in: LeadsAdd) -> AddResult:
+    """Bulk add: one block-list query, one query for existing leads, one INSERT for the new ones.
+
+    Each lead lands in exactly one counter: invalid (or incomplete, for lists), repeated in the batch,
+    in the block list, already in this campaign/list (`duplicated_leads`), skipped by a `skip_if_in_*`
+    flag, or uploaded.
+    """
+    workspace_id = principal.workspace_id
+    campaign_id, list_id = add_in.campaign_id, add_in.list_id
+    await check_container(session, workspace_id=workspace_id, campaign_id=campaign_id, list_id=list_id)
+    result = AddResult(total_sent=len(add_in.leads))
+    kept, emails = _sort_batch(add_in, result)
+    blocked = await block_list_service.blocked(session, workspace_id=workspace_id, addresses=emails)
+    here: set[str] = set()
+    elsewhere: set[str] = set()
+    flags = SkipFlags(
+        in_workspace=bool(add_in.skip_if_in_workspace),
+        in_campaign=bool(add_in.skip_if_in_campaign),
+        in_list=bool(add_in.skip_if_in_list),
+    )
+    candidates = [email for email in emails if email not in blocked]
+    wide = flags.in_workspace or flags.in_campaign or flags.in_list
+    for email, lead_campaign, lead_list in await _existing(
+        session,
+        workspace_id=workspace_id,
+        emails=candidates,
+        campaign_id=None if wide else campaign_id,
+        list_id=None if wide else list_id,
+    ):
+        if (lead_campaign, lead_list) == (campaign_id, list_id):
+            here.add(email)
+        elif flags.skips(lead_campaign, lead_list):
+            elsewhere.add(email)
+    rows: list[dict[str, Any]] = []
+    for index, lead_in, address in kept:
+        if address is not None:
+            if address in blocked:
+                result.in_blocklist += 1
+                continue
+            if address in here:
+                result.duplicated_leads += 1
+                continue
+            if address in elsewhere:
+                result.skipped_count += 1
+                continue
+        values = _row_values(lead_in, address, add_in.assigned_to)
+        values["id"] = new_id()
+        rows.append(values)
+        result.created.append((index, values["id"], values))
+    if rows:
+        await _insert(session, rows, workspace_id=workspace_id, campaign_id=campaign_id, list_id=list_id)
+        await audit_log_service.record(
+            session,
+            principal,
+            ActivityType.LEAD_ADDED,
+            affected_count=len(rows),
+            campaign_id=campaign_id,
+            list_id=list_id,
+        )
+    return result
+
+
+_VARYING = (
+    ("id", "uuid"),
+    ("email", "text"),
+    ("first_name", "text"),
+    ("last_name", "text"),
+    ("company_name", "text"),
+    ("company_domain", "text"),
+    ("job_title", "text"),
+    ("phone", "text"),
+    ("website", "text"),
+    ("personalization", "text"),
+    ("payload", "json"),
+    ("lt_interest_status", "int"),
+    ("pl_value_lead", "text"),
+    ("assigned_to", "uuid"),
+    ("timestamp_last_interest_change", "timestamptz"),
+)
+_FIXED = (
+    ("workspace_id", "uuid"),
+    ("campaign_id", "uuid"),
+    ("list_id", "uuid"),
+    ("timestamp_created", "timestamptz"),
+    ("timestamp_updated", "timestamptz"),
+    ("status", "int"),
+    ("upload_method", "text"),
+    ("email_open_count", "int"),
+    ("email_reply_count", "int"),
+    ("email_click_count", "int"),
+)
+
+
+async def _insert(
+    session: AsyncSession,
+    rows: list[dict[str, Any]],
+    *,
+    workspace_id: uuid.UUID,
+    campaign_id: uuid.UUID | None,
+    list_id: uuid.UUID | None,
+) -> None:
+    """One INSERT for the batch: on PostgreSQL from arrays (`unnest`), elsewhere as executemany."""
+    now = utcnow()
+    fixed: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "campaign_id": campaign_id,
+        "list_id": list_id,
+        "timestamp_created": now,
+        "timestamp_updated": now,
+        "status": 1,
+        "upload_method": UploadMethod.API.value,
+        "email_open_count": 0,
+        "email_reply_count": 0,
+        "email_click_count": 0,
+    }
+    for row in rows:
+        row["timestamp_last_interest_change"] = now if row["lt_interest_status"] is not None else None
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        values = [{**fixed, "status_summary": {}, "status_summary_subseq": {}, **row} for row in rows]
+        await connection.execute(insert(LeadRow), values)
+        return
+    arrays = {name: [row[name] for row in rows] for name, _kind in _VARYING}
+    arrays["payload"] = [json.dumps(p) if p is not None else None for p in arrays["payload"]]
+    unnested = ", ".join(
+        f"CAST(:{name} AS {'text' if kind == 'json' else kind}[])" for name, kind in _VARYING
+    )
+    selected = ", ".join(f"u.{name}::json" if kind == "json" else f"u.{name}" for name, kind in _VARYING)
+    columns = ", ".join([*(name for name, _ in _VARYING), *fixed, "status_summary", "status_summary_subseq"])
+    constants = ", ".join(
+        [*(f"CAST(:{name} AS {kind})" for name, kind in _FIXED), "'{}'::json", "'{}'::json"]
+    )
+    stmt = text(
+        f"INSERT INTO lead ({columns}) SELECT {selected}, {constants} "  # noqa: S608 - names are ours
+        f"FROM unnest({unnested}) AS u({', '.join(name for name, _ in _VARYING)})"
+    )
+    await connection.execute(stmt, {**arrays, **fixed})
