@@ -3,13 +3,17 @@ import copy
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend import leads_import
 from coldsend.api.errors import ColdsendError
 from coldsend.api.operations import GRANTABLE_SCOPES
 from coldsend.api_keys import service as api_key_service
@@ -17,6 +21,7 @@ from coldsend.config import Settings, get_settings
 from coldsend.db import migrate
 from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.engine.loops import build_engine
+from coldsend.leads import schemas as lead_schemas
 from coldsend.workspace_group_members import service as group_member_service
 from coldsend.workspace_members import service as workspace_member_service
 from coldsend.workspaces import service as workspace_service
@@ -25,9 +30,11 @@ app = typer.Typer(help="Coldsend: self-hosted cold-email outreach server.", no_a
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 workspace_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
 api_key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+leads_app = typer.Typer(help="Leads.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(api_key_app, name="api-key")
+app.add_typer(leads_app, name="leads")
 
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -226,3 +233,103 @@ def api_key_create(
     except LookupError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+
+
+@leads_app.command("import")
+def leads_import_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE.csv", help="CSV file with a header row (UTF-8).", exists=True, dir_okay=False
+        ),
+    ],
+    campaign: Annotated[uuid.UUID | None, typer.Option(help="Campaign id to add the leads to.")] = None,
+    list_id: Annotated[
+        uuid.UUID | None, typer.Option("--list", help="Lead list id to add the leads to.")
+    ] = None,
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace id (default: the campaign's or list's).")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="CSV_COLUMN=LEAD_FIELD (repeatable); CSV_COLUMN= ignores the column."),
+    ] = None,
+    skip_if_in_workspace: Annotated[
+        bool, typer.Option("--skip-if-in-workspace", help="Skip emails already anywhere.")
+    ] = False,
+    skip_if_in_campaign: Annotated[
+        bool, typer.Option("--skip-if-in-campaign", help="Skip emails already in a campaign.")
+    ] = False,
+    skip_if_in_list: Annotated[
+        bool, typer.Option("--skip-if-in-list", help="Skip emails already in a list.")
+    ] = False,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=lead_schemas.MAX_ADD, help="Leads per transaction.")
+    ] = lead_schemas.MAX_ADD,
+    skipped_report: Annotated[
+        Path | None, typer.Option(help="Write the rows not uploaded, with their reason, to this CSV.")
+    ] = None,
+) -> None:
+    """Import leads from a CSV, with the rules of POST /leads/add; stdout: the totals as one JSON line."""
+    if (campaign is None) == (list_id is None):
+        err.print("[red]give exactly one of --campaign and --list[/red]")
+        raise typer.Exit(2)
+    request = leads_import.ImportRequest(
+        path=file,
+        campaign_id=campaign,
+        list_id=list_id,
+        workspace=workspace,
+        mapping_specs=mapping or [],
+        skip_if_in_workspace=skip_if_in_workspace,
+        skip_if_in_campaign=skip_if_in_campaign,
+        skip_if_in_list=skip_if_in_list,
+        batch_size=batch_size,
+        explain_skipped=skipped_report is not None,
+    )
+    settings = get_settings()
+    _upgrade(settings)
+    report = leads_import.SkippedReport(skipped_report) if skipped_report else None
+    progress = Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[uploaded]} uploaded"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    task = progress.add_task("import", total=None, uploaded=0)
+
+    async def run() -> leads_import.Totals:
+        engine = create_engine(settings.effective_database_url())
+        try:
+            return await leads_import.run_import(
+                create_sessionmaker(engine),
+                request,
+                on_start=lambda size: progress.update(task, total=size),
+                on_progress=lambda done, totals: progress.update(
+                    task, completed=done, uploaded=totals.leads_uploaded
+                ),
+                on_skipped=lambda skipped: report.write(skipped, request.headers) if report else None,
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        with progress:
+            totals = asyncio.run(run())
+    except (LookupError, leads_import.CsvImportError, ColdsendError) as exc:
+        err.print(f"[red]{exc.message if isinstance(exc, ColdsendError) else exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        if report:
+            report.close(request.headers)
+    table = Table(title=f"Leads import: {file.name}")
+    table.add_column("")
+    table.add_column("rows", justify="right")
+    for label, counter, _reason in leads_import.SUMMARY:
+        table.add_row(label, str(getattr(totals, counter)))
+    err.print(table)
+    if report:
+        err.print(f"rows not uploaded, with their reason: {report.path}")
+    print(leads_import.totals_json(totals), flush=True)

@@ -19,11 +19,14 @@ AS_WORKSPACE_HEADER = "x-as-workspace"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: an API key, acting on `workspace_id` (its own, or a sub workspace)."""
+    """Who is calling: an API key, acting on `workspace_id` (its own, or a sub workspace).
+
+    `api_key_id` is None only for the operator's own `coldsend` CLI, which holds no key.
+    """
 
     workspace_id: uuid.UUID
     key_workspace_id: uuid.UUID
-    api_key_id: uuid.UUID
+    api_key_id: uuid.UUID | None
     scopes: frozenset[str]
     ip_address: str
     user_agent: str | None

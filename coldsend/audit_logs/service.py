@@ -35,7 +35,7 @@ async def record(
         activity_type=int(activity_type),
         user_agent=principal.user_agent,
         ip_address=principal.ip_address,
-        from_api=True,
+        from_api=principal.api_key_id is not None,
         api_key_id=principal.api_key_id,
         affected_count=affected_count,
         campaign_id=campaign_id,

@@ -5,6 +5,9 @@ A lead lives in one campaign or one lead list (or, created without either, in th
 """
 
 import json
+import operator
+import os
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,6 +89,38 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, lead_id: uuid.U
     return lead
 
 
+# The common case of `normalize_email`, checked in one regex: an ASCII address it accepts unchanged but for
+# case (no surrounding space, no trailing dot, labels already valid). Anything else goes the full way.
+_PLAIN_EMAIL = re.compile(
+    r"(?=[^@]{1,64}@)[!#-'*+\-/0-9=?A-Z^-~]+(?:\.[!#-'*+\-/0-9=?A-Z^-~]+)*@"
+    r"(?=.{1,253}\Z)(?:(?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+(?![0-9]+\Z)(?!-)[A-Za-z0-9-]{1,63}(?<!-)",
+    re.ASCII,
+)
+
+
+def _normalized(value: str) -> str:
+    """`normalize_email(value)`, quicker for plain ASCII addresses; ValueError if invalid."""
+    if _PLAIN_EMAIL.fullmatch(value):
+        return value.lower()
+    return normalize_email(value)
+
+
+def _new_ids(count: int) -> list[uuid.UUID]:
+    """`count` UUIDv7s, ascending, in one go: as ordered against `new_id` as calling it `count` times.
+
+    They share the millisecond of one `new_id()` (which no later `new_id()` reuses) and differ in their 74
+    random bits, sorted; one `os.urandom` for all instead of one per id.
+    """
+    if not count:
+        return []
+    prefix = (new_id().int >> 80) << 80 | 0x7 << 76 | 0x2 << 62
+    raw = os.urandom(10 * count)
+    randoms = sorted({int.from_bytes(raw[i : i + 10], "big") >> 6 for i in range(0, 10 * count, 10)})
+    while len(randoms) < count:  # a repeat among 74-bit randoms: practically never
+        randoms = sorted({*randoms, int.from_bytes(os.urandom(10), "big") >> 6})
+    return [uuid.UUID(int=prefix | (r >> 62) << 64 | (r & 0x3FFFFFFFFFFFFFFF)) for r in randoms]
+
+
 def _domain(email: str | None) -> str:
     return email.rpartition("@")[2] if email else ""
 
@@ -117,6 +152,8 @@ async def _existing(
         # planned afresh each time. Measured alternatives: a plain join scans every lead of the workspace
         # (15 ms per 1000 emails at 100,000 leads); plans cached while the table was small and unanalysed
         # degrade to a nested loop over all leads (0.4-0.8 s per batch at 10,000-20,000 leads).
+        # Only for this query: left on, it has PostgreSQL plan the foreign key checks of every lead inserted
+        # next afresh too (a COPY of 1000 leads took 34 ms instead of 19).
         await connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         packed = "\n".join(emails)
         wanted = (
@@ -135,6 +172,8 @@ async def _existing(
         listed = select(text("value")).select_from(func.json_each(bindparam("emails", type_=String)))
         stmt = select(*columns).where(scope, LeadRow.email.in_(listed.scalar_subquery()))
     rows = (await connection.execute(stmt, {"emails": packed})).all()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
     return [(row.email, row.campaign_id, row.list_id) for row in rows]
 
 
@@ -386,7 +425,7 @@ def _sort_batch(
                 result.invalid_email_count += 1
             continue
         try:
-            email = normalize_email(raw)
+            email = _normalized(raw)
         except ValueError:
             result.invalid_email_count += 1
             continue
@@ -432,6 +471,7 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
         elif flags.skips(lead_campaign, lead_list):
             elsewhere.add(email)
     rows: list[dict[str, Any]] = []
+    ids = iter(_new_ids(len(kept)))
     for index, lead_in, address in kept:
         if address is not None:
             if address in blocked:
@@ -444,7 +484,7 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
                 result.skipped_count += 1
                 continue
         values = _row_values(lead_in, address, add_in.assigned_to)
-        values["id"] = new_id()
+        values["id"] = next(ids)
         rows.append(values)
         result.created.append((index, values["id"], values))
     if rows:
@@ -471,7 +511,6 @@ _VARYING = (
     ("phone", "text"),
     ("website", "text"),
     ("personalization", "text"),
-    ("payload", "json"),
     ("lt_interest_status", "int"),
     ("pl_value_lead", "text"),
     ("assigned_to", "uuid"),
@@ -489,6 +528,9 @@ _FIXED = (
     ("email_reply_count", "int"),
     ("email_click_count", "int"),
 )
+_COPIED = [*(name for name, _ in _VARYING), "payload", *(name for name, _ in _FIXED)]
+_JSON_DEFAULTS = ("status_summary", "status_summary_subseq")
+_varying = operator.itemgetter(*(name for name, _ in _VARYING))
 
 
 async def _insert(
@@ -499,7 +541,7 @@ async def _insert(
     campaign_id: uuid.UUID | None,
     list_id: uuid.UUID | None,
 ) -> None:
-    """One INSERT for the batch: on PostgreSQL from arrays (`unnest`), elsewhere as executemany."""
+    """The batch in one statement: on PostgreSQL a COPY, elsewhere an executemany INSERT."""
     now = utcnow()
     fixed: dict[str, Any] = {
         "workspace_id": workspace_id,
@@ -520,18 +562,14 @@ async def _insert(
         values = [{**fixed, "status_summary": {}, "status_summary_subseq": {}, **row} for row in rows]
         await connection.execute(insert(LeadRow), values)
         return
-    arrays = {name: [row[name] for row in rows] for name, _kind in _VARYING}
-    arrays["payload"] = [json.dumps(p) if p is not None else None for p in arrays["payload"]]
-    unnested = ", ".join(
-        f"CAST(:{name} AS {'text' if kind == 'json' else kind}[])" for name, kind in _VARYING
-    )
-    selected = ", ".join(f"u.{name}::json" if kind == "json" else f"u.{name}" for name, kind in _VARYING)
-    columns = ", ".join([*(name for name, _ in _VARYING), *fixed, "status_summary", "status_summary_subseq"])
-    constants = ", ".join(
-        [*(f"CAST(:{name} AS {kind})" for name, kind in _FIXED), "'{}'::json", "'{}'::json"]
-    )
-    stmt = text(
-        f"INSERT INTO lead ({columns}) SELECT {selected}, {constants} "  # noqa: S608 - names are ours
-        f"FROM unnest({unnested}) AS u({', '.join(name for name, _ in _VARYING)})"
-    )
-    await connection.execute(stmt, {**arrays, **fixed})
+    # COPY on the session's own asyncpg connection, inside its transaction (begun by the queries before):
+    # measured 19 ms for 1000 leads, against 40 ms for one INSERT ... SELECT FROM unnest(arrays).
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver is None or not driver.is_in_transaction():
+        raise RuntimeError("no transaction open on the session's connection to COPY the leads into")
+    constants = (*fixed.values(), *("{}" for _ in _JSON_DEFAULTS))
+    records = [
+        (*_varying(row), None if row["payload"] is None else json.dumps(row["payload"]), *constants)
+        for row in rows
+    ]
+    await driver.copy_records_to_table("lead", records=records, columns=[*_COPIED, *_JSON_DEFAULTS])
