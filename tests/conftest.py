@@ -1,21 +1,25 @@
 """Fixtures: the real app on SQLite and on PostgreSQL, driven over HTTP (ASGI), one workspace per test."""
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.api.app import create_app
 from coldsend.api_keys import service as api_key_service
 from coldsend.config import Settings
+from coldsend.db import migrate
 from coldsend.db.admin import create_database, drop_database
-from coldsend.db.session import session_scope
+from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.workspaces import service as workspace_service
+from tests.workers import Worker
 
 PG_ADMIN_DSN = os.environ.get("COLDSEND_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = os.environ.get("COLDSEND_TEST_BACKENDS", "sqlite,postgresql").split(",")
@@ -127,3 +131,33 @@ async def tenant(make_tenant: MakeTenant) -> Tenant:
 async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as client:
         yield client
+
+
+@pytest.fixture
+async def worker_database() -> AsyncIterator[tuple[str, async_sessionmaker[AsyncSession]]]:
+    """A fresh, migrated PostgreSQL database for real worker processes, and a sessionmaker on it."""
+    url, name = await create_pg_database()
+    engine = create_engine(url)
+    try:
+        # Migrate before the workers start, so they do not race each other to create the schema.
+        await asyncio.to_thread(migrate.upgrade, url)
+        yield url, create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+        await drop_pg_database(name)
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Callable[[str], list[Worker]]]:
+    """Start two `coldsend worker` processes on a database; they are stopped after the test."""
+    started: list[Worker] = []
+
+    def start(url: str) -> list[Worker]:
+        started.extend(Worker(url, tmp_path / f"worker-{n}") for n in range(2))
+        return started
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop()

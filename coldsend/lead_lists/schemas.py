@@ -1,5 +1,4 @@
 import uuid
-from enum import IntEnum
 
 from pydantic import BaseModel, Field
 
@@ -7,18 +6,6 @@ from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timest
 from coldsend.campaigns.schemas import Text
 
 NAME_MAX_LENGTH = 500
-
-
-class VerificationStatus(IntEnum):
-    """Lead.verification_status."""
-
-    VERIFIED = 1
-    INVALID = -1
-    RISKY = -2
-    CATCH_ALL = -3
-    JOB_CHANGE = -4
-    PENDING = 11
-    PENDING_VERIFICATION_JOB = 12
 
 
 class LeadList(ResponseModel):

@@ -8,7 +8,8 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.db.repository import keyset_rows
-from coldsend.lead_lists.schemas import VerificationCounts, VerificationStats, VerificationStatus
+from coldsend.lead_lists.schemas import VerificationCounts, VerificationStats
+from coldsend.leads.schemas import VerificationStatus
 from coldsend.models import Lead, LeadList, Workspace
 
 SHOWN_COLUMNS = (

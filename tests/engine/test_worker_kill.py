@@ -4,27 +4,21 @@ PostgreSQL only (workers coordinate through it): two real worker processes, a wo
 enough to be caught half done, SIGKILL for the worker holding the lease.
 """
 
-import asyncio
 import logging
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coldsend.db import migrate
-from coldsend.db.session import create_engine, create_sessionmaker, session_scope
+from coldsend.db.session import session_scope
 from coldsend.models import ApiKey, AuditLog, BackgroundJob, Workspace, WorkspaceGroupMember
 from coldsend.workspaces import removal
 from coldsend.workspaces import service as workspace_service
-from tests.conftest import BACKENDS, create_pg_database, drop_pg_database
+from tests.conftest import BACKENDS
+from tests.workers import Worker, kill_lease_holder, lease_pid, wait_for
 
 log = logging.getLogger(__name__)
 
@@ -32,92 +26,7 @@ pytestmark = pytest.mark.skipif(
     "postgresql" not in BACKENDS, reason="COLDSEND_TEST_BACKENDS leaves out PostgreSQL"
 )
 
-AUDIT_ROWS = 60_000
-BATCH_SIZE = 200  # 300 batches: far more than the few it takes to see progress and kill
-LEASE_SECONDS = 2
-
-
-@pytest.fixture
-async def database() -> AsyncIterator[tuple[str, async_sessionmaker[AsyncSession]]]:
-    url, name = await create_pg_database()
-    engine = create_engine(url)
-    try:
-        # Migrate before the workers start, so they do not race each other to create the schema.
-        await asyncio.to_thread(migrate.upgrade, url)
-        yield url, create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
-        await drop_pg_database(name)
-
-
-class Worker:
-    def __init__(self, url: str, directory: Path) -> None:
-        directory.mkdir()
-        self.log_path = directory / "worker.log"
-        env = {
-            **os.environ,
-            "COLDSEND_DATABASE_URL": url,
-            "COLDSEND_DATA_DIR": str(directory),
-            "COLDSEND_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
-            "COLDSEND_JOB_BATCH_SIZE": str(BATCH_SIZE),
-            "COLDSEND_JOB_POLL_INTERVAL": "0.1",
-        }
-        with self.log_path.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "coldsend", "worker"], env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-        self.pid = self.process.pid
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.process.wait()
-
-
-@pytest.fixture
-def workers(tmp_path: Path) -> Iterator[Callable[[str], list[Worker]]]:
-    started: list[Worker] = []
-
-    def start(url: str) -> list[Worker]:
-        started.extend(Worker(url, tmp_path / f"worker-{n}") for n in range(2))
-        return started
-
-    try:
-        yield start
-    finally:
-        for worker in started:
-            worker.stop()
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[bool]], timeout: float, what: str, workers: list[Worker]
-) -> None:
-    """Poll `check` until true; fail with the workers' output on timeout or if one of them exits."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        exited = [worker for worker in workers if worker.process.poll() is not None]
-        if exited or time.monotonic() > deadline:
-            logs = "\n".join(f"--- worker {worker.pid}\n{worker.output()}" for worker in workers)
-            problem = f"worker {exited[0].pid} exited" if exited else f"timed out after {timeout} s"
-            pytest.fail(f"{problem} waiting for {what}\n{logs}")
-        await asyncio.sleep(0.005)
-
-
-def alive_pids(workers: list[Worker]) -> set[int]:
-    return {worker.pid for worker in workers if worker.process.poll() is None}
-
-
-def lease_pid(job: BackgroundJob) -> int:
-    assert job.lease_owner is not None
-    _host, pid, _nonce = job.lease_owner.rsplit(":", 2)
-    return int(pid)
+AUDIT_ROWS = 60_000  # 300 batches of tests.workers.BATCH_SIZE
 
 
 async def count_rows(maker: async_sessionmaker[AsyncSession], workspace_id: uuid.UUID, job_id: str) -> int:
@@ -134,9 +43,9 @@ async def count_rows(maker: async_sessionmaker[AsyncSession], workspace_id: uuid
 
 
 async def test_killed_worker_is_replaced_and_the_removal_completes(
-    database: tuple[str, async_sessionmaker[AsyncSession]], workers: Callable[[str], list[Worker]]
+    worker_database: tuple[str, async_sessionmaker[AsyncSession]], workers: Callable[[str], list[Worker]]
 ) -> None:
-    url, maker = database
+    url, maker = worker_database
     async with session_scope(maker) as session:
         victim = await workspace_service.create(session, name="Removed", owner_email="gone@example.com")
         bystander = await workspace_service.create(session, name="Kept", owner_email="kept@example.com")
@@ -193,13 +102,9 @@ async def test_killed_worker_is_replaced_and_the_removal_completes(
         return current.status == "in-progress" and 1 <= current.progress <= 99
 
     await wait_for(mid_flight, 60, "the removal to be under way", pool)
-    holder_pid = lease_pid(await job())
-    assert holder_pid in alive_pids(pool)
-    os.kill(holder_pid, signal.SIGKILL)
+    holder, survivor = await kill_lease_holder(pool, job)
     killed_at = time.monotonic()
-    [holder] = [worker for worker in pool if worker.pid == holder_pid]
-    [survivor] = [worker for worker in pool if worker.pid != holder_pid]
-    holder.process.wait(timeout=10)
+    holder_pid = holder.pid
 
     at_kill = await job()
     assert (at_kill.status, at_kill.attempts, lease_pid(at_kill)) == ("in-progress", 1, holder_pid)

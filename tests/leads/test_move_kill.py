@@ -4,14 +4,10 @@ PostgreSQL only, like tests/engine/test_worker_kill.py (whose worker processes t
 `coldsend worker` processes, SIGKILL for the one holding the job's lease.
 """
 
-import asyncio
 import logging
-import os
-import signal
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -19,14 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.background_jobs import service as background_job_service
 from coldsend.background_jobs.schemas import EntityType
-from coldsend.db import migrate
-from coldsend.db.session import create_engine, create_sessionmaker, session_scope
+from coldsend.db.session import session_scope
 from coldsend.leads import jobs
 from coldsend.leads.bulk_schemas import LeadsMove
 from coldsend.models import BackgroundJob, Campaign, Lead
 from coldsend.workspaces import service as workspace_service
-from tests.conftest import BACKENDS, create_pg_database, drop_pg_database
-from tests.engine.test_worker_kill import Worker, alive_pids, lease_pid, wait_for
+from tests.conftest import BACKENDS
+from tests.workers import Worker, kill_lease_holder, lease_pid, wait_for
 
 log = logging.getLogger(__name__)
 
@@ -35,33 +30,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 LEADS = 10_000
-
-
-@pytest.fixture
-async def database() -> AsyncIterator[tuple[str, async_sessionmaker[AsyncSession]]]:
-    url, name = await create_pg_database()
-    engine = create_engine(url)
-    try:
-        await asyncio.to_thread(migrate.upgrade, url)
-        yield url, create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
-        await drop_pg_database(name)
-
-
-@pytest.fixture
-def workers(tmp_path: Path) -> Iterator[Callable[[str], list[Worker]]]:
-    started: list[Worker] = []
-
-    def start(url: str) -> list[Worker]:
-        started.extend(Worker(url, tmp_path / f"worker-{n}") for n in range(2))
-        return started
-
-    try:
-        yield start
-    finally:
-        for worker in started:
-            worker.stop()
 
 
 async def campaign_emails(maker: async_sessionmaker[AsyncSession], campaign_id: uuid.UUID) -> list[str]:
@@ -73,10 +41,10 @@ async def campaign_emails(maker: async_sessionmaker[AsyncSession], campaign_id: 
 @pytest.mark.parametrize("copy_leads", [False, True], ids=["move", "copy"])
 async def test_killed_move_finishes_without_duplicates_or_losses(
     copy_leads: bool,
-    database: tuple[str, async_sessionmaker[AsyncSession]],
+    worker_database: tuple[str, async_sessionmaker[AsyncSession]],
     workers: Callable[[str], list[Worker]],
 ) -> None:
-    url, maker = database
+    url, maker = worker_database
     async with session_scope(maker) as session:
         workspace = await workspace_service.create(session, name="Movers", owner_email="m@example.com")
         source, target = (
@@ -121,13 +89,8 @@ async def test_killed_move_finishes_without_duplicates_or_losses(
         return current.status == "in-progress" and 5 <= current.progress <= 60
 
     await wait_for(mid_flight, 60, "the move to be under way", pool)
-    holder_pid = lease_pid(await load())
-    assert holder_pid in alive_pids(pool)
-    os.kill(holder_pid, signal.SIGKILL)
+    holder, survivor = await kill_lease_holder(pool, load)
     killed_at = time.monotonic()
-    [holder] = [worker for worker in pool if worker.pid == holder_pid]
-    [survivor] = [worker for worker in pool if worker.pid != holder_pid]
-    holder.process.wait(timeout=10)
 
     at_kill = await load()
     assert (at_kill.status, at_kill.attempts) == ("in-progress", 1)
