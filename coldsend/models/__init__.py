@@ -1,3 +1,4 @@
+from coldsend.models.account import Account
 from coldsend.models.api_key import ApiKey
 from coldsend.models.audit_log import AuditLog
 from coldsend.models.background_job import BackgroundJob
@@ -6,15 +7,19 @@ from coldsend.models.campaign import Campaign
 from coldsend.models.campaign_subsequence import CampaignSubsequence
 from coldsend.models.custom_tag import CustomTag
 from coldsend.models.custom_tag_mapping import CustomTagMapping
+from coldsend.models.email import Email, EmailType
+from coldsend.models.event import Event, EventType
 from coldsend.models.lead import Lead
 from coldsend.models.lead_label import LeadLabel, ReplyLabelPrediction
 from coldsend.models.lead_list import LeadList
+from coldsend.models.send import Send, SendState
 from coldsend.models.user import User
 from coldsend.models.workspace import Workspace
 from coldsend.models.workspace_group_member import WorkspaceGroupMember
 from coldsend.models.workspace_member import WorkspaceMember
 
 __all__ = [
+    "Account",
     "ApiKey",
     "AuditLog",
     "BackgroundJob",
@@ -23,10 +28,16 @@ __all__ = [
     "CampaignSubsequence",
     "CustomTag",
     "CustomTagMapping",
+    "Email",
+    "EmailType",
+    "Event",
+    "EventType",
     "Lead",
     "LeadLabel",
     "LeadList",
     "ReplyLabelPrediction",
+    "Send",
+    "SendState",
     "User",
     "Workspace",
     "WorkspaceGroupMember",

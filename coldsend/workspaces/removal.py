@@ -15,6 +15,7 @@ from coldsend.clock import utcnow
 from coldsend.db.base import Base
 from coldsend.engine.jobs import JobContext, register
 from coldsend.models import (
+    Account,
     ApiKey,
     AuditLog,
     BackgroundJob,
@@ -23,10 +24,13 @@ from coldsend.models import (
     CampaignSubsequence,
     CustomTag,
     CustomTagMapping,
+    Email,
+    Event,
     Lead,
     LeadLabel,
     LeadList,
     ReplyLabelPrediction,
+    Send,
     Workspace,
     WorkspaceGroupMember,
     WorkspaceMember,
@@ -41,6 +45,10 @@ JOB_TYPE = "remove-workspace"
 # workspace-owned table adds itself here (tests/engine/test_jobs.py checks none is missing).
 PURGED: tuple[tuple[type[Base], str], ...] = (
     (AuditLog, "workspace_id"),
+    (Event, "workspace_id"),
+    (Email, "workspace_id"),
+    (Send, "workspace_id"),
+    (Account, "workspace_id"),
     (Lead, "workspace_id"),
     (CampaignSubsequence, "workspace_id"),
     (Campaign, "workspace_id"),

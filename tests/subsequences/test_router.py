@@ -38,14 +38,17 @@ SCHEDULE = {
     "start_date": "2026-01-05",
     "end_date": None,
 }
+# "to" is exclusive, so one 00:00-23:59 window is shut for a minute a day; two zones hours apart
+# never shut at the same minute.
 ALWAYS = {
     "schedules": [
         {
             "name": "Always",
             "timing": {"from": "00:00", "to": "23:59"},
             "days": {str(day): True for day in range(7)},
-            "timezone": "Etc/GMT+12",
+            "timezone": zone,
         }
+        for zone in ("Etc/GMT+12", "Asia/Kolkata")
     ]
 }
 SEQUENCES = [
