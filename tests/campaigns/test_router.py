@@ -505,7 +505,8 @@ class TestSendingStatus:
     async def test_active_reasons(self, app: FastAPI, tenant: Tenant) -> None:
         # "to" is exclusive: two 00:00-23:59 windows hours apart are never shut at the same minute
         always = campaign_schedule(timezone="Etc/GMT+12")
-        always["schedules"].append({**always["schedules"][0], "name": "Other side", "timezone": "Asia/Kolkata"})
+        other_side = {**always["schedules"][0], "name": "Other side", "timezone": "Asia/Kolkata"}
+        always["schedules"].append(other_side)
         created = await create(tenant, **ready(campaign_schedule=always))
         await tenant.client.post(f"{PATH}/{created['id']}/activate")
         body = (await tenant.client.get(f"{PATH}/{created['id']}/sending-status")).json()
