@@ -1,7 +1,7 @@
-import json
 import uuid
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Body, Depends, Response
 
 from coldsend.api import errors
@@ -121,7 +121,7 @@ async def bulk_add_leads(body: LeadsAdd, principal: Authorized, session: Session
         ],
     }
     # Built as plain JSON: up to 1000 created leads, without a second validation against LeadsAdded.
-    return Response(json.dumps(summary, separators=(",", ":")), media_type="application/json")
+    return Response(orjson.dumps(summary), media_type="application/json")
 
 
 @router.get(

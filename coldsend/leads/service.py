@@ -4,7 +4,6 @@ A lead lives in one campaign or one lead list (or, created without either, in th
 `email` is stored normalised (lower case, IDN domains in punycode); `company_domain` is the email's domain.
 """
 
-import json
 import operator
 import os
 import re
@@ -13,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Row, String, bindparam, delete, func, insert, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -168,7 +168,7 @@ async def _existing(
             .join(found, true())
         )
     else:
-        packed = json.dumps(list(emails))
+        packed = orjson.dumps(list(emails)).decode()
         listed = select(text("value")).select_from(func.json_each(bindparam("emails", type_=String)))
         stmt = select(*columns).where(scope, LeadRow.email.in_(listed.scalar_subquery()))
     rows = (await connection.execute(stmt, {"emails": packed})).all()
@@ -533,6 +533,10 @@ _JSON_DEFAULTS = ("status_summary", "status_summary_subseq")
 _varying = operator.itemgetter(*(name for name, _ in _VARYING))
 
 
+def _json_text(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
 async def _insert(
     session: AsyncSession,
     rows: list[dict[str, Any]],
@@ -569,7 +573,11 @@ async def _insert(
         raise RuntimeError("no transaction open on the session's connection to COPY the leads into")
     constants = (*fixed.values(), *("{}" for _ in _JSON_DEFAULTS))
     records = [
-        (*_varying(row), None if row["payload"] is None else json.dumps(row["payload"]), *constants)
+        (
+            *_varying(row),
+            None if row["payload"] is None else orjson.dumps(row["payload"]).decode(),
+            *constants,
+        )
         for row in rows
     ]
     await driver.copy_records_to_table("lead", records=records, columns=[*_COPIED, *_JSON_DEFAULTS])

@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v2/workspace-billing", tags=["WorkspaceBilling"]
 async def get_plan_details(principal: Authorized, session: Session) -> PlanDetails:
     """Get workspace plan details"""
     workspace = await workspace_service.get_current(session, principal.workspace_id)
-    return billing_service.plan_details(workspace)
+    lead_count = await billing_service.contact_count(session, workspace.id)
+    return billing_service.plan_details(workspace, lead_count=lead_count)
 
 
 @router.get(

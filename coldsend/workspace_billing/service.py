@@ -1,6 +1,11 @@
 """A self-hosted server bills nothing: one free plan without limits, and no paid subscriptions."""
 
-from coldsend.models import Workspace
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.models import Lead, Workspace
 from coldsend.workspace_billing.schemas import (
     Addons,
     BundlePlan,
@@ -33,7 +38,13 @@ def _no_product() -> ProductPlan:
     )
 
 
-def plan_details(workspace: Workspace) -> PlanDetails:
+async def contact_count(session: AsyncSession, workspace_id: uuid.UUID) -> int:
+    """Distinct lead addresses in the workspace: a contact in two campaigns counts once."""
+    stmt = select(func.count(func.distinct(Lead.email))).where(Lead.workspace_id == workspace_id)
+    return await session.scalar(stmt) or 0
+
+
+def plan_details(workspace: Workspace, *, lead_count: int) -> PlanDetails:
     return PlanDetails(
         organization_id=workspace.id,
         organization_name=workspace.name,
@@ -42,7 +53,7 @@ def plan_details(workspace: Workspace) -> PlanDetails:
                 plan_name=PLAN_NAME,
                 addons_qty=0,
                 total_lead_limit=UNLIMITED,
-                current_lead_count=0,
+                current_lead_count=lead_count,
                 base_lead_limit=UNLIMITED,
                 interval=None,
                 current_period_end=None,

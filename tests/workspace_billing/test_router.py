@@ -9,6 +9,20 @@ LEAD_LIMIT_KEYS = {"total_lead_limit", "current_lead_count", "base_lead_limit"}
 PRODUCT_KEYS = {"plan_name", *PERIOD_KEYS, "available_credits", "plan_limit"}
 
 
+SCHEDULE = {
+    "campaign_schedule": {
+        "schedules": [
+            {
+                "name": "Weekdays",
+                "timing": {"from": "09:00", "to": "17:00"},
+                "days": {"1": True},
+                "timezone": "America/Chicago",
+            }
+        ]
+    }
+}
+
+
 class TestGetWorkspacePlanDetails:
     async def test_self_hosted_plan_without_limits(self, tenant: Tenant) -> None:
         response = await tenant.client.get("/api/v2/workspace-billing/plan-details")
@@ -52,6 +66,15 @@ class TestGetWorkspacePlanDetails:
         assert subscriptions["bundle"]["plan_name"] is None
         for product in ("crm", "website_visitors", "inbox_placement"):
             assert subscriptions[product] == dict.fromkeys(PRODUCT_KEYS)
+
+    async def test_current_lead_count_counts_contacts(self, tenant: Tenant) -> None:
+        campaign = (await tenant.client.post("/api/v2/campaigns", json={"name": "C", **SCHEDULE})).json()
+        lead_list = (await tenant.client.post("/api/v2/lead-lists", json={"name": "L"})).json()
+        for target in ({"campaign_id": campaign["id"]}, {"list_id": lead_list["id"]}):
+            body = {**target, "leads": [{"email": "a@example.com"}, {"email": "b@example.com"}]}
+            assert (await tenant.client.post("/api/v2/leads/add", json=body)).status_code == 200
+        body = (await tenant.client.get("/api/v2/workspace-billing/plan-details")).json()
+        assert body["subscriptions"]["outreach"]["current_lead_count"] == 2
 
     async def test_addons_cannot_be_purchased(self, tenant: Tenant) -> None:
         addons = (await tenant.client.get("/api/v2/workspace-billing/plan-details")).json()["addons"]
