@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     job_poll_interval: float = Field(default=0.5, gt=0)
     job_batch_size: int = Field(default=500, ge=1)
     job_max_attempts: int = Field(default=3, ge=1)
+    job_max_takeovers: int = Field(
+        default=10, ge=1, description="attempts after which a job abandoned by a dead worker fails"
+    )
     job_retry_delay_seconds: float = Field(default=30.0, ge=0)
     job_worker_id: str | None = Field(
         default=None, max_length=100, description='lease owner name; empty means "hostname:pid:random"'

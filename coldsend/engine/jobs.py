@@ -2,8 +2,10 @@
 
 Retry policy: a handler that raises is retried `job_retry_delay_seconds` later while the job has had
 fewer than `job_max_attempts` attempts, and is then marked failed with its error. Every claim counts
-as an attempt, including a takeover after a worker died; a dead worker's job is always resumed (there
-is no limit on takeovers), so handlers must be idempotent and resume from their checkpoint data.
+as an attempt, including a takeover after a worker died, so handlers must be idempotent and resume from
+their checkpoint data. A dead worker's job is resumed until it has had `job_max_takeovers` attempts:
+a job that keeps killing its worker (out of memory, say) then fails instead of taking down every
+worker in turn forever.
 """
 
 import asyncio
@@ -163,13 +165,24 @@ class JobRunner:
         await self._execute(job, stopping or asyncio.Event())
         return True
 
+    def _abandoned(self, now: datetime) -> ColumnElement[bool]:
+        return and_(BackgroundJob.status == JobStatus.IN_PROGRESS, BackgroundJob.lease_expires_at < now)
+
     def _due(self, now: datetime) -> ColumnElement[bool]:
         return and_(
             BackgroundJob.type.in_(list(self.handlers)),
             or_(
                 and_(BackgroundJob.status == JobStatus.PENDING, BackgroundJob.run_after <= now),
-                and_(BackgroundJob.status == JobStatus.IN_PROGRESS, BackgroundJob.lease_expires_at < now),
+                and_(self._abandoned(now), BackgroundJob.attempts < self.settings.job_max_takeovers),
             ),
+        )
+
+    def _worn_out(self, now: datetime) -> ColumnElement[bool]:
+        """Abandoned by as many dead workers as it may be: failed rather than resumed again."""
+        return and_(
+            BackgroundJob.type.in_(list(self.handlers)),
+            self._abandoned(now),
+            BackgroundJob.attempts >= self.settings.job_max_takeovers,
         )
 
     async def claim(self) -> BackgroundJob | None:
@@ -178,7 +191,8 @@ class JobRunner:
         now = utcnow()
         # A read first, so an idle poll never opens a write transaction (SQLite has one writer).
         async with self.sessionmaker() as session:
-            if await session.scalar(select(BackgroundJob.id).where(self._due(now)).limit(1)) is None:
+            waiting = or_(self._due(now), self._worn_out(now))
+            if await session.scalar(select(BackgroundJob.id).where(waiting).limit(1)) is None:
                 return None
         pick = (
             select(BackgroundJob.id)
@@ -189,6 +203,17 @@ class JobRunner:
             .scalar_subquery()
         )
         async with session_scope(self.sessionmaker) as session:
+            await session.execute(
+                update(BackgroundJob)
+                .where(self._worn_out(now))
+                .values(
+                    status=JobStatus.FAILED,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    error="its worker stopped without finishing it on every attempt",
+                )
+                .execution_options(synchronize_session=False)
+            )
             job: BackgroundJob | None = await session.scalar(
                 update(BackgroundJob)
                 # The outer condition is re-checked on the locked row, should it have changed meanwhile.

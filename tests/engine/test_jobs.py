@@ -265,6 +265,39 @@ class TestRunner:
         assert (job.status, job.progress, job.attempts, job.lease_owner) == ("success", 100, 2, "worker-b")
         assert job.data == {"done": 10}
 
+    async def test_a_job_abandoned_by_every_worker_fails_instead_of_resuming(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings_for: Callable[..., Settings],
+        tenant: Tenant,
+        job_type: str,
+    ) -> None:
+        ran: list[str] = []
+
+        async def handler(ctx: JobContext) -> None:
+            ran.append(ctx.job_id)
+
+        worn_out = await enqueue(sessionmaker, tenant.workspace_id, job_type)
+        resumable = await enqueue(sessionmaker, tenant.workspace_id, job_type)
+        for job_id, attempts in ((worn_out, 3), (resumable, 2)):
+            # As workers killed while running it leave it, `attempts` times over.
+            await set_fields(
+                sessionmaker,
+                job_id,
+                status="in-progress",
+                lease_owner="gone-host:4242:dead",
+                lease_expires_at=utcnow() - timedelta(seconds=1),
+                attempts=attempts,
+            )
+        worker = runner(settings_for(job_max_takeovers=3), sessionmaker, {job_type: handler}, "worker-b")
+        assert await worker.run_once() is True
+        assert await worker.run_once() is False
+        assert ran == [resumable]
+        job = await load(sessionmaker, worn_out)
+        assert (job.status, job.attempts, job.lease_owner) == ("failed", 3, None)
+        assert job.error == "its worker stopped without finishing it on every attempt"
+        assert (await load(sessionmaker, resumable)).status == "success"
+
     async def test_zombie_gets_lease_lost_and_its_work_is_rolled_back(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
