@@ -11,6 +11,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import leads_import
@@ -58,8 +59,14 @@ def _upgrade(settings: Settings) -> None:
     settings.effective_secret_key()
 
 
+BOOTSTRAP_LOCK_ID = 0x636F6C6473656E65
+
+
 async def _bootstrap(session: AsyncSession) -> str | None:
     """On an empty database: a first workspace and an all:all key, returned once."""
+    if (await session.connection()).dialect.name == "postgresql":
+        # Nodes started together on an empty database: one creates the workspace, the others see it.
+        await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": BOOTSTRAP_LOCK_ID})
     if await workspace_service.any_exists(session):
         return None
     workspace = await workspace_service.create(session, name="My Workspace")

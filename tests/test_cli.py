@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import Tenant, client_for
+from tests.conftest import Tenant, client_for, create_pg_database, drop_pg_database
 from tests.operations import call, served_operations
 
 COLDSEND = [sys.executable, "-m", "coldsend"]
@@ -171,6 +171,39 @@ class TestServe:
             restarted.send_signal(signal.SIGTERM)
             stdout, _ = restarted.communicate(timeout=15)
         assert stdout == "", "a key is printed only on the first start"
+
+
+class TestScaleOutStart:
+    async def test_nodes_started_together_on_an_empty_postgresql_migrate_and_bootstrap_once(
+        self, tmp_path: Path
+    ) -> None:
+        url, name = await create_pg_database()
+        nodes: list[tuple[subprocess.Popen[str], int]] = []
+        try:
+            for index in range(3):
+                port = free_port()
+                data_dir = tmp_path / f"node{index}"
+                env = {**cli_env(url, data_dir), "COLDSEND_SECRET_KEY": "shared-secret"}
+                process = subprocess.Popen(
+                    [*COLDSEND, "serve", "--no-engine", "--port", str(port)],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                nodes.append((process, port))
+            for _process, port in nodes:
+                wait_healthy(port)
+        finally:
+            outputs = []
+            for process, _port in nodes:
+                process.send_signal(signal.SIGTERM)
+                stdout, stderr = process.communicate(timeout=30)
+                outputs.append((stdout, stderr))
+            await drop_pg_database(name)
+        keys = [stdout.strip() for stdout, _ in outputs if stdout.strip()]
+        assert len(keys) == 1, outputs
+        assert all("Traceback" not in stderr for _, stderr in outputs), outputs
 
 
 class TestAcceptMemberCommand:
