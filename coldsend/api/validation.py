@@ -3,6 +3,11 @@
 from collections.abc import Sequence
 from typing import Any
 
+# PostgreSQL text cannot hold NUL. Fields refuse it with this pattern, checked inside pydantic-core with no
+# Python call per field (a bulk add has thousands of strings), and worded as NO_NUL.
+NO_NUL_PATTERN = "^[^\x00]*$"
+NO_NUL = "must not contain NUL characters"
+
 _LOCATIONS = {"body": "body", "query": "querystring", "path": "params", "header": "headers"}
 
 _TYPE_NAMES = {
@@ -83,6 +88,8 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
     if kind == "too_long":
         return where, f"must NOT have more than {ctx.get('max_length')} items"
     if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == NO_NUL_PATTERN:
+            return where, NO_NUL
         return where, f'must match pattern "{ctx.get("pattern")}"'
     if kind == "value_error" and "email" in str(error.get("msg", "")).lower():
         return where, 'must match format "email"'

@@ -8,12 +8,12 @@ from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
 from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.api.validation import NO_NUL
 from coldsend.campaigns.timezones import Timezone
 
 NAME_MAX_LENGTH = 500
 MAX_INT = 2**31 - 1
 MAX_LIST = 1000
-NO_NUL = "must not contain NUL characters"
 DAY_KEYS = frozenset(str(day) for day in range(7))
 HH_MM = r"^([01][0-9]|2[0-3]):([0-5][0-9])$"
 
@@ -132,8 +132,8 @@ class ProviderRoutingRule(RequestModel):
 class CampaignFields(RequestModel):
     """Every writable field but `name` and `campaign_schedule`, as create and PATCH share them.
 
-    `email_list` holds sending-account addresses: they are checked as email addresses only, as
-    accounts are not managed here yet (the accounts module will check that they exist).
+    `email_list` holds sending-account addresses; the service checks that they are accounts of the
+    workspace.
     Fields that are not nullable in the spec have a non-null type, so an explicit null is a 400.
     """
 

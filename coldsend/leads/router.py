@@ -111,7 +111,7 @@ async def bulk_add_leads(body: LeadsAdd, principal: Authorized, session: Session
         "created_leads": [
             {
                 "index": index,
-                "id": str(lead_id),
+                "id": lead_id,
                 "email": values["email"],
                 "first_name": values["first_name"],
                 "last_name": values["last_name"],

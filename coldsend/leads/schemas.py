@@ -2,16 +2,16 @@ import uuid
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.api.validation import NO_NUL_PATTERN
 from coldsend.lead_labels.schemas import INTEREST_STATUS_MAX, INTEREST_STATUS_MIN
 
 MAX_ADD = 1000
 MAX_BULK_DELETE = 10_000
 MAX_LIST_LIMIT = 100
-NO_NUL = "must not contain NUL characters"
 
 
 class LeadStatus(IntEnum):
@@ -46,13 +46,7 @@ class UploadMethod(StrEnum):
     WEBSITE_VISITOR = "website-visitor"
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("no_nul", NO_NUL, {"ajv": NO_NUL})
-    return value
-
-
-NoNul = AfterValidator(_no_nul)
+NoNul = Field(pattern=NO_NUL_PATTERN)
 Name = Annotated[str, Field(max_length=500), NoNul]
 Phone = Annotated[str, Field(max_length=100), NoNul]
 Website = Annotated[str, Field(max_length=2048), NoNul]
