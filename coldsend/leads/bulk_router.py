@@ -55,9 +55,7 @@ async def _lead(session: AsyncSession, workspace_id: uuid.UUID, id: uuid.UUID) -
     operation_id="moveLeads",
     response_model=BackgroundJob,
     responses=errors.doc(errors.BadRequest, errors.NotFound),
-    openapi_extra={
-        "x-coldsend-notes": "Runs as a resumable `move-leads` job; `queries` (smart views) answer 400"
-    },
+    openapi_extra={"x-coldsend-notes": "Runs as a resumable `move-leads` job"},
 )
 async def move_leads(body: LeadsMove, principal: Authorized, session: Session) -> BackgroundJob:
     """Move leads to a campaign or list"""
@@ -139,7 +137,7 @@ async def update_interest_status(
     responses=errors.doc(errors.BadRequest, errors.NotFound),
     openapi_extra={
         "x-coldsend-notes": "The selected leads are shared out among the users in turn by a background job; "
-        "users must be members of the workspace (else 404); `queries`/`smart_view_id` answer 400"
+        "users must be members of the workspace (else 404); `smart_view_id` answers 400"
     },
 )
 async def bulk_assign_leads(body: LeadsAssign, principal: Authorized, session: Session) -> AssignQueued:

@@ -1,13 +1,13 @@
 """Request and response bodies of the lead operations that run as background jobs or move leads."""
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from coldsend.api.schemas import RequestModel
-from coldsend.leads.schemas import MAX_BULK_DELETE, EmailText, InterestValue, LeadFilter, NoNul
+from coldsend.leads.schemas import MAX_BULK_DELETE, EmailText, InterestValue, LeadFilter, NoNul, SmartQuery
 
 Search = Annotated[str, Field(max_length=500), NoNul]
 EspCode = Literal[0, 1, 2, 3, 8, 9, 10, 12, 13, 999, 1000]
@@ -29,14 +29,8 @@ class LeadSelection(RequestModel):
     in_campaign: StrictBool | None = None
     in_list: StrictBool | None = None
     ids: IdList | None = None
-    queries: list[dict[str, Any]] | None = None
+    queries: Annotated[list[SmartQuery], Field(max_length=100)] | None = None
     limit: Annotated[StrictInt | StrictFloat, Field(ge=0)] | None = None
-
-    @model_validator(mode="after")
-    def _no_smart_view_queries(self) -> "LeadSelection":
-        if self.queries:
-            raise _refuse("queries (smart view filters) are not supported on this server")
-        return self
 
 
 class LeadsMove(LeadSelection):

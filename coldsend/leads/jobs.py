@@ -65,6 +65,7 @@ def selection(workspace_id: uuid.UUID, request: LeadSelection) -> list[ColumnEle
         in_campaign=request.in_campaign,
         in_list=request.in_list,
         ids=request.ids,
+        queries=request.queries,
     )
     where = lead_filters.where(workspace_id, listed)
     if isinstance(request, LeadsMove):

@@ -224,6 +224,27 @@ class TestMoveLeads:
         assert done.data["moved_leads"] == 5
         assert sum(email.startswith("other") for email in await emails_in(maker, campaign_id=target)) == 5
 
+    async def test_smart_view_queries_select(
+        self, tenant: Tenant, maker: async_sessionmaker[AsyncSession], run_job: Callable[..., Any]
+    ) -> None:
+        source = await make_list(maker, tenant.workspace_id)
+        target = await make_list(maker, tenant.workspace_id)
+        await add_leads(maker, tenant.workspace_id, 3, list_id=source, prefix="quiet")
+        await add_leads(maker, tenant.workspace_id, 2, list_id=source, prefix="opener", email_open_count=3)
+        await add_leads(maker, tenant.workspace_id, 2, list_id=source, prefix="once", email_open_count=1)
+        more_than_once = {
+            "actionType": "email-open",
+            "values": {"occurrence-count": {"condition": "more", "count": 1}},
+        }
+        response = await tenant.client.post(
+            "/api/v2/leads/move",
+            json={"list_id": str(source), "queries": [more_than_once], "to_list_id": str(target)},
+        )
+        assert response.status_code == 200, response.text
+        done = await run_job(response.json()["id"])
+        assert (done.status, done.data["moved_leads"]) == ("success", 2)
+        assert await emails_in(maker, list_id=target) == ["opener0@example.com", "opener1@example.com"]
+
     @pytest.mark.parametrize("dies", ["before commit", "after commit"])
     async def test_resumes_after_a_crash_without_loss_or_duplicates(
         self, dies: str, tenant: Tenant, maker: async_sessionmaker[AsyncSession], run_job: Callable[..., Any]
@@ -279,7 +300,8 @@ class TestMoveLeads:
             ({"to_list_id": "nope"}, 'body/to_list_id must match format "uuid"'),
             ({"to_list_id": OTHER, "filter": "FILTER_NOPE"}, None),
             ({"to_list_id": OTHER, "limit": -1}, "body/limit must be >= 0"),
-            ({"to_list_id": OTHER, "queries": [{"actionType": "reply", "values": {}}]}, None),
+            ({"to_list_id": OTHER, "queries": [{"actionType": "bounce", "values": {}}]}, None),
+            ({"to_list_id": OTHER, "queries": [{"actionType": "reply"}]}, None),
             ({"to_list_id": OTHER, "esg_code": "7"}, None),
             ({"to_list_id": OTHER, "copy_leads": "yes"}, "body/copy_leads must be boolean"),
             ({"to_list_id": OTHER, "nonsense": 1}, "body must NOT have additional properties"),
