@@ -201,6 +201,15 @@ async def delete_many(
     return sorted(rows, key=lambda row: row.id)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: an address may legally start with "=", "+" or "-", which
+    Excel and LibreOffice would run as a formula (CSV injection), so such cells get a leading "'"."""
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
+
+
 async def csv_lines(
     sessionmaker: async_sessionmaker[AsyncSession], *, workspace_id: uuid.UUID, filters: Filters
 ) -> AsyncIterator[str]:
@@ -218,7 +227,7 @@ async def csv_lines(
             rows, more = await keyset_rows(
                 session, stmt, key=BlockListEntry.id, limit=DOWNLOAD_BATCH, after=after
             )
-        writer.writerows((row.bl_value, iso_z(row.timestamp_created)) for row in rows)
+        writer.writerows((spreadsheet_safe(row.bl_value), iso_z(row.timestamp_created)) for row in rows)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

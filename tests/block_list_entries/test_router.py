@@ -245,6 +245,12 @@ class TestDownloadBlockListEntry:
         other = await make_tenant()
         assert (await other.client.get(f"{PATH}/download")).text == "Blocked Email,Date\r\n"
 
+    async def test_formula_like_addresses_download_as_text(self, tenant: Tenant) -> None:
+        await bulk(tenant, ["=1+2@evil.com", "+sum@a.com", "-x@a.com", "plain@a.com"])
+        rows = csv_rows((await tenant.client.get(f"{PATH}/download")).text)
+        shown = sorted(row[0] for row in rows[1:])
+        assert shown == ["'+sum@a.com", "'-x@a.com", "'=1+2@evil.com", "plain@a.com"]
+
     async def test_read_in_keyset_batches(
         self, app: FastAPI, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
     ) -> None:
