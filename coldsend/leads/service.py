@@ -28,6 +28,7 @@ from coldsend.leads.filters import ListParams, list_page
 from coldsend.leads.schemas import Lead, LeadCreate, LeadFields, LeadIn, LeadsAdd, LeadsDelete, UploadMethod
 from coldsend.models import Campaign, LeadList
 from coldsend.models import Lead as LeadRow
+from coldsend.verification.jobs import enqueue_lead_verification
 
 __all__ = ["SHOWN_COLUMNS", "ListParams", "list_page", "shown", "shown_rows"]
 
@@ -259,6 +260,9 @@ async def create(session: AsyncSession, principal: Principal, *, lead_in: LeadCr
     )
     session.add(lead)
     await session.flush()
+    if lead_in.verify_leads_on_import and email is not None:
+        await enqueue_lead_verification(session, workspace_id=workspace_id, lead_ids=[lead.id])
+        await session.refresh(lead, ["verification_status"])
     await audit_log_service.record(
         session,
         principal,
@@ -493,6 +497,10 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
         result.created.append((index, values["id"], values))
     if rows:
         await _insert(session, rows, workspace_id=workspace_id, campaign_id=campaign_id, list_id=list_id)
+        if add_in.verify_leads_on_import:
+            await enqueue_lead_verification(
+                session, workspace_id=workspace_id, lead_ids=[uuid.UUID(row["id"]) for row in rows]
+            )
         await audit_log_service.record(
             session,
             principal,

@@ -1,0 +1,1 @@
+"""Email verification: syntax, DNS, SMTP probe, catch-all, disposable and role checks."""
