@@ -23,6 +23,7 @@ from coldsend.db import migrate
 from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.engine.loops import build_engine
 from coldsend.leads import schemas as lead_schemas
+from coldsend.verification.cli import verify as verify_command
 from coldsend.workspace_group_members import service as group_member_service
 from coldsend.workspace_members import service as workspace_member_service
 from coldsend.workspaces import service as workspace_service
@@ -36,6 +37,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(api_key_app, name="api-key")
 app.add_typer(leads_app, name="leads")
+app.command("verify")(verify_command)
 
 err = Console(stderr=True)
 T = TypeVar("T")

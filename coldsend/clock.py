@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utcnow() -> datetime:
@@ -12,3 +12,24 @@ def iso_z(value: datetime) -> str:
     if value.tzinfo is not UTC:
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return value.isoformat(timespec="milliseconds")[:23] + "Z"
+
+
+class Clock:
+    """Where the engine reads the time: the real clock here; tests substitute `ManualClock`."""
+
+    def now(self) -> datetime:
+        return utcnow()
+
+
+class ManualClock(Clock):
+    """A clock that moves only when told: tests run days of sending in seconds."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or utcnow()
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.current += delta
+        return self.current

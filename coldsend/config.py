@@ -1,9 +1,11 @@
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from coldsend.dns import nameserver
 
@@ -18,6 +20,10 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str | None = Field(
+        default=None,
+        description="base URL that tracking and unsubscribe links point at; empty means http://{host}:{port}",
+    )
     rate_limit_per_second: int = Field(default=100, ge=1)
     rate_limit_per_minute: int = Field(default=6000, ge=1)
     api_key_cache_seconds: float = Field(
@@ -36,9 +42,77 @@ class Settings(BaseSettings):
     )
     log_level: str = "info"
     workspace_removal_delay_seconds: float = Field(default=86_400.0, ge=0)
-    dns_nameservers: list[str] = Field(
+    dns_nameservers: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description='IP addresses, "ip:port" or "[ipv6]:port"; empty means the system resolver',
+        description='IP addresses, "ip:port" or "[ipv6]:port", as a JSON list or comma-separated; '
+        "empty means the system resolver",
+    )
+
+    verify_smtp_port: int = Field(default=25, ge=1, le=65535, description="port of the MX hosts probed")
+    verify_ehlo_hostname: str | None = Field(
+        default=None, max_length=253, description="name sent in EHLO; empty means this host's FQDN"
+    )
+    verify_mail_from: str | None = Field(
+        default=None, max_length=320, description="MAIL FROM of probes; empty means verify@<EHLO name>"
+    )
+    verify_smtp_proxy: str | None = Field(
+        default=None, description='"host:port" of a SOCKS5 proxy for probes, where port 25 is blocked'
+    )
+    verify_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    verify_smtp_timeout_seconds: float = Field(default=15.0, gt=0)
+    verify_dns_timeout_seconds: float = Field(default=5.0, gt=0)
+    verify_sync_window_seconds: float = Field(
+        default=10.0, ge=0, description="how long POST /email-verification waits before answering pending"
+    )
+    verify_max_attempts: int = Field(default=4, ge=1, description="tries of a greylisted or timed-out check")
+    verify_retry_delay_seconds: float = Field(
+        default=120.0, ge=0, description="first wait before retrying; doubles at each retry"
+    )
+    verify_result_ttl_seconds: float = Field(default=7 * 86_400.0, ge=0)
+    verify_catch_all_ttl_seconds: float = Field(default=86_400.0, ge=0)
+    verify_domain_concurrency: int = Field(default=2, ge=1, description="open probes per MX host")
+    verify_domain_rate_per_second: float = Field(default=5.0, gt=0, description="new probes per MX host")
+    verify_concurrency: int = Field(default=20, ge=1, description="verifications the engine runs at once")
+    verify_poll_interval: float = Field(default=1.0, gt=0)
+    verify_lease_seconds: float = Field(default=300.0, gt=0)
+    verify_port_blocked_after: int = Field(
+        default=3, ge=1, description="MX hosts in a row unreachable before port 25 is reported blocked"
+    )
+    verify_port_blocked_recheck_seconds: float = Field(default=300.0, ge=0)
+    verify_disposable_domains_file: Path | None = Field(
+        default=None, description="extra disposable domains, one a line, added to the packaged list"
+    )
+    verify_credits: int | None = Field(
+        default=None, ge=0, description="verifications allowed per workspace; empty means unlimited"
+    )
+    verify_webhook_allow_private: bool = Field(
+        default=False, description="deliver verification webhooks to loopback and private addresses"
+    )
+    verify_webhook_max_attempts: int = Field(default=6, ge=1)
+    verify_webhook_retry_delay_seconds: float = Field(default=10.0, ge=0)
+    verify_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    send_poll_interval: float = Field(default=1.0, gt=0, description="scheduler tick and sender poll")
+    send_lease_seconds: float = Field(
+        default=90.0, gt=0, description="how long a send stays claimed; must exceed one SMTP transaction"
+    )
+    send_max_attempts: int = Field(default=8, ge=1)
+    send_retry_base_seconds: float = Field(default=60.0, ge=0)
+    send_retry_max_seconds: float = Field(default=3600.0, ge=0)
+    send_max_accounts_in_flight: int = Field(default=100, ge=1, description="per worker")
+    send_batch_size: int = Field(default=500, ge=1, description="sends planned per sequence per tick")
+    account_default_daily_limit: int = Field(default=50, ge=1)
+    smtp_idle_seconds: float = Field(default=60.0, gt=0)
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    imap_timeout_seconds: float = Field(default=30.0, gt=0)
+    imap_ca_file: Path | None = Field(
+        default=None, description="extra CA bundle trusted for IMAP TLS (self-hosted mail servers)"
+    )
+    account_health_interval_seconds: float = Field(
+        default=300.0, gt=0, description="how often each active account's IMAP login is checked"
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None, description="extra CA bundle trusted for SMTP TLS (self-hosted mail servers)"
     )
 
     reply_rules_file: Path | None = Field(
@@ -56,6 +130,25 @@ class Settings(BaseSettings):
     )
     reply_label_budget_days: float = Field(default=30.0, gt=0)
 
+    @field_validator("verify_smtp_proxy")
+    @classmethod
+    def _proxy_parse(cls, value: str | None) -> str | None:
+        if value:
+            host, _, port = value.strip().removeprefix("socks5://").rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError('expected "host:port" (or "socks5://host:port")')
+        return value or None
+
+    @field_validator("dns_nameservers", mode="before")
+    @classmethod
+    def _nameservers_split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith('["') or text == "[]":
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
     @field_validator("dns_nameservers")
     @classmethod
     def _nameservers_parse(cls, value: list[str]) -> list[str]:
@@ -63,11 +156,21 @@ class Settings(BaseSettings):
             nameserver(spec)
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str | None) -> str | None:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("public_url must start with http:// or https://")
+        return value
+
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'coldsend.db').resolve()}"
+
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def effective_secret_key(self) -> str:
         """The configured key, or one generated into the data dir on first use."""

@@ -19,6 +19,8 @@ from coldsend.db import migrate
 from coldsend.db.admin import create_database, drop_database
 from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.workspaces import service as workspace_service
+from tests.imap_server import dovecot, make_dovecot  # noqa: F401 (fixtures)
+from tests.smtp_sink import make_smtp_sink, smtp_sink, smtp_sink_ssl, smtp_sink_starttls  # noqa: F401 (fixtures)
 from tests.workers import Worker
 
 PG_ADMIN_DSN = os.environ.get("COLDSEND_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")

@@ -6,6 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from coldsend import __version__
+from coldsend.account_campaign_mappings.router import router as account_campaign_mappings_router
+from coldsend.accounts.router import router as accounts_router
+from coldsend.analytics.router import router as analytics_router
 from coldsend.api.errors import install_error_handlers
 from coldsend.api.key_cache import KeyCache
 from coldsend.api.rate_limit import RateLimiter
@@ -20,18 +23,25 @@ from coldsend.custom_tag_mappings.router import router as custom_tag_mappings_ro
 from coldsend.custom_tags.router import router as custom_tags_router
 from coldsend.db import migrate
 from coldsend.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
+from coldsend.emails.router import router as emails_router
 from coldsend.engine.loops import build_engine
 from coldsend.lead_labels.router import router as lead_labels_router
 from coldsend.lead_lists.router import router as lead_lists_router
 from coldsend.leads.bulk_router import router as leads_bulk_router
 from coldsend.leads.router import router as leads_router
 from coldsend.subsequences.router import router as subsequences_router
+from coldsend.tracking.router import router as tracking_router
+from coldsend.verification.router import router as verification_router
 from coldsend.workspace_billing.router import router as workspace_billing_router
 from coldsend.workspace_group_members.router import router as workspace_group_members_router
 from coldsend.workspace_members.router import router as workspace_members_router
 from coldsend.workspaces.router import router as workspaces_router
 
 ROUTERS = [
+    analytics_router,
+    emails_router,
+    accounts_router,
+    account_campaign_mappings_router,
     api_keys_router,
     audit_logs_router,
     background_jobs_router,
@@ -48,6 +58,8 @@ ROUTERS = [
     workspace_members_router,
     workspace_billing_router,
     workspaces_router,
+    tracking_router,
+    verification_router,
 ]
 
 

@@ -76,6 +76,10 @@ async def activate(session: AsyncSession, campaign: Campaign) -> bool:
     if campaign.status in SENDING:
         return False
     problems = launch_problems(campaign)
+    if (campaign.email_list or campaign.email_tag_list) and not await campaign_service.sending_accounts(
+        session, campaign
+    ):
+        problems.append("none of its email_list or email_tag_list accounts exists in this workspace")
     if problems:
         raise BadRequest("Campaign cannot be activated: " + "; ".join(problems))
     now = utcnow()

@@ -29,8 +29,7 @@ from coldsend.models import Campaign as CampaignRow
 router = APIRouter(prefix="/api/v2/campaigns", tags=["Campaign"])
 
 CREATE_NOTES = (
-    "Creates a draft (status 0). email_list entries are checked as email addresses only "
-    "(sending accounts are not managed by this server yet)."
+    "Creates a draft (status 0). Every email_list address must be an account of the workspace (400 if not)."
 )
 ACTIVATE_NOTES = (
     "400 naming what is missing when the campaign has no steps, no accounts or no sending window."

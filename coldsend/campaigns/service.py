@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.api.errors import BadRequest
 from coldsend.campaigns.schemas import (
     Campaign as CampaignOut,
 )
@@ -22,7 +23,7 @@ from coldsend.clock import utcnow
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.db.repository import get_in_workspace, keyset_rows
-from coldsend.models import Campaign, CustomTagMapping, Lead
+from coldsend.models import Account, Campaign, CustomTagMapping, Lead
 
 SHARE_DAYS = 7
 LEAD_ACTIVE = 1  # Lead.status "Active": still in the sequence
@@ -62,8 +63,46 @@ def _stored(body: CampaignCreate | CampaignUpdate, fields: set[str]) -> dict[str
     return dumped
 
 
+async def _existing_accounts(
+    session: AsyncSession, workspace_id: uuid.UUID, emails: Sequence[str]
+) -> set[str]:
+    stmt = select(Account.email).where(Account.workspace_id == workspace_id, Account.email.in_(set(emails)))
+    return set(await session.scalars(stmt))
+
+
+async def _check_accounts(session: AsyncSession, workspace_id: uuid.UUID, emails: Sequence[str]) -> None:
+    """email_list may only name the workspace's sending accounts."""
+    found = await _existing_accounts(session, workspace_id, emails) if emails else set()
+    unknown = [email for email in dict.fromkeys(emails) if email not in found]
+    if unknown:
+        raise BadRequest(
+            f"email_list holds addresses that are not accounts of this workspace: {', '.join(unknown)}"
+        )
+
+
+async def sending_accounts(session: AsyncSession, campaign: Campaign) -> list[str]:
+    """The emails of the workspace's accounts the campaign sends from: its email_list, then the
+    accounts carrying one of its email_tag_list tags (accounts deleted since are left out)."""
+    emails = list(campaign.email_list)
+    if campaign.email_tag_list:
+        tagged = await session.scalars(
+            select(CustomTagMapping.resource_id)
+            .where(
+                CustomTagMapping.workspace_id == campaign.workspace_id,
+                CustomTagMapping.resource_type == ResourceType.ACCOUNT,
+                CustomTagMapping.tag_id.in_([uuid.UUID(tag) for tag in campaign.email_tag_list]),
+            )
+            .order_by(CustomTagMapping.resource_id)
+        )
+        emails.extend(tagged)
+    emails = list(dict.fromkeys(emails))
+    found = await _existing_accounts(session, campaign.workspace_id, emails) if emails else set()
+    return [email for email in emails if email in found]
+
+
 async def create(session: AsyncSession, *, workspace_id: uuid.UUID, campaign_in: CampaignCreate) -> Campaign:
     """A draft: creating a campaign never sends."""
+    await _check_accounts(session, workspace_id, campaign_in.email_list)
     fields = set(CampaignCreate.model_fields)
     campaign = Campaign(
         workspace_id=workspace_id, status=CampaignStatus.DRAFT, **_stored(campaign_in, fields)
@@ -111,6 +150,8 @@ async def list_page(
 
 async def update(session: AsyncSession, campaign: Campaign, *, campaign_in: CampaignUpdate) -> list[str]:
     """Apply the sent fields; the names of those that changed."""
+    if "email_list" in campaign_in.model_fields_set:
+        await _check_accounts(session, campaign.workspace_id, campaign_in.email_list)
     changed = []
     for name, value in _stored(campaign_in, campaign_in.model_fields_set).items():
         if getattr(campaign, name) != value:

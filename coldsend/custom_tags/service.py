@@ -6,6 +6,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.accounts.tagging import AccountTaggable
 from coldsend.api.errors import Conflict, NotFound
 from coldsend.campaigns.tagging import CampaignTaggable
 from coldsend.custom_tag_mappings import service as mapping_service
@@ -40,35 +41,9 @@ class Taggable(Protocol):
         ...
 
 
-class NoResources:
-    """A resource type whose module does not exist yet: no resource of that type can exist."""
-
-    async def resolve(
-        self,
-        session: AsyncSession,
-        *,
-        workspace_id: uuid.UUID,
-        resource_ids: Sequence[str],
-    ) -> dict[str, str]:
-        del session, workspace_id, resource_ids
-        return {}
-
-    async def select_all(
-        self,
-        session: AsyncSession,
-        *,
-        workspace_id: uuid.UUID,
-        status_filter: str | None,
-        search: str | None,
-    ) -> list[str]:
-        del session, workspace_id, status_filter, search
-        return []
-
-
-# The accounts and campaigns modules replace their entry with their own Taggable; their delete
-# services call `custom_tag_mappings.service.forget_resource`.
+# The delete services of accounts and campaigns call `custom_tag_mappings.service.forget_resource`.
 TAGGABLE: dict[ResourceType, Taggable] = {
-    ResourceType.ACCOUNT: NoResources(),
+    ResourceType.ACCOUNT: AccountTaggable(),
     ResourceType.CAMPAIGN: CampaignTaggable(),
 }
 

@@ -1,14 +1,21 @@
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import coldsend.leads.jobs  # noqa: F401  (job handlers register themselves on import)
+import coldsend.accounts.jobs  # noqa: F401  (job handlers register themselves on import)
+import coldsend.leads.jobs  # noqa: F401
+import coldsend.verification.jobs  # noqa: F401
 import coldsend.workspaces.removal  # noqa: F401
+from coldsend.accounts.health import AccountHealth
 from coldsend.config import Settings
 from coldsend.engine.jobs import HANDLERS, JobRunner
 from coldsend.engine.runner import Engine, Loop
+from coldsend.engine.sending import sending_loops
+from coldsend.verification.loop import VerificationLoop
 
 
 def build_engine(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Engine:
     """The engine's loops, wired to one database."""
     jobs = JobRunner(settings, sessionmaker, HANDLERS)
-    loops: list[Loop] = [jobs.run]
+    loops: list[Loop] = [jobs.run, VerificationLoop(settings, sessionmaker).run]
+    loops.append(AccountHealth(settings, sessionmaker).run)
+    loops.extend(sending_loops(settings, sessionmaker))
     return Engine(loops)

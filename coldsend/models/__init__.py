@@ -8,12 +8,14 @@ from coldsend.models.campaign_subsequence import CampaignSubsequence
 from coldsend.models.custom_tag import CustomTag
 from coldsend.models.custom_tag_mapping import CustomTagMapping
 from coldsend.models.email import Email, EmailType
+from coldsend.models.email_verification import EmailVerification
 from coldsend.models.event import Event, EventType
 from coldsend.models.lead import Lead
 from coldsend.models.lead_label import LeadLabel, ReplyLabelPrediction
 from coldsend.models.lead_list import LeadList
 from coldsend.models.send import Send, SendState
 from coldsend.models.user import User
+from coldsend.models.verification_domain import VerificationDomain
 from coldsend.models.workspace import Workspace
 from coldsend.models.workspace_group_member import WorkspaceGroupMember
 from coldsend.models.workspace_member import WorkspaceMember
@@ -30,6 +32,7 @@ __all__ = [
     "CustomTagMapping",
     "Email",
     "EmailType",
+    "EmailVerification",
     "Event",
     "EventType",
     "Lead",
@@ -39,6 +42,7 @@ __all__ = [
     "Send",
     "SendState",
     "User",
+    "VerificationDomain",
     "Workspace",
     "WorkspaceGroupMember",
     "WorkspaceMember",

@@ -60,3 +60,5 @@ class Account(RecordModel):
     imap_tls: Mapped[str] = mapped_column(String(10), default="ssl")  # "ssl" | "starttls" | "none"
     dkim_selector: Mapped[str | None] = mapped_column(String(63))
     dkim_private_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    # When the health loop last claimed the account for an IMAP login check (never shown).
+    health_checked_at: Mapped[datetime | None]

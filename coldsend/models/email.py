@@ -29,6 +29,7 @@ class Email(RecordModel):
         Index("ix_email_workspace_id_id", "workspace_id", "id"),
         Index("ix_email_workspace_id_message_id", "workspace_id", "message_id"),
         Index("ix_email_campaign_id_timestamp_created", "campaign_id", "timestamp_created"),
+        Index("ix_email_workspace_id_thread_id", "workspace_id", "thread_id"),
     )
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id"))

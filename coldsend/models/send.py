@@ -31,6 +31,7 @@ class Send(RecordModel):
         UniqueConstraint("sequence_id", "lead_id", "step"),
         Index("ix_send_state_due_at", "state", "due_at"),
         Index("ix_send_account_id_sent_at", "account_id", "sent_at"),
+        Index("ix_send_account_id_state_due_at", "account_id", "state", "due_at"),
         Index("ix_send_campaign_id_sent_at", "campaign_id", "sent_at"),
     )
 

@@ -1,0 +1,10 @@
+import uuid
+
+from coldsend.api.schemas import ResponseModel, Timestamp
+
+
+class AccountCampaignMapping(ResponseModel):
+    campaign_id: uuid.UUID
+    campaign_name: str
+    timestamp_created: Timestamp
+    status: int

@@ -1,0 +1,308 @@
+import ipaddress
+import uuid
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic_core import PydanticCustomError
+
+from coldsend.addresses import normalize_email
+from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.custom_tags.schemas import AccountFilter
+
+__all__ = ["AccountFilter"]
+
+MAX_BULK = 100
+MAX_PORT = 65535
+MAX_HOST_LENGTH = 253
+TlsMode = Literal["ssl", "starttls", "none"]
+# Ports whose protocol starts with TLS (SMTPS, IMAPS); any other port upgrades with STARTTLS when offered.
+IMPLICIT_TLS_PORTS = frozenset({465, 993})
+_HOST_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+class AccountStatus(IntEnum):
+    ACTIVE = 1
+    PAUSED = 2
+    MAINTENANCE = 3
+    CONNECTION_ERROR = -1
+    SOFT_BOUNCE_ERROR = -2
+    SENDING_ERROR = -3
+
+
+class WarmupStatus(IntEnum):
+    PAUSED = 0
+    ACTIVE = 1
+    BANNED = -1
+    SPAM_FOLDER_UNKNOWN = -2
+    PERMANENT_SUSPENSION = -3
+
+
+class ProviderCode(IntEnum):
+    CUSTOM_IMAP_SMTP = 1
+    GOOGLE = 2
+    MICROSOFT = 3
+    AWS = 4
+    AIRMAIL = 8
+    AIRMAIL_INSTANT = 11
+
+
+class SortColumn(StrEnum):
+    TIMESTAMP_CREATED = "timestamp_created"
+    EMAIL = "email"
+    STAT_WARMUP_SCORE = "stat_warmup_score"
+    STATUS = "status"
+
+
+def _email(value: str) -> str:
+    try:
+        return normalize_email(value)
+    except ValueError:
+        message = 'must match format "email"'
+        raise PydanticCustomError("email_format", message, {"ajv": message}) from None
+
+
+def _host(value: str) -> str:
+    """A host name (one label allowed, e.g. `localhost`) or an IP address, in lookup form."""
+    name = value.strip().rstrip(".").lower()
+    try:
+        return str(ipaddress.ip_address(name.strip("[]")))
+    except ValueError:
+        pass
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        name = ""
+    labels = name.split(".")
+    valid = 0 < len(name) <= MAX_HOST_LENGTH and all(
+        0 < len(label) <= 63 and set(label) <= _HOST_LABEL_CHARACTERS and label[0] != "-" and label[-1] != "-"
+        for label in labels
+    )
+    if not valid or labels[-1].isdigit():
+        message = "must be a host name or an IP address"
+        raise PydanticCustomError("host_format", message, {"ajv": message})
+    return name
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        message = "must not be blank"
+        raise PydanticCustomError("blank", message, {"ajv": message})
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+Host = Annotated[str, Field(max_length=300), AfterValidator(_host)]
+Port = Annotated[int, Field(ge=1, le=MAX_PORT)]
+Username = Annotated[str, Field(min_length=1, max_length=320), AfterValidator(_not_blank)]
+Password = Annotated[str, Field(min_length=1, max_length=1000)]
+Rate = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Text = Annotated[str, Field(max_length=500)]
+
+
+def implicit_tls_mode(port: int) -> TlsMode:
+    return "ssl" if port in IMPLICIT_TLS_PORTS else "starttls"
+
+
+class WarmupAdvanced(RequestModel):
+    warm_ctd: bool | None = None
+    open_rate: Rate | None = None
+    important_rate: Rate | None = None
+    read_emulation: bool | None = None
+    spam_save_rate: Rate | None = None
+    weekday_only: bool | None = None
+
+
+class Warmup(RequestModel):
+    limit: Count | None = None
+    advanced: WarmupAdvanced | None = None
+    warmup_custom_ftag: Text | None = None
+    increment: Literal["disabled", "0", "1", "2", "3", "4"] | None = None
+    reply_rate: Rate | None = None
+
+
+class AccountSettings(RequestModel):
+    """The writable fields create and PATCH share (the spec's, plus the mail server extension fields)."""
+
+    first_name: Text | None = None
+    last_name: Text | None = None
+    warmup: Warmup | None = None
+    daily_limit: Count | None = None
+    tracking_domain_name: Host | None = None
+    tracking_domain_status: Annotated[str, Field(max_length=50)] | None = None
+    enable_slow_ramp: bool | None = None
+    inbox_placement_test_limit: Count | None = None
+    sending_gap: Annotated[int, Field(ge=0, le=1440)] | None = None
+    signature: Annotated[str, Field(max_length=20_000)] | None = None
+    reply_to: Email | None = None
+    skip_cname_check: bool | None = None
+    smtp_tls: TlsMode | None = Field(
+        default=None,
+        description="Coldsend extension: ssl, starttls (when offered) or none; default from port",
+    )
+    imap_tls: TlsMode | None = Field(
+        default=None,
+        description="Coldsend extension: ssl, starttls (when offered) or none; default from port",
+    )
+
+    _not_null = refuse_null("warmup", "sending_gap", "skip_cname_check", "smtp_tls", "imap_tls")
+
+
+class AccountCreate(AccountSettings):
+    email: Email
+    first_name: Text
+    last_name: Text
+    provider_code: ProviderCode
+    imap_username: Username
+    imap_password: Password
+    imap_host: Host
+    imap_port: Port
+    smtp_username: Username
+    smtp_password: Password
+    smtp_host: Host
+    smtp_port: Port
+    warmup_custom_ftag: Text | None = None
+
+
+class AccountUpdate(AccountSettings, PatchModel):
+    """The spec's PATCH body, plus (Coldsend extension) the mail server settings, so a changed
+    password can be fixed without deleting the account."""
+
+    remove_tracking_domain: bool | None = None
+    imap_username: Username | None = None
+    imap_password: Password | None = None
+    imap_host: Host | None = None
+    imap_port: Port | None = None
+    smtp_username: Username | None = None
+    smtp_password: Password | None = None
+    smtp_host: Host | None = None
+    smtp_port: Port | None = None
+
+    _server_not_null = refuse_null(
+        "first_name",
+        "last_name",
+        "remove_tracking_domain",
+        "imap_username",
+        "imap_password",
+        "imap_host",
+        "imap_port",
+        "smtp_username",
+        "smtp_password",
+        "smtp_host",
+        "smtp_port",
+    )
+
+
+class AccountTag(BaseModel):
+    id: uuid.UUID
+    label: str
+    description: str | None
+
+
+class Account(ResponseModel):
+    email: str
+    timestamp_created: Timestamp
+    timestamp_updated: Timestamp
+    first_name: str
+    last_name: str
+    warmup: dict[str, Any] | None = None
+    added_by: uuid.UUID | None
+    daily_limit: int | None
+    daily_limit_max: int | None
+    warmup_limit_max: int | None
+    modified_by: uuid.UUID | None
+    tracking_domain_name: str | None
+    tracking_domain_status: str | None
+    status: int
+    enable_slow_ramp: bool | None
+    inbox_placement_test_limit: int | None
+    organization: uuid.UUID
+    warmup_status: int
+    status_message: dict[str, Any] | None = None
+    timestamp_warmup_start: Timestamp | None
+    provider_code: int
+    setup_pending: bool
+    is_managed_account: bool
+    stat_warmup_score: float | None
+    sending_gap: int
+    signature: str | None
+    reply_to: str | None
+    autofix_failed: bool | None
+    tags: list[AccountTag] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_objects(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # warmup and status_message are objects that are not nullable in the spec: left out when unset;
+        # tags only appear when include_tags asked for them.
+        shown: dict[str, Any] = handler(self)
+        for name in ("warmup", "status_message", "tags"):
+            if shown.get(name) is None:
+                shown.pop(name, None)
+        return shown
+
+
+class AccountsPause(RequestModel):
+    emails: list[str] = Field(min_length=1, max_length=MAX_BULK)
+
+
+class PauseResult(BaseModel):
+    paused_emails: list[str]
+    failed_emails: list[str]
+
+
+class WarmupFilter(BaseModel):
+    """`additionalProperties: true` in the spec: unknown keys are accepted and ignored."""
+
+    tag_id: uuid.UUID | None = None
+    filter: AccountFilter | None = None
+
+
+class WarmupSelection(RequestModel):
+    emails: list[Email] | None = Field(default=None, max_length=MAX_BULK)
+    include_all_emails: bool | None = None
+    excluded_emails: list[Email] | None = Field(default=None, max_length=MAX_BULK)
+    filter: WarmupFilter | None = None
+    search: Annotated[str, Field(max_length=320)] | None = None
+
+
+class AccountsMove(RequestModel):
+    emails: list[Email] = Field(min_length=1, max_length=1000)
+    source_workspace_id: uuid.UUID
+    destination_workspace_id: uuid.UUID
+
+
+class MoveResult(BaseModel):
+    status: Literal["success"]
+
+
+class VitalsRequest(RequestModel):
+    accounts: list[Email] | None = Field(default=None, max_length=MAX_BULK)
+
+
+class AccountVitals(BaseModel):
+    """The spec's per-domain checks, plus (Coldsend) the account and its SMTP and IMAP logins."""
+
+    domain: str
+    email: str
+    allPass: bool  # noqa: N815 - the spec's field name
+    mx: bool
+    spf: bool
+    dkim: bool
+    dmarc: bool
+    smtp: bool
+    imap: bool
+    messages: dict[str, str]
+
+
+class VitalsResult(BaseModel):
+    status: Literal["success"]
+    success_list: list[AccountVitals]
+    failure_list: list[AccountVitals]
+
+
+class CtdStatus(BaseModel):
+    success: bool
+    ssl: bool
+    cname: bool
+    host: str

@@ -1,0 +1,112 @@
+"""Sending-account analytics: per day and account from the events, and warmup (not run here yet)."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.analytics import metrics
+from coldsend.analytics.dates import ORDER_MESSAGE, Days, parse_day
+from coldsend.analytics.metrics import in_range, utc_day
+from coldsend.analytics.schemas import DailyAccountAnalytics, WarmupAggregate, WarmupAnalytics
+from coldsend.api.errors import BadRequest, PayloadTooLarge
+from coldsend.models import Account, Event
+from coldsend.models.event import EventType
+
+MAX_EMAILS = 200
+MAX_DAYS = 31
+DEFAULT_DAYS = 30
+TOO_MANY_ACCOUNTS = (
+    "Analytics request is too large for this workspace. Add an emails filter or request a smaller date range."
+)
+TOO_MANY_DAYS = f"Analytics request is too large: the date range is at most {MAX_DAYS} days."
+
+
+def window(start_date: str | None, end_date: str | None, *, today: date) -> Days:
+    """Defaults: up to today, 30 days back from the end; at most 31 days (413 beyond)."""
+    end = parse_day("end_date", end_date) or today
+    start = parse_day("start_date", start_date) or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise BadRequest(ORDER_MESSAGE)
+    if (end - start).days + 1 > MAX_DAYS:
+        raise PayloadTooLarge(TOO_MANY_DAYS)
+    return Days(start=start, end=end)
+
+
+def email_filter(values: Sequence[str] | None) -> list[str] | None:
+    """`emails=a&emails=b` (or comma-separated), lower-cased and de-duplicated; None when not given."""
+    if values is None:
+        return None
+    if any("\x00" in value for value in values):
+        raise BadRequest("querystring/emails must not contain NUL characters")
+    emails = sorted({part.strip().lower() for value in values for part in value.split(",") if part.strip()})
+    if not emails:
+        raise BadRequest("querystring/emails must NOT have fewer than 1 items")
+    if len(emails) > MAX_EMAILS:
+        raise BadRequest(f"querystring/emails must NOT have more than {MAX_EMAILS} items")
+    return emails
+
+
+async def daily(
+    session: AsyncSession, *, workspace_id: uuid.UUID, emails: list[str] | None, days: Days
+) -> list[DailyAccountAnalytics]:
+    """One entry per UTC day and account with any activity (subsequences included), by date then account."""
+    if emails is None:
+        accounts = await session.scalar(
+            select(func.count()).select_from(Account).where(Account.workspace_id == workspace_id)
+        )
+        if (accounts or 0) > MAX_EMAILS:
+            raise PayloadTooLarge(TOO_MANY_ACCOUNTS)
+    day = utc_day(session, Event.timestamp).label("day")
+    stmt = (
+        select(day, Event.account_email, *metrics.labelled())
+        .where(
+            Event.workspace_id == workspace_id,
+            Event.account_email.in_(emails) if emails is not None else Event.account_email.is_not(None),
+            Event.type.in_((*metrics.MESSAGE_ACTIVITY, EventType.BOUNCED)),
+            *in_range(Event.timestamp, days.instants()),
+        )
+        .group_by(day, Event.account_email)
+    )
+    shown = []
+    for row in sorted(await session.execute(stmt), key=lambda row: (row.day, row.account_email)):
+        e = metrics.as_ints(row._mapping)
+        shown.append(
+            DailyAccountAnalytics(
+                date=row.day,
+                email_account=row.account_email,
+                sent=e["sent"],
+                bounced=e["bounced"],
+                contacted=e["contacted"],
+                new_leads_contacted=e["new_leads_contacted"],
+                opened=e["opened"],
+                unique_opened=e["opened_leads"],
+                replies=e["replies"],
+                unique_replies=e["replies_leads"],
+                replies_automatic=e["auto"],
+                unique_replies_automatic=e["auto_leads"],
+                clicks=e["clicks"],
+                unique_clicks=e["clicks_leads"],
+            )
+        )
+    return shown
+
+
+async def warmup(session: AsyncSession, *, workspace_id: uuid.UUID, emails: Sequence[str]) -> WarmupAnalytics:
+    """The workspace's accounts among `emails`, each with no warmup activity: Coldsend sends no warmup
+    mail yet, so every counter is 0 and there is no health score to report."""
+    wanted = {email.strip().lower() for email in emails}
+    found = await session.scalars(
+        select(Account.email)
+        .where(Account.workspace_id == workspace_id, func.lower(Account.email).in_(wanted))
+        .order_by(Account.email)
+    )
+    accounts = list(found)
+    return WarmupAnalytics(
+        email_date_data={email: {} for email in accounts},
+        aggregate_data={
+            email: WarmupAggregate(sent=0, received=0, landed_inbox=0, landed_spam=0) for email in accounts
+        },
+    )

@@ -1,0 +1,359 @@
+"""Campaign analytics: per campaign, overall, per day and per step, from events and leads.
+
+Only the campaign's own sequence counts here; its subsequences' mail is reported by
+`/subsequences/analytics` (their steps would otherwise mix with the campaign's). Lead-based numbers
+(completed, opportunities) come from the leads' current state; a date range applies to opportunities by
+the time of the lead's last interest change.
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.analytics import metrics
+from coldsend.analytics.dates import Instants
+from coldsend.analytics.metrics import in_range, utc_day
+from coldsend.analytics.opportunities import is_opportunity, positive_values
+from coldsend.analytics.schemas import (
+    CampaignAnalytics,
+    CampaignAnalyticsOverview,
+    CampaignStepAnalytics,
+    DailyCampaignAnalytics,
+)
+from coldsend.api.errors import NotFound
+from coldsend.lead_labels.schemas import InterestStatus
+from coldsend.leads.schemas import LeadStatus
+from coldsend.models import Campaign, Event, Lead
+
+Counts = dict[str, int]
+
+INTEREST_TOTALS = {
+    "interested": InterestStatus.INTERESTED,
+    "meeting_booked": InterestStatus.MEETING_BOOKED,
+    "meeting_completed": InterestStatus.MEETING_COMPLETED,
+    "closed": InterestStatus.WON,
+}
+LEAD_COUNTS = ("leads", "completed", "opportunities", *INTEREST_TOTALS)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which of a workspace's campaigns: all of them, or some ids, and/or those with one status."""
+
+    workspace_id: uuid.UUID
+    ids: tuple[uuid.UUID, ...] | None = None
+    status: int | None = None
+
+    def _where(self) -> list[ColumnElement[bool]]:
+        clauses = [Campaign.workspace_id == self.workspace_id]
+        if self.ids is not None:
+            clauses.append(Campaign.id.in_(self.ids))
+        if self.status is not None:
+            clauses.append(Campaign.status == self.status)
+        return clauses
+
+    def campaign_ids(self) -> Select[tuple[uuid.UUID]]:
+        return select(Campaign.id).where(*self._where())
+
+    async def campaigns(self, session: AsyncSession) -> Sequence[Campaign]:
+        return (await session.scalars(select(Campaign).where(*self._where()).order_by(Campaign.id))).all()
+
+
+async def check_ids(session: AsyncSession, *, workspace_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> None:
+    """404 unless every id is a campaign of this workspace."""
+    wanted = set(ids)
+    if not wanted:
+        return
+    found = set(
+        await session.scalars(
+            select(Campaign.id).where(Campaign.workspace_id == workspace_id, Campaign.id.in_(wanted))
+        )
+    )
+    if found != wanted:
+        raise NotFound()
+
+
+def _counted(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.count(case((and_(*conditions), 1)))
+
+
+def _events(selection: Selection, window: Instants) -> list[ColumnElement[bool]]:
+    return [
+        Event.workspace_id == selection.workspace_id,
+        Event.campaign_id.in_(selection.campaign_ids()),
+        Event.subsequence_id.is_(None),
+        *in_range(Event.timestamp, window),
+    ]
+
+
+def _leads(selection: Selection) -> list[ColumnElement[bool]]:
+    return [Lead.workspace_id == selection.workspace_id, Lead.campaign_id.in_(selection.campaign_ids())]
+
+
+async def _engagement_by_campaign(
+    session: AsyncSession, selection: Selection, window: Instants
+) -> dict[uuid.UUID, Counts]:
+    stmt = (
+        select(Event.campaign_id, *metrics.labelled())
+        .where(*_events(selection, window))
+        .group_by(Event.campaign_id)
+    )
+    return {row.campaign_id: metrics.as_ints(row._mapping) for row in await session.execute(stmt)}
+
+
+async def _leads_by_campaign(
+    session: AsyncSession, selection: Selection, window: Instants
+) -> dict[uuid.UUID, Counts]:
+    positive = await positive_values(session, selection.workspace_id)
+    changed = in_range(Lead.timestamp_last_interest_change, window)
+    columns = [
+        func.count().label("leads"),
+        _counted(Lead.status == LeadStatus.COMPLETED).label("completed"),
+        _counted(is_opportunity(positive), *changed).label("opportunities"),
+        *(
+            _counted(Lead.lt_interest_status == status, *changed).label(name)
+            for name, status in INTEREST_TOTALS.items()
+        ),
+    ]
+    stmt = select(Lead.campaign_id, *columns).where(*_leads(selection)).group_by(Lead.campaign_id)
+    return {
+        row.campaign_id: {name: int(row._mapping[name]) for name in LEAD_COUNTS}
+        for row in await session.execute(stmt)
+    }
+
+
+def _opportunity_value(campaign: Campaign, opportunities: int) -> float:
+    """Every positive lead is worth the campaign's `pl_value`."""
+    return opportunities * float(campaign.pl_value or 0)
+
+
+async def per_campaign(
+    session: AsyncSession, selection: Selection, window: Instants, *, with_leads_count: bool
+) -> list[CampaignAnalytics]:
+    campaigns = await selection.campaigns(session)
+    engagement = await _engagement_by_campaign(session, selection, window)
+    lead_counts = await _leads_by_campaign(session, selection, window)
+    shown = []
+    for campaign in campaigns:
+        e = engagement.get(campaign.id, metrics.ZERO)
+        leads = lead_counts.get(campaign.id, dict.fromkeys(LEAD_COUNTS, 0))
+        shown.append(
+            CampaignAnalytics(
+                campaign_name=campaign.name,
+                campaign_id=campaign.id,
+                campaign_status=campaign.status,
+                campaign_is_evergreen=bool(campaign.is_evergreen),
+                leads_count=leads["leads"] if with_leads_count else None,
+                contacted_count=e["contacted"],
+                emails_sent_count=e["sent"],
+                new_leads_contacted_count=e["new_leads_contacted"],
+                open_count=e["opened_leads"],
+                open_count_unique=e["opened_leads"],
+                open_count_unique_by_step=e["opened_rows"],
+                reply_count=e["replies"],
+                reply_count_unique=e["replies_leads"],
+                reply_count_unique_by_step=e["replies_rows"],
+                reply_count_automatic=e["auto"],
+                reply_count_automatic_unique=e["auto_leads"],
+                reply_count_automatic_unique_by_step=e["auto_rows"],
+                link_click_count=e["clicks"],
+                link_click_count_unique=e["clicks_leads"],
+                link_click_count_unique_by_step=e["clicks_rows"],
+                bounced_count=e["bounced_leads"],
+                unsubscribed_count=e["unsubscribed_leads"],
+                completed_count=leads["completed"],
+                total_opportunities=leads["opportunities"],
+                total_opportunity_value=_opportunity_value(campaign, leads["opportunities"]),
+            )
+        )
+    return shown
+
+
+def _summed(counts: Iterable[Counts], names: Iterable[str]) -> Counts:
+    totals = dict.fromkeys(names, 0)
+    for one in counts:
+        for name in totals:
+            totals[name] += one.get(name, 0)
+    return totals
+
+
+async def overview(
+    session: AsyncSession, selection: Selection, window: Instants
+) -> CampaignAnalyticsOverview:
+    campaigns = await selection.campaigns(session)
+    engagement = await _engagement_by_campaign(session, selection, window)
+    lead_counts = await _leads_by_campaign(session, selection, window)
+    e = _summed(engagement.values(), metrics.ENGAGEMENT)
+    leads = _summed(lead_counts.values(), LEAD_COUNTS)
+    value = sum(
+        _opportunity_value(campaign, lead_counts.get(campaign.id, {}).get("opportunities", 0))
+        for campaign in campaigns
+    )
+    return CampaignAnalyticsOverview(
+        open_count=e["opened"],
+        open_count_unique=e["opened_leads"],
+        open_count_unique_by_step=e["opened_rows"],
+        link_click_count=e["clicks"],
+        link_click_count_unique=e["clicks_leads"],
+        link_click_count_unique_by_step=e["clicks_rows"],
+        reply_count=e["replies"],
+        reply_count_unique=e["replies_leads"],
+        reply_count_unique_by_step=e["replies_rows"],
+        reply_count_automatic=e["auto"],
+        reply_count_automatic_unique=e["auto_leads"],
+        reply_count_automatic_unique_by_step=e["auto_rows"],
+        bounced_count=e["bounced_leads"],
+        unsubscribed_count=e["unsubscribed_leads"],
+        completed_count=leads["completed"],
+        emails_sent_count=e["sent"],
+        contacted_count=e["contacted"],
+        new_leads_contacted_count=e["new_leads_contacted"],
+        total_opportunities=leads["opportunities"],
+        total_opportunity_value=value,
+        total_interested=leads["interested"],
+        total_meeting_booked=leads["meeting_booked"],
+        total_meeting_completed=leads["meeting_completed"],
+        total_closed=leads["closed"],
+    )
+
+
+async def daily(
+    session: AsyncSession, selection: Selection, window: Instants
+) -> list[DailyCampaignAnalytics]:
+    """One entry per UTC day that had any activity, oldest first."""
+    day = utc_day(session, Event.timestamp).label("day")
+    stmt = (
+        select(day, *metrics.labelled())
+        .where(*_events(selection, window), Event.type.in_(metrics.MESSAGE_ACTIVITY))
+        .group_by(day)
+    )
+    by_day = {row.day: metrics.as_ints(row._mapping) for row in await session.execute(stmt)}
+
+    positive = await positive_values(session, selection.workspace_id)
+    changed_day = utc_day(session, Lead.timestamp_last_interest_change).label("day")
+    opportunities_stmt = (
+        select(changed_day, func.count().label("opportunities"))
+        .where(
+            *_leads(selection),
+            is_opportunity(positive),
+            Lead.timestamp_last_interest_change.is_not(None),
+            *in_range(Lead.timestamp_last_interest_change, window),
+        )
+        .group_by(changed_day)
+    )
+    opportunities = {row.day: int(row.opportunities) for row in await session.execute(opportunities_stmt)}
+
+    shown = []
+    for date in sorted(set(by_day) | set(opportunities)):
+        e = by_day.get(date, metrics.ZERO)
+        shown.append(
+            DailyCampaignAnalytics(
+                date=date,
+                sent=e["sent"],
+                contacted=e["contacted"],
+                new_leads_contacted=e["new_leads_contacted"],
+                opened=e["opened"],
+                unique_opened=e["opened_leads"],
+                replies=e["replies"],
+                unique_replies=e["replies_leads"],
+                replies_automatic=e["auto"],
+                unique_replies_automatic=e["auto_leads"],
+                clicks=e["clicks"],
+                unique_clicks=e["clicks_leads"],
+                opportunities=opportunities.get(date, 0),
+                unique_opportunities=opportunities.get(date, 0),
+            )
+        )
+    return shown
+
+
+StepKey = tuple[int | None, int | None]
+
+
+def step_key(key: StepKey) -> tuple[bool, int, bool, int]:
+    """Steps in order, then variants; what could not be attributed (null) last."""
+    step, variant = key
+    return (step is None, step or 0, variant is None, variant or 0)
+
+
+async def engagement_by_step(
+    session: AsyncSession, conditions: list[ColumnElement[bool]]
+) -> dict[StepKey, Counts]:
+    stmt = (
+        select(Event.step, Event.variant, *metrics.labelled())
+        .where(*conditions, Event.type.in_(metrics.MESSAGE_ACTIVITY))
+        .group_by(Event.step, Event.variant)
+    )
+    return {(row.step, row.variant): metrics.as_ints(row._mapping) for row in await session.execute(stmt)}
+
+
+def step_fields(key: StepKey, e: Counts) -> dict[str, Any]:
+    step, variant = key
+    return {
+        "step": None if step is None else str(step),
+        "variant": None if variant is None else str(variant),
+        "sent": e["sent"],
+        "opened": e["opened"],
+        "unique_opened": e["opened_rows"],
+        "replies": e["replies"],
+        "unique_replies": e["replies_rows"],
+        "replies_automatic": e["auto"],
+        "unique_replies_automatic": e["auto_rows"],
+        "clicks": e["clicks"],
+        "unique_clicks": e["clicks_rows"],
+    }
+
+
+async def _opportunities_by_step(
+    session: AsyncSession, selection: Selection, window: Instants
+) -> dict[StepKey, Counts]:
+    """Opportunities by the step and variant the lead replied to."""
+    positive = await positive_values(session, selection.workspace_id)
+    stmt = (
+        select(
+            Lead.email_replied_step,
+            Lead.email_replied_variant,
+            func.count().label("opportunities"),
+            _counted(Lead.lt_interest_status == InterestStatus.MEETING_BOOKED).label("meetings_booked"),
+            _counted(Lead.lt_interest_status == InterestStatus.WON).label("won"),
+        )
+        .where(
+            *_leads(selection),
+            is_opportunity(positive),
+            *in_range(Lead.timestamp_last_interest_change, window),
+        )
+        .group_by(Lead.email_replied_step, Lead.email_replied_variant)
+    )
+    return {
+        (row.email_replied_step, row.email_replied_variant): {
+            "opportunities": int(row.opportunities),
+            "meetings_booked": int(row.meetings_booked),
+            "won": int(row.won),
+        }
+        for row in await session.execute(stmt)
+    }
+
+
+async def steps(
+    session: AsyncSession, selection: Selection, window: Instants, *, with_opportunities: bool
+) -> list[CampaignStepAnalytics]:
+    engagement = await engagement_by_step(session, _events(selection, window))
+    opportunities = await _opportunities_by_step(session, selection, window) if with_opportunities else {}
+    shown = []
+    for key in sorted(set(engagement) | set(opportunities), key=step_key):
+        fields = step_fields(key, engagement.get(key, metrics.ZERO))
+        if with_opportunities:
+            found = opportunities.get(key, {})
+            count = found.get("opportunities", 0)
+            fields.update(
+                opportunities=count,
+                unique_opportunities=count,
+                meetings_booked=found.get("meetings_booked", 0),
+                won=found.get("won", 0),
+            )
+        shown.append(CampaignStepAnalytics(**fields))
+    return shown

@@ -1,0 +1,78 @@
+"""`POST /emails/test`: one message through one of the workspace's accounts, over its own SMTP connection.
+
+Nothing is stored: the spec's test email leaves no Email row. Failures come back as the spec's error codes
+(in a 200), never as an exception.
+"""
+
+import logging
+import uuid
+
+from cryptography.fernet import InvalidToken
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.addresses import normalize_email
+from coldsend.clock import utcnow
+from coldsend.config import Settings
+from coldsend.emails.schemas import PreviewEmail, PreviewError
+from coldsend.engine.html_text import html_to_text
+from coldsend.engine.message import OutgoingMessage, build_message, new_message_id
+from coldsend.engine.transport import AccountConnection, SmtpAuthError, SmtpError, endpoint_for
+from coldsend.models import Account
+
+log = logging.getLogger(__name__)
+
+
+async def _account(session: AsyncSession, workspace_id: uuid.UUID, eaccount: str) -> Account | None:
+    try:
+        email = normalize_email(eaccount)
+    except ValueError:
+        return None
+    account: Account | None = await session.scalar(
+        select(Account).where(Account.workspace_id == workspace_id, Account.email == email)
+    )
+    return account
+
+
+def _message(account: Account, preview: PreviewEmail, recipient: str) -> bytes:
+    name = " ".join(part for part in (account.first_name, account.last_name) if part)
+    return build_message(
+        OutgoingMessage(
+            message_id=new_message_id(account.email.rpartition("@")[2]),
+            date=utcnow(),
+            from_email=account.email,
+            from_name=name,
+            to_email=recipient,
+            subject=preview.subject,
+            html=preview.body.html,
+            text=html_to_text(preview.body.html),
+            reply_to=account.reply_to,
+        )
+    )
+
+
+async def send(
+    session: AsyncSession, settings: Settings, *, workspace_id: uuid.UUID, preview: PreviewEmail
+) -> PreviewError | None:
+    """None when every recipient's message was accepted; else the spec's error code."""
+    account = await _account(session, workspace_id, preview.eaccount)
+    if account is None:
+        return "ACC_NOT_FOUND"
+    try:
+        connection = AccountConnection(endpoint_for(account, settings))
+    except InvalidToken:
+        log.warning("test email from %s: its password cannot be decrypted with the current key", account.id)
+        return "ACC_UNKNOWN_ERROR"
+    try:
+        for recipient in preview.to_address_email_list.split(","):
+            await connection.send(
+                mail_from=account.email, rcpt_to=[recipient], message=_message(account, preview, recipient)
+            )
+    except SmtpAuthError:
+        return "ACC_AUTH_ERROR"
+    except SmtpError as error:
+        log.info("test email from account %s failed: %s", account.id, error)
+        return "ACC_UNKNOWN_ERROR"
+    finally:
+        await connection.quit()
+    return None

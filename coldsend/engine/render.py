@@ -1,0 +1,258 @@
+"""Campaign copy rendered the way Instantly renders it: variables, `{{RANDOM | a | b}}` spintax and Liquid.
+
+Templates run in a locked-down Liquid environment: the context holds plain strings and numbers only
+(no Python objects whose attributes a template could walk), there is no loader (`include`/`render` are
+removed), and loops, output and local variables are capped. A variable without a value renders empty,
+or as its `default:` fallback, never as raw `{{...}}`; it equals `blank` (but, as in Liquid, an empty
+string is truthy, so `{% if x != blank %}` is the test for a value, not `{% if x %}`).
+
+A template that does not parse or fails while rendering raises `TemplateError`: the sender treats that
+as a permanent failure of the send (state `failed`) rather than mail a lead broken copy.
+"""
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import ClassVar
+
+from liquid import BoundTemplate, Environment, Markup
+from liquid.exceptions import LiquidError
+
+from coldsend.engine.html_text import html_to_text, looks_like_html
+from coldsend.models import Account, Lead
+
+SYSTEM_VARIABLES = frozenset(
+    {
+        "accountSignature",
+        "sendingAccountEmail",
+        "sendingAccountFirstName",
+        "sendingAccountLastName",
+        "sendingAccountFullName",
+    }
+)
+_SPINTAX_START = re.compile(r"\{\{\s*random\s*\|", re.IGNORECASE)
+_SCALARS = (str, int, float, bool)
+MAX_SPINTAX_DEPTH = 5
+
+
+class TemplateError(ValueError):
+    """Copy that cannot be rendered; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedCopy:
+    subject: str
+    html: str
+    text: str
+    missing: tuple[str, ...]  # variables the copy uses that have no value for this lead
+
+
+class _SandboxedEnvironment(Environment):
+    loop_iteration_limit: ClassVar[int | None] = 10_000
+    output_stream_limit: ClassVar[int | None] = 1_000_000
+    local_namespace_limit: ClassVar[int | None] = 100_000
+    context_depth_limit: ClassVar[int] = 10
+
+
+def _environment(*, autoescape: bool) -> Environment:
+    env = _SandboxedEnvironment(autoescape=autoescape)
+    for tag in ("include", "render"):
+        env.tags.pop(tag, None)
+    return env
+
+
+_HTML_ENV = _environment(autoescape=True)
+_TEXT_ENV = _environment(autoescape=False)
+
+
+def lead_fields(lead: Lead) -> dict[str, object]:
+    """The lead's own variables: its payload's custom variables, then the standard fields (which win)."""
+    variables: dict[str, object] = {}
+    for key, value in (lead.payload or {}).items():
+        if value is None or isinstance(value, _SCALARS):
+            variables[key] = value
+        else:
+            variables[key] = json.dumps(value, ensure_ascii=False)
+    variables.update(
+        firstName=lead.first_name,
+        lastName=lead.last_name,
+        email=lead.email,
+        companyName=lead.company_name,
+        companyDomain=lead.company_domain,
+        jobTitle=lead.job_title,
+        phone=lead.phone,
+        website=lead.website,
+        personalization=lead.personalization,
+    )
+    return variables
+
+
+def account_fields(account: Account) -> dict[str, object]:
+    """The system variables, filled from the sending account."""
+    full_name = " ".join(part for part in (account.first_name, account.last_name) if part)
+    return {
+        # The signature is the account owner's HTML, not lead data: it is not escaped.
+        "accountSignature": Markup(account.signature or ""),
+        "sendingAccountEmail": account.email,
+        "sendingAccountFirstName": account.first_name,
+        "sendingAccountLastName": account.last_name,
+        "sendingAccountFullName": full_name,
+    }
+
+
+def lead_variables(lead: Lead, account: Account) -> dict[str, object]:
+    """Every variable copy may use for this lead sent from this account, under Instantly's names."""
+    return {**lead_fields(lead), **account_fields(account)}
+
+
+def _choice(seed: str, scope: str, index: int, options: list[str]) -> str:
+    digest = hashlib.sha256(f"{seed}\0{scope}\0{index}".encode()).digest()
+    return options[int.from_bytes(digest[:8], "big") % len(options)]
+
+
+def _spintax_options(source: str, start: int) -> tuple[list[str], int] | None:
+    """The `|`-separated options after `{{RANDOM |` and the index past the closing `}}`.
+
+    Options may hold `{{variables}}` (with their own filters), so `|` and `}}` only count at depth 0.
+    """
+    options: list[str] = []
+    depth = 0
+    option_start = index = start
+    while index < len(source):
+        pair = source[index : index + 2]
+        if pair == "{{":
+            depth += 1
+            index += 2
+        elif pair == "}}":
+            if depth == 0:
+                options.append(source[option_start:index].strip())
+                return options, index + 2
+            depth -= 1
+            index += 2
+        elif source[index] == "|" and depth == 0:
+            options.append(source[option_start:index].strip())
+            option_start = index = index + 1
+        else:
+            index += 1
+    return None
+
+
+def _spintaxes(source: str, depth: int) -> Iterator[tuple[int, int, list[str]]]:
+    """(start, end, options) of each top-level `{{RANDOM | ...}}`, in order."""
+    if depth > MAX_SPINTAX_DEPTH:
+        raise TemplateError(f"spintax nested more than {MAX_SPINTAX_DEPTH} deep")
+    position = 0
+    while match := _SPINTAX_START.search(source, position):
+        found = _spintax_options(source, match.end())
+        if found is None:
+            return  # unterminated: Liquid reports it as a syntax error
+        options, end = found
+        yield match.start(), end, options
+        position = end
+
+
+def resolve_spintax(source: str, *, seed: str, scope: str = "", depth: int = 0) -> str:
+    """Each `{{RANDOM | ...}}` replaced by one of its options, chosen by `seed` (so retries match)."""
+    parts: list[str] = []
+    position = 0
+    for count, (start, end, options) in enumerate(_spintaxes(source, depth)):
+        chosen = _choice(seed, scope, count, options)
+        parts.append(source[position:start])
+        parts.append(resolve_spintax(chosen, seed=seed, scope=f"{scope}/{count}", depth=depth + 1))
+        position = end
+    parts.append(source[position:])
+    return "".join(parts)
+
+
+def _all_spintax_options(source: str, depth: int = 0) -> str:
+    """Every option of every spintax side by side, so analysis sees each variable any option uses."""
+    parts: list[str] = []
+    position = 0
+    for start, end, options in _spintaxes(source, depth):
+        parts.append(source[position:start])
+        parts.extend(_all_spintax_options(option, depth + 1) for option in options)
+        position = end
+    parts.append(source[position:])
+    return " ".join(parts)
+
+
+@lru_cache(maxsize=2048)
+def _parse(source: str, autoescape: bool) -> BoundTemplate:
+    env = _HTML_ENV if autoescape else _TEXT_ENV
+    try:
+        return env.from_string(source)
+    except LiquidError as error:
+        raise TemplateError(f"copy does not parse: {error.message}") from None
+
+
+@lru_cache(maxsize=2048)
+def _used_in(source: str) -> frozenset[str]:
+    template = _parse(_all_spintax_options(source), False)
+    try:
+        return frozenset(name.split(".")[0].split("[")[0] for name in template.analyze().globals)
+    except LiquidError as error:
+        raise TemplateError(f"copy does not parse: {error.message}") from None
+
+
+def _render(source: str, variables: Mapping[str, object], *, autoescape: bool) -> str:
+    try:
+        return _parse(source, autoescape).render(variables)  # a dict, not kwargs: keys are user data
+    except LiquidError as error:
+        raise TemplateError(f"copy does not render: {error.message}") from None
+
+
+def _as_html(body: str) -> str:
+    """Copy written as plain text gets `<br/>` line breaks, as Instantly's editor would have stored it."""
+    return body if looks_like_html(body) else body.replace("\r\n", "\n").replace("\n", "<br/>\n")
+
+
+def _has_value(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def used_variables(*sources: str) -> frozenset[str]:
+    """Names of the variables the copy refers to (in any branch, any spintax option)."""
+    names: set[str] = set()
+    for source in sources:
+        names |= _used_in(source)
+    return frozenset(names)
+
+
+def missing_variables(used: Iterable[str], variables: Mapping[str, object]) -> tuple[str, ...]:
+    """The used variables that have no value (absent, empty or blank), sorted."""
+    return tuple(sorted(name for name in used if not _has_value(variables.get(name))))
+
+
+def lead_missing_variables(used: Iterable[str], lead: Lead) -> tuple[str, ...]:
+    """The lead variables the copy uses (see `used_variables`) that this lead has no value for.
+
+    For showing which leads miss variables before launch; system variables are the account's, not the lead's.
+    """
+    return missing_variables((name for name in used if name not in SYSTEM_VARIABLES), lead_fields(lead))
+
+
+def validate_copy(subject: str, body: str) -> None:
+    """Raise `TemplateError` if the copy cannot be rendered: for checking copy when it is saved."""
+    used_variables(subject, _as_html(body))
+
+
+def render_copy(subject: str, body: str, variables: Mapping[str, object], *, seed: str) -> RenderedCopy:
+    """Subject, HTML and text of one email; the same `seed` always picks the same spintax options."""
+    body_source = _as_html(body)
+    missing = missing_variables(used_variables(subject, body_source), variables)
+    # python-liquid's `blank` does not match nil or undefined: a value-less variable becomes an empty
+    # string, so `!= blank` and `default:` both see it as empty.
+    context = {**variables, **dict.fromkeys(missing, "")}
+    html = _render(resolve_spintax(body_source, seed=seed, scope="body"), context, autoescape=True)
+    rendered_subject = _render(
+        resolve_spintax(subject, seed=seed, scope="subject"), context, autoescape=False
+    )
+    return RenderedCopy(
+        subject=" ".join(rendered_subject.split()),
+        html=html,
+        text=html_to_text(html),
+        missing=missing,
+    )

@@ -1,0 +1,171 @@
+"""Which accounts a campaign sends from, how many more each may send today, and when each is next free."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.accounts.schemas import AccountStatus
+from coldsend.campaigns.schedule import zone
+from coldsend.config import Settings
+from coldsend.models import Account, Campaign, CustomTagMapping, Send, SendState
+
+ACCOUNT_RESOURCE = 1  # CustomTagMapping.resource_type of accounts
+PENDING = (SendState.SCHEDULED, SendState.SENDING)
+IN_FLIGHT = (SendState.SCHEDULED, SendState.SENDING, SendState.COMMITTED)
+SLOW_RAMP_FIRST_DAY = 5  # a slow-ramping account sends this many on its first day, that many more each day
+
+
+@dataclass
+class AccountSlot:
+    """An account's sending state for this tick: today's budget and when it may send next."""
+
+    account: Account
+    limit: int
+    used: int
+    next_free: datetime
+    gap: timedelta
+
+    @property
+    def remaining(self) -> int:
+        return self.limit - self.used
+
+
+async def campaign_accounts(session: AsyncSession, campaign: Campaign) -> list[Account]:
+    """The active accounts named by `email_list` or tagged with one of `email_tag_list`, by email."""
+    emails = {email.lower() for email in campaign.email_list}
+    tag_ids = []
+    for raw in campaign.email_tag_list:
+        try:
+            tag_ids.append(uuid.UUID(str(raw)))
+        except ValueError:
+            continue
+    if tag_ids:
+        tagged = await session.scalars(
+            select(CustomTagMapping.resource_id).where(
+                CustomTagMapping.workspace_id == campaign.workspace_id,
+                CustomTagMapping.resource_type == ACCOUNT_RESOURCE,
+                CustomTagMapping.tag_id.in_(tag_ids),
+            )
+        )
+        emails.update(resource_id.lower() for resource_id in tagged)
+    if not emails:
+        return []
+    accounts = await session.scalars(
+        select(Account)
+        .where(
+            Account.workspace_id == campaign.workspace_id,
+            Account.email.in_(sorted(emails)),
+            Account.status == AccountStatus.ACTIVE,
+        )
+        .order_by(Account.email)
+    )
+    return list(accounts)
+
+
+def utc_day(now: datetime) -> tuple[datetime, datetime]:
+    start = datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+    return start, start + timedelta(days=1)
+
+
+def local_day(now: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """The bounds, in UTC, of the day `now` falls on in `timezone`."""
+    tz = zone(timezone)
+    local = now.astimezone(tz).date()
+    start = datetime.combine(local, time(), tz)
+    end = datetime.combine(local + timedelta(days=1), time(), tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def used_in(day: tuple[datetime, datetime]) -> ColumnElement[bool]:
+    """Sends that count against a day: sent (or committed) in it, or planned and not yet sent."""
+    start, end = day
+    return or_(Send.state.in_(PENDING), (Send.sent_at >= start) & (Send.sent_at < end))
+
+
+async def account_slots(
+    session: AsyncSession, accounts: list[Account], settings: Settings, now: datetime
+) -> dict[uuid.UUID, AccountSlot]:
+    """Each account's budget for its (UTC) day, counted over every campaign it sends for."""
+    if not accounts:
+        return {}
+    ids = [account.id for account in accounts]
+    day = utc_day(now)
+    used = _by_account(
+        (
+            await session.execute(
+                select(Send.account_id, func.count())
+                .where(Send.account_id.in_(ids), used_in(day))
+                .group_by(Send.account_id)
+            )
+        ).all()
+    )
+    last_sent = _by_account(
+        (
+            await session.execute(
+                select(Send.account_id, func.max(Send.sent_at))
+                .where(Send.account_id.in_(ids), Send.sent_at.is_not(None))
+                .group_by(Send.account_id)
+            )
+        ).all()
+    )
+    last_planned = _by_account(
+        (
+            await session.execute(
+                select(Send.account_id, func.max(Send.due_at))
+                .where(Send.account_id.in_(ids), Send.state.in_(PENDING))
+                .group_by(Send.account_id)
+            )
+        ).all()
+    )
+    first_sent: dict[uuid.UUID, Any] = {}
+    ramping = [account.id for account in accounts if account.enable_slow_ramp]
+    if ramping:
+        first_sent = _by_account(
+            (
+                await session.execute(
+                    select(Send.account_id, func.min(Send.sent_at))
+                    .where(Send.account_id.in_(ramping), Send.sent_at.is_not(None))
+                    .group_by(Send.account_id)
+                )
+            ).all()
+        )
+    slots = {}
+    for account in accounts:
+        gap = timedelta(minutes=max(0, account.sending_gap or 0))
+        limit = account.daily_limit or settings.account_default_daily_limit
+        if account.enable_slow_ramp:
+            first = first_sent.get(account.id)
+            days = (day[0] - utc_day(_aware(first))[0]).days if first is not None else 0
+            limit = min(limit, SLOW_RAMP_FIRST_DAY * (days + 1))
+        latest = [_aware(value) + gap for value in (last_sent.get(account.id),) if value is not None]
+        latest += [_aware(value) + gap for value in (last_planned.get(account.id),) if value is not None]
+        slots[account.id] = AccountSlot(
+            account=account,
+            limit=limit,
+            used=int(used.get(account.id, 0)),
+            next_free=max([now, *latest]),
+            gap=gap,
+        )
+    return slots
+
+
+def _by_account(rows: Sequence[Row[tuple[uuid.UUID | None, Any]]]) -> dict[uuid.UUID, Any]:
+    return {account_id: value for account_id, value in rows if account_id is not None}
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands timestamps back naive (they are stored in UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def pick(slots: list[AccountSlot], horizon: datetime) -> AccountSlot | None:
+    """The fairest free account: the fewest sends today, then the longest idle, then by email."""
+    free = [slot for slot in slots if slot.remaining > 0 and slot.next_free <= horizon]
+    if not free:
+        return None
+    return min(free, key=lambda slot: (slot.used, slot.next_free, slot.account.email))

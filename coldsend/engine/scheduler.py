@@ -1,0 +1,419 @@
+"""The scheduler loop: decides which (lead, step) pairs are due and writes them as `send` rows.
+
+On each tick, for every active campaign (and active subsequence) inside its schedule window: first
+steps for leads not contacted yet and follow-ups whose delay has passed, within the campaign's daily
+limit and each account's (shared across campaigns, slow ramp included), spaced by the account's
+sending gap plus a random wait, skipping blocked, unsubscribed, bounced, completed and replied leads.
+Accounts rotate fairly (fewest sends today first); a follow-up goes out from the account that sent the
+lead's earlier steps, so it threads. Temporary failures come back here as `retry` rows and are planned
+again. A campaign whose leads are all done and which has nothing pending becomes completed.
+
+Only one scheduler plans at a time (a PostgreSQL advisory lock; one process on SQLite), so two workers
+never both spend the same daily budget.
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, exists, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from coldsend.block_list_entries.service import blocked
+from coldsend.campaigns.schedule import in_schedule
+from coldsend.campaigns.schemas import CampaignStatus
+from coldsend.clock import Clock
+from coldsend.config import Settings
+from coldsend.db.session import session_scope
+from coldsend.engine.message import new_message_id
+from coldsend.engine.rotation import AccountSlot, account_slots, campaign_accounts, local_day, pick, used_in
+from coldsend.engine.sequences import Sequence, Step
+from coldsend.engine.serial import EngineLock
+from coldsend.leads.schemas import LeadStatus
+from coldsend.models import Campaign, CampaignSubsequence, Lead, Send, SendState
+
+log = logging.getLogger(__name__)
+
+SCHEDULER_LOCK = 0x636F6C6473656E64  # "coldsend": one planner at a time across workers
+DONE = (SendState.SENT, SendState.COMMITTED)
+SUBSEQUENCE_SENDABLE = (LeadStatus.ACTIVE, LeadStatus.COMPLETED)
+WAITING = (LeadStatus.ACTIVE, LeadStatus.PAUSED)
+SENDING_CAMPAIGN = (CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES)
+OPEN = (SendState.SCHEDULED, SendState.SENDING, SendState.COMMITTED, SendState.RETRY)
+
+
+@dataclass(frozen=True)
+class Due:
+    lead_id: uuid.UUID
+    email: str
+    step: int
+    account_id: uuid.UUID | None  # the account that sent the earlier steps (follow-ups thread from it)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        lock: EngineLock,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.lock = lock
+        self.rng = rng or random.Random()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            if await self.tick():
+                continue  # more may be due right away (a big campaign plans in batches)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self.settings.send_poll_interval)
+
+    async def tick(self) -> int:
+        """Plan what is due now; how many sends were written (or re-planned)."""
+        async with self.lock, session_scope(self.sessionmaker) as session:
+            if not await _try_lock(session):
+                return 0
+            now = self.clock.now()
+            planned = 0
+            sequences = await _active_sequences(session)
+            for sequence in sequences:
+                planned += await self._plan(session, sequence, now)
+            for campaign in {sequence.campaign.id: sequence.campaign for sequence in sequences}.values():
+                await _complete_if_done(session, campaign, sequences)
+            return planned
+
+    async def _plan(self, session: AsyncSession, sequence: Sequence, now: datetime) -> int:
+        steps = sequence.steps
+        if not steps or not in_schedule(sequence.schedule, now):
+            return 0
+        accounts = await campaign_accounts(session, sequence.campaign)
+        slots = await account_slots(session, accounts, self.settings, now)
+        budget = min(await self._campaign_budget(session, sequence, now), self.settings.send_batch_size)
+        if budget <= 0 or not slots:
+            return 0
+        horizon = now + timedelta(seconds=self.settings.send_poll_interval)
+        planner = _Planner(self, sequence, steps, list(slots.values()), now, horizon)
+        await planner.load_variant_counts(session)
+
+        planned = 0
+        for row in await _due_retries(session, sequence, now, budget):
+            if planner.replan(row):
+                planned += 1
+        prioritize_new = bool(sequence.campaign.prioritize_new_leads)
+        groups = (
+            [self._new_leads, self._follow_ups] if prioritize_new else [self._follow_ups, self._new_leads]
+        )
+        for group in groups:
+            if planned >= budget:
+                break
+            due = await group(session, sequence, steps, now, budget - planned)
+            stop = await _stop_blocked(session, sequence, due)
+            for item in due:
+                if item.lead_id in stop:
+                    continue
+                if planned >= budget:
+                    break
+                send = planner.plan(item)
+                if send is not None:
+                    session.add(send)
+                    planned += 1
+        await session.flush()
+        return planned
+
+    async def _campaign_budget(self, session: AsyncSession, sequence: Sequence, now: datetime) -> int:
+        campaign, subsequence = sequence.campaign, sequence.subsequence
+        timezone = (sequence.schedule.get("schedules") or [{}])[0].get("timezone", "UTC")
+        day = local_day(now, timezone)
+        if subsequence is not None and subsequence.daily_limit_mode == "unlimited":
+            return self.settings.send_batch_size
+        if subsequence is not None and subsequence.daily_limit_mode == "custom":
+            limit, scope = subsequence.daily_limit, Send.sequence_id == subsequence.id
+        else:
+            limit, scope = campaign.daily_limit, Send.campaign_id == campaign.id
+        if not limit:
+            return self.settings.send_batch_size
+        used = await session.scalar(select(func.count()).where(scope, used_in(day))) or 0
+        return limit - used
+
+    async def _new_leads(
+        self, session: AsyncSession, sequence: Sequence, steps: list[Step], now: datetime, limit: int
+    ) -> list[Due]:
+        first = steps[0]
+        budget = limit
+        if sequence.subsequence is None and sequence.campaign.daily_max_leads:
+            timezone = (sequence.schedule.get("schedules") or [{}])[0].get("timezone", "UTC")
+            started = await session.scalar(
+                select(func.count()).where(
+                    Send.sequence_id == sequence.id, Send.step == 0, used_in(local_day(now, timezone))
+                )
+            )
+            budget = min(budget, sequence.campaign.daily_max_leads - (started or 0))
+        if budget <= 0 or not first.variants:
+            return []
+        contacted = exists().where(Send.sequence_id == sequence.id, Send.lead_id == Lead.id)
+        stmt = select(Lead.id, Lead.email).where(*_sendable(sequence), ~contacted)
+        if sequence.subsequence is not None:
+            entered = func.coalesce(Lead.timestamp_added_subsequence, Lead.timestamp_created)
+            stmt = stmt.where(entered <= now - first.pre_delay)
+        rows = await session.execute(stmt.order_by(Lead.timestamp_created, Lead.id).limit(budget))
+        return [Due(lead_id, email, 0, None) for lead_id, email in rows.all()]
+
+    async def _follow_ups(
+        self, session: AsyncSession, sequence: Sequence, steps: list[Step], now: datetime, limit: int
+    ) -> list[Due]:
+        due: list[Due] = []
+        following = aliased(Send)
+        for step in steps[:-1]:
+            after = steps[step.index + 1]
+            if len(due) >= limit or not after.variants:
+                continue
+            wait = step.delay + (after.pre_delay if sequence.subsequence is not None else timedelta())
+            next_written = exists().where(
+                following.sequence_id == sequence.id,
+                following.lead_id == Send.lead_id,
+                following.step == step.index + 1,
+            )
+            rows = await session.execute(
+                select(Send.lead_id, Lead.email, Send.account_id)
+                .join(Lead, Lead.id == Send.lead_id)
+                .where(
+                    Send.sequence_id == sequence.id,
+                    Send.step == step.index,
+                    Send.state.in_(DONE),
+                    Send.sent_at <= now - wait,
+                    ~next_written,
+                    *_sendable(sequence),
+                )
+                .order_by(Send.sent_at, Send.lead_id)
+                .limit(limit - len(due))
+            )
+            due.extend(
+                Due(lead_id, email, step.index + 1, account_id) for lead_id, email, account_id in rows.all()
+            )
+        return due
+
+
+def _sendable(sequence: Sequence) -> list[ColumnElement[bool]]:
+    """Leads this sequence may still write to: active, with an address, not stopped by a reply."""
+    conditions: list[ColumnElement[bool]] = [Lead.email.is_not(None)]
+    if sequence.subsequence is not None:
+        # Leads often enter a subsequence once the campaign is done with them (status completed).
+        conditions += [
+            Lead.subsequence_id == sequence.subsequence.id,
+            Lead.status.in_(SUBSEQUENCE_SENDABLE),
+        ]
+    else:
+        conditions += [
+            Lead.campaign_id == sequence.campaign.id,
+            Lead.subsequence_id.is_(None),
+            Lead.status == LeadStatus.ACTIVE,
+        ]
+    if sequence.campaign.stop_on_reply is not False:
+        conditions.append(Lead.email_reply_count == 0)
+    return conditions
+
+
+class _Planner:
+    """Assigns accounts, slots and variants to due sends within one tick."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        sequence: Sequence,
+        steps: list[Step],
+        slots: list[AccountSlot],
+        now: datetime,
+        horizon: datetime,
+    ) -> None:
+        self.rng = scheduler.rng
+        self.sequence = sequence
+        self.steps = steps
+        self.slots = slots
+        self.by_id = {slot.account.id: slot for slot in slots}
+        self.now = now
+        self.horizon = horizon
+        self.variant_counts: dict[tuple[int, int], int] = {}
+        wait = sequence.campaign.random_wait_max or 0
+        self.random_wait = timedelta(minutes=max(0, wait))
+
+    async def load_variant_counts(self, session: AsyncSession) -> None:
+        rows = await session.execute(
+            select(Send.step, Send.variant, func.count())
+            .where(Send.sequence_id == self.sequence.id)
+            .group_by(Send.step, Send.variant)
+        )
+        self.variant_counts = {(step, variant): count for step, variant, count in rows.all()}
+
+    def _variant(self, step: Step) -> int:
+        chosen = min(
+            step.variants, key=lambda v: (self.variant_counts.get((step.index, v.index), 0), v.index)
+        )
+        key = (step.index, chosen.index)
+        self.variant_counts[key] = self.variant_counts.get(key, 0) + 1
+        return chosen.index
+
+    def _slot_for(self, step: int, account_id: uuid.UUID | None) -> AccountSlot | None:
+        """A follow-up waits for its own account while that account can send; else any free account."""
+        own = self.by_id.get(account_id) if account_id is not None and step > 0 else None
+        if own is not None:
+            return own if own.remaining > 0 and own.next_free <= self.horizon else None
+        return pick(self.slots, self.horizon)
+
+    def _take(self, slot: AccountSlot) -> datetime | None:
+        when = max(self.now, slot.next_free)
+        if self.random_wait:
+            when += timedelta(seconds=self.rng.uniform(0, self.random_wait.total_seconds()))
+        if not in_schedule(self.sequence.schedule, when):
+            slot.next_free = self.horizon + timedelta(seconds=1)  # nothing more from it this tick
+            return None
+        slot.used += 1
+        slot.next_free = when + slot.gap if slot.gap else when
+        return when
+
+    def plan(self, due: Due) -> Send | None:
+        slot = self._slot_for(due.step, due.account_id)
+        if slot is None:
+            return None
+        when = self._take(slot)
+        if when is None:
+            return None
+        account = slot.account
+        campaign, subsequence = self.sequence.campaign, self.sequence.subsequence
+        return Send(
+            workspace_id=campaign.workspace_id,
+            campaign_id=campaign.id,
+            subsequence_id=subsequence.id if subsequence is not None else None,
+            sequence_id=self.sequence.id,
+            lead_id=due.lead_id,
+            step=due.step,
+            variant=self._variant(self.steps[due.step]),
+            account_id=account.id,
+            account_email=account.email,
+            message_id=new_message_id(account.email.rpartition("@")[2]),
+            state=SendState.SCHEDULED,
+            due_at=when,
+        )
+
+    def replan(self, send: Send) -> bool:
+        """A `retry` row whose wait is over goes back in line, keeping its Message-ID."""
+        slot = self._slot_for(send.step, send.account_id)
+        if slot is None:
+            return False
+        when = self._take(slot)
+        if when is None:
+            return False
+        send.state = SendState.SCHEDULED
+        send.due_at = when
+        send.account_id = slot.account.id
+        send.account_email = slot.account.email
+        return True
+
+
+async def _try_lock(session: AsyncSession) -> bool:
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SCHEDULER_LOCK}))
+
+
+async def _active_sequences(session: AsyncSession) -> list[Sequence]:
+    """Active campaigns' main sequences, and the active subsequences of active or running campaigns."""
+    campaigns = {
+        campaign.id: campaign
+        for campaign in await session.scalars(select(Campaign).where(Campaign.status.in_(SENDING_CAMPAIGN)))
+    }
+    sequences = [
+        Sequence(campaign, None)
+        for campaign in campaigns.values()
+        if campaign.status == CampaignStatus.ACTIVE
+    ]
+    if campaigns:
+        subsequences = await session.scalars(
+            select(CampaignSubsequence).where(
+                CampaignSubsequence.status == CampaignStatus.ACTIVE,
+                CampaignSubsequence.parent_campaign_id.in_(list(campaigns)),
+            )
+        )
+        sequences += [Sequence(campaigns[sub.parent_campaign_id], sub) for sub in subsequences]
+    return sequences
+
+
+async def _due_retries(session: AsyncSession, sequence: Sequence, now: datetime, limit: int) -> list[Send]:
+    return list(
+        await session.scalars(
+            select(Send)
+            .where(Send.sequence_id == sequence.id, Send.state == SendState.RETRY, Send.due_at <= now)
+            .order_by(Send.due_at, Send.id)
+            .limit(limit)
+        )
+    )
+
+
+async def _stop_blocked(session: AsyncSession, sequence: Sequence, due: list[Due]) -> set[uuid.UUID]:
+    """Leads on the workspace's block list are skipped for good (status -3); their ids."""
+    if not due:
+        return set()
+    hits = await blocked(
+        session, workspace_id=sequence.campaign.workspace_id, addresses=[item.email for item in due]
+    )
+    stopped = {item.lead_id for item in due if item.email in hits}
+    if stopped:
+        await session.execute(
+            update(Lead)
+            .where(Lead.id.in_(stopped), Lead.status == LeadStatus.ACTIVE)
+            .values(status=LeadStatus.SKIPPED)
+            .execution_options(synchronize_session=False)
+        )
+        log.info("sequence %s: %d blocked leads skipped", sequence.id, len(stopped))
+    return stopped
+
+
+async def _complete_if_done(session: AsyncSession, campaign: Campaign, sequences: list[Sequence]) -> None:
+    """Once no lead can still receive a main step and nothing is in flight, the campaign is running
+    subsequences (4) while a lead is still due a subsequence step, and completed (3) after that."""
+    if not await session.scalar(select(exists().where(Lead.campaign_id == campaign.id))):
+        return
+    replied = [Lead.email_reply_count == 0] if campaign.stop_on_reply is not False else []
+    main_live = exists().where(
+        Lead.campaign_id == campaign.id, Lead.subsequence_id.is_(None), Lead.status.in_(WAITING), *replied
+    )
+    open_sends = exists().where(Send.campaign_id == campaign.id, Send.state.in_(OPEN))
+    if await session.scalar(select(main_live | open_sends)):
+        return
+    status = CampaignStatus.COMPLETED
+    for sequence in sequences:
+        if sequence.campaign.id != campaign.id or sequence.subsequence is None or not sequence.steps:
+            continue
+        last = aliased(Send)
+        finished = exists().where(
+            last.sequence_id == sequence.id, last.lead_id == Lead.id, last.step == len(sequence.steps) - 1
+        )
+        sub_live = exists().where(
+            Lead.subsequence_id == sequence.id,
+            Lead.status.in_((*SUBSEQUENCE_SENDABLE, LeadStatus.PAUSED)),
+            ~finished,
+            *replied,
+        )
+        if await session.scalar(select(sub_live)):
+            status = CampaignStatus.RUNNING_SUBSEQUENCES
+            break
+    if status == campaign.status:
+        return
+    await session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status.in_(SENDING_CAMPAIGN))
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    campaign.status = status
+    log.info("campaign %s: status %d", campaign.id, status)

@@ -1,0 +1,408 @@
+"""SMTP out: endpoints, one-off sends and login checks, a pooled connection per account, and the
+classification of every failure into the few kinds the engine and the API act on.
+
+Failure kinds (all `SmtpError`):
+- `SmtpAuthError`: the server refused the account's credentials (or offers no AUTH): account-level.
+- `SmtpConnectionError`: no connection, TLS failure, timeout, connection lost: try again later.
+- `SmtpTemporaryError`: a 4xx reply to MAIL, RCPT or DATA (421, 451, 454...): retry with backoff.
+- `SmtpPermanentError`: a 5xx reply to MAIL, RCPT or DATA (550 5.1.1...): do not retry.
+Each carries `code`, `reply` and `stage` ("connect", "auth", "mail", "rcpt", "data", "dot") when known.
+
+Exactly-once support: `AccountConnection.send(..., before_dot=hook)` writes DATA and the message body,
+awaits `hook()` (the sender commits its row there), and only then writes the terminating "." — so a
+crash before the hook returns leaves the server without a complete message. If the hook raises, the
+connection is aborted without the dot. The hook may instead hand back a commit to start: it is then
+written to the database in the same event-loop turn as the dot, just before it.
+"""
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import aiosmtplib
+from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+
+from coldsend.accounts import secrets
+from coldsend.config import Settings
+from coldsend.models import Account
+
+log = logging.getLogger(__name__)
+
+Security = Literal["ssl", "starttls", "none"]
+Stage = Literal["connect", "auth", "mail", "rcpt", "data", "dot"]
+
+_AUTH_REQUIRED = 530
+_START_INPUT = 354
+_COMPLETED = 250
+
+
+class SmtpError(Exception):
+    """An SMTP send or check that did not succeed."""
+
+    def __init__(self, message: str, *, code: int | None = None, stage: Stage | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reply = message
+        self.stage = stage
+
+
+class SmtpAuthError(SmtpError):
+    """The account's credentials were refused: nothing sent from it can succeed until it is fixed."""
+
+
+class SmtpConnectionError(SmtpError):
+    """The server could not be reached or the connection broke; nothing says the message is wrong."""
+
+
+class SmtpTemporaryError(SmtpError):
+    """A 4xx reply: the server asks to try again later."""
+
+
+class SmtpPermanentError(SmtpError):
+    """A 5xx reply to the sender, a recipient or the message: retrying will not help."""
+
+
+class UnconfirmedError(SmtpConnectionError):
+    """The whole message was written but no reply came: it may or may not have been delivered."""
+
+
+class NotCommitted(Exception):
+    """`before_dot` failed: the connection was cut without the final dot, so nothing was delivered."""
+
+
+@dataclass(frozen=True)
+class SmtpEndpoint:
+    """Where and how to submit mail for one account."""
+
+    host: str
+    port: int
+    username: str
+    password: str = field(repr=False)
+    security: Security = "starttls"  # "starttls" upgrades when the server offers it
+    helo_name: str = "localhost"
+    timeout: float = 30.0
+    ca_file: str | None = None  # extra CA bundle to trust (self-hosted servers, tests)
+
+
+def endpoint_for(account: Account, settings: Settings) -> SmtpEndpoint:
+    """The account's SMTP endpoint with its password decrypted; `InvalidToken` if the key changed."""
+    security: Security = account.smtp_tls if account.smtp_tls in ("ssl", "starttls", "none") else "starttls"  # type: ignore[assignment]
+    domain = account.email.rpartition("@")[2] or "localhost"
+    return SmtpEndpoint(
+        host=account.smtp_host,
+        port=account.smtp_port,
+        username=account.smtp_username,
+        password=secrets.decrypt(settings, account.smtp_password_encrypted),
+        security=security,
+        helo_name=domain,
+        timeout=settings.smtp_timeout_seconds,
+        ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
+    )
+
+
+def _reply_error(code: int, message: str, stage: Stage) -> SmtpError:
+    text = f"{code} {message}".strip()
+    if stage == "mail" and code == _AUTH_REQUIRED:
+        return SmtpAuthError(text, code=code, stage=stage)
+    if 400 <= code < 500:
+        return SmtpTemporaryError(text, code=code, stage=stage)
+    return SmtpPermanentError(text, code=code, stage=stage)
+
+
+def classify(error: BaseException, stage: Stage) -> SmtpError:
+    """Map an aiosmtplib/OS error raised at `stage` to one of the SmtpError kinds."""
+    if isinstance(error, SmtpError):
+        return error
+    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+        return SmtpAuthError(f"{error.code} {error.message}", code=error.code, stage="auth")
+    if isinstance(error, aiosmtplib.SMTPConnectResponseError):
+        return SmtpConnectionError(f"{error.code} {error.message}", code=error.code, stage="connect")
+    if isinstance(error, aiosmtplib.SMTPResponseException) and not isinstance(
+        error, aiosmtplib.SMTPHeloError
+    ):
+        return _reply_error(error.code, error.message, stage)
+    if isinstance(error, aiosmtplib.SMTPHeloError):
+        return SmtpConnectionError(f"{error.code} {error.message}", code=error.code, stage="connect")
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        first = error.recipients[0]
+        return _reply_error(first.code, first.message, "rcpt")
+    if stage == "auth" and isinstance(error, aiosmtplib.SMTPException):
+        return SmtpAuthError(str(error), stage="auth")  # e.g. the server offers no AUTH at all
+    if isinstance(error, aiosmtplib.SMTPException | OSError | ssl.SSLError | asyncio.TimeoutError):
+        return SmtpConnectionError(f"{type(error).__name__}: {error}", stage=stage)
+    raise error
+
+
+def _client(endpoint: SmtpEndpoint) -> aiosmtplib.SMTP:
+    return aiosmtplib.SMTP(
+        hostname=endpoint.host,
+        port=endpoint.port,
+        local_hostname=endpoint.helo_name,
+        timeout=endpoint.timeout,
+        use_tls=endpoint.security == "ssl",
+        start_tls=False if endpoint.security == "none" else None,
+        cert_bundle=endpoint.ca_file,
+    )
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The server's final reply to an accepted message, and recipients other than the first it refused."""
+
+    reply: str
+    refused: dict[str, str]
+
+
+StartCommit = Callable[[], "asyncio.Future[object]"]
+# Runs once the body is written: either commits itself (and returns None), or prepares a commit and
+# returns `StartCommit`, which the transport runs alongside the final dot (see _commit_alongside_dot).
+BeforeDot = Callable[[], Awaitable[StartCommit | None]]
+
+
+class AccountConnection:
+    """One authenticated SMTP session for one account, reused across messages; one transaction at a time."""
+
+    def __init__(self, endpoint: SmtpEndpoint) -> None:
+        self.endpoint = endpoint
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._lock = asyncio.Lock()
+        self.last_used = time.monotonic()
+
+    @property
+    def connected(self) -> bool:
+        return self._smtp is not None and self._smtp.is_connected
+
+    async def _open(self) -> aiosmtplib.SMTP:
+        if self._smtp is not None and self._smtp.is_connected:
+            return self._smtp
+        self.close()
+        smtp = _client(self.endpoint)
+        try:
+            await smtp.connect()
+        except Exception as error:
+            smtp.close()
+            raise classify(error, "connect") from error
+        try:
+            await smtp.login(self.endpoint.username, self.endpoint.password)
+        except Exception as error:
+            smtp.close()
+            raise classify(error, "auth") from error
+        self._smtp = smtp
+        return smtp
+
+    async def login(self) -> None:
+        async with self._lock:
+            await self._open()
+
+    async def send(
+        self,
+        *,
+        mail_from: str,
+        rcpt_to: Sequence[str],
+        message: bytes,
+        before_dot: BeforeDot | None = None,
+        smtputf8: bool = False,
+    ) -> Accepted:
+        """Submit `message`; the first of `rcpt_to` must be accepted, others may be refused (reported).
+
+        `smtputf8` asks for the SMTPUTF8 extension (addresses with a non-ASCII local part).
+        """
+        encoding = "utf-8" if smtputf8 else "ascii"
+        options = ["SMTPUTF8"] if smtputf8 else None
+        async with self._lock:
+            self.last_used = time.monotonic()
+            smtp = await self._open()
+            stage: Stage = "mail"
+            try:
+                await smtp.mail(mail_from, options=options, encoding=encoding)
+                stage = "rcpt"
+                refused: dict[str, str] = {}
+                for index, recipient in enumerate(rcpt_to):
+                    try:
+                        await smtp.rcpt(recipient, encoding=encoding)
+                    except aiosmtplib.SMTPRecipientRefused as error:
+                        if index == 0:
+                            raise
+                        refused[recipient] = f"{error.code} {error.message}"
+                stage = "data"
+                reply = await _data(smtp, message, before_dot)
+                return Accepted(reply=reply, refused=refused)
+            except NotCommitted:
+                self.close()
+                raise
+            except Exception as error:
+                await self._after_failure(smtp, error)
+                raise classify(error, stage) from error
+            except BaseException:
+                _abort(smtp)  # cancelled mid-transaction: the session's state is unknown
+                self.close()
+                raise
+
+    async def _after_failure(self, smtp: aiosmtplib.SMTP, error: Exception) -> None:
+        """Leave the session reusable after a refused transaction, or drop it if it may be broken."""
+        if isinstance(error, aiosmtplib.SMTPResponseException) and smtp.is_connected and error.code != 421:
+            try:
+                await smtp.rset()
+                return
+            except Exception:  # noqa: S110 - any failure here just means the session is dropped below
+                pass
+        if not isinstance(error, aiosmtplib.SMTPResponseException):
+            _abort(smtp)
+        self.close()
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    async def quit(self) -> None:
+        async with self._lock:
+            if self._smtp is not None and self._smtp.is_connected:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._smtp.quit(), 2.0)
+            self.close()
+
+
+def _abort(smtp: aiosmtplib.SMTP) -> None:
+    transport = smtp.transport
+    if isinstance(transport, asyncio.Transport):
+        transport.abort()
+
+
+async def _flushed(smtp: aiosmtplib.SMTP) -> None:
+    """Wait until the body has left the process for the kernel: a commit must never precede it, or a
+    crash could lose bytes the row already counts as written."""
+    transport = smtp.transport
+    while isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+        if transport.get_write_buffer_size() == 0:
+            return
+        await asyncio.sleep(0.001)
+
+
+async def _commit_alongside_dot(smtp: aiosmtplib.SMTP, start_commit: StartCommit) -> None:
+    """Start the commit and write the dot in the same turn of the event loop, commit first.
+
+    `start_commit()` returns a new task whose first step writes the commit to the database socket;
+    the dot is written by the callback queued right behind that step. A SIGKILL can then only fall in
+    the microseconds between two socket writes, instead of the whole wait for the database's reply.
+    """
+    protocol = smtp.protocol
+    assert protocol is not None
+    commit = start_commit()
+    dot_written = False
+
+    def write_dot() -> None:
+        nonlocal dot_written
+        if commit.done() or not protocol.is_connected:
+            return  # the commit failed before it reached the database: no dot
+        protocol._response_pending = True
+        protocol.write(b".\r\n")
+        dot_written = True
+
+    asyncio.get_running_loop().call_soon(write_dot)
+    try:
+        await commit
+    except BaseException as error:
+        if not dot_written:
+            _abort(smtp)
+            raise NotCommitted(f"not committed: {error!r}") from error
+        raise UnconfirmedError(f"the dot went out but the commit failed: {error!r}", stage="dot") from error
+    if not dot_written:
+        _abort(smtp)
+        raise NotCommitted("the connection closed before the final dot")
+
+
+async def _data(smtp: aiosmtplib.SMTP, message: bytes, before_dot: BeforeDot | None) -> str:
+    """DATA, the body, `before_dot()`, then the final dot: aiosmtplib's `data()` split at the dot."""
+    protocol = smtp.protocol
+    if protocol is None or protocol._command_lock is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    body = PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message))
+    async with protocol._command_lock:
+        protocol._response_pending = True
+        protocol.write(b"DATA\r\n")
+        start = await protocol.read_response(timeout=smtp.timeout)
+        if start.code != _START_INPUT:
+            raise aiosmtplib.SMTPDataError(start.code, start.message)
+        protocol.write(body)
+        start_commit: StartCommit | None = None
+        if before_dot is not None:
+            try:
+                await _flushed(smtp)
+                start_commit = await before_dot()
+            except BaseException as error:
+                _abort(smtp)
+                raise NotCommitted(f"not committed: {error!r}") from error
+        if start_commit is not None:
+            await _commit_alongside_dot(smtp, start_commit)
+        else:
+            protocol._response_pending = True
+            protocol.write(b".\r\n")
+        try:
+            response = await protocol.read_response(timeout=smtp.timeout)
+        except aiosmtplib.SMTPException as error:
+            raise UnconfirmedError(f"no reply to the final dot: {error}", stage="dot") from error
+        if response.code != _COMPLETED:
+            raise aiosmtplib.SMTPDataError(response.code, response.message)
+    return f"{response.code} {response.message}"
+
+
+async def check_login(endpoint: SmtpEndpoint) -> None:
+    """Connect (with TLS as configured) and log in; raises an SmtpError kind when that fails."""
+    connection = AccountConnection(endpoint)
+    try:
+        await connection.login()
+    finally:
+        await connection.quit()
+
+
+async def send_message(
+    endpoint: SmtpEndpoint, *, mail_from: str, rcpt_to: str | Sequence[str], message: bytes
+) -> Accepted:
+    """A one-off send on a connection of its own (test emails, vitals)."""
+    connection = AccountConnection(endpoint)
+    try:
+        return await connection.send(
+            mail_from=mail_from, rcpt_to=[rcpt_to] if isinstance(rcpt_to, str) else rcpt_to, message=message
+        )
+    finally:
+        await connection.quit()
+
+
+class ConnectionPool:
+    """The sender's connections: one per account, reused, replaced when the account's endpoint changes,
+    closed after `idle_seconds` without use."""
+
+    def __init__(self, idle_seconds: float = 60.0) -> None:
+        self.idle_seconds = idle_seconds
+        self._connections: dict[object, AccountConnection] = {}
+
+    def get(self, key: object, endpoint: SmtpEndpoint) -> AccountConnection:
+        connection = self._connections.get(key)
+        if connection is not None and connection.endpoint != endpoint:
+            connection.close()
+            connection = None
+        if connection is None:
+            connection = self._connections[key] = AccountConnection(endpoint)
+        return connection
+
+    def drop(self, key: object) -> None:
+        connection = self._connections.pop(key, None)
+        if connection is not None:
+            connection.close()
+
+    async def close_idle(self) -> None:
+        now = time.monotonic()
+        for key, connection in list(self._connections.items()):
+            if now - connection.last_used > self.idle_seconds and not connection._lock.locked():
+                del self._connections[key]
+                await connection.quit()
+
+    async def close(self) -> None:
+        connections, self._connections = list(self._connections.values()), {}
+        await asyncio.gather(*(connection.quit() for connection in connections), return_exceptions=True)

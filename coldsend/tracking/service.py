@@ -1,0 +1,116 @@
+"""What opens, clicks and unsubscribes do to events, leads and pending sends."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.addresses import email_key
+from coldsend.block_list_entries import service as block_list_service
+from coldsend.ids import new_id
+from coldsend.leads.schemas import LeadStatus
+from coldsend.models import Email, Event, EventType, Lead, Send, SendState
+
+PENDING_STATES = (SendState.SCHEDULED, SendState.RETRY)
+
+
+async def get_send(session: AsyncSession, send_id: uuid.UUID) -> Send | None:
+    send: Send | None = await session.get(Send, send_id)
+    return send
+
+
+async def get_lead(session: AsyncSession, send: Send) -> Lead | None:
+    lead: Lead | None = await session.get(Lead, send.lead_id)
+    return lead
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(Event)
+
+
+async def record_event(
+    session: AsyncSession, send: Send, event_type: str, *, now: datetime, detail: str | None = None
+) -> bool:
+    """One event row per (type, sequence, lead, step); a repeat bumps its count. True if it is new."""
+    email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id))
+    stmt = (
+        _insert(session)
+        .values(
+            id=new_id(),
+            workspace_id=send.workspace_id,
+            type=event_type,
+            campaign_id=send.campaign_id,
+            subsequence_id=send.subsequence_id,
+            sequence_id=send.sequence_id,
+            lead_id=send.lead_id,
+            step=send.step,
+            variant=send.variant,
+            account_email=send.account_email,
+            email_id=email_id,
+            count=1,
+            detail=detail,
+            timestamp=now,
+        )
+        .on_conflict_do_update(
+            index_elements=["type", "sequence_id", "lead_id", "step"], set_={"count": Event.count + 1}
+        )
+        .returning(Event.count)
+    )
+    count = (await session.execute(stmt)).scalar_one()
+    return bool(count == 1)
+
+
+async def record_open(session: AsyncSession, send: Send, *, now: datetime) -> None:
+    await record_event(session, send, EventType.OPENED, now=now)
+    await session.execute(
+        update(Lead)
+        .where(Lead.id == send.lead_id)
+        .values(
+            email_open_count=Lead.email_open_count + 1,
+            timestamp_last_open=now,
+            email_opened_step=send.step,
+            email_opened_variant=send.variant,
+        )
+    )
+
+
+async def record_click(session: AsyncSession, send: Send, *, url: str, now: datetime) -> None:
+    await record_event(session, send, EventType.CLICKED, now=now, detail=url)
+    await session.execute(
+        update(Lead)
+        .where(Lead.id == send.lead_id)
+        .values(
+            email_click_count=Lead.email_click_count + 1,
+            timestamp_last_click=now,
+            email_clicked_step=send.step,
+            email_clicked_variant=send.variant,
+        )
+    )
+
+
+async def unsubscribe(session: AsyncSession, send: Send, *, now: datetime) -> None:
+    """The lead stops: its pending sends cancelled, status Unsubscribed, its address on the workspace's
+    block list (so no campaign of the workspace writes to it again, as Instantly does).
+
+    Send rows are locked before the lead row, the order the sender records a result in, so the two
+    cannot deadlock on PostgreSQL.
+    """
+    await session.execute(
+        update(Send)
+        .where(Send.lead_id == send.lead_id, Send.state.in_(PENDING_STATES))
+        .values(state=SendState.CANCELLED, timestamp_updated=now)
+    )
+    await session.execute(
+        update(Lead)
+        .where(Lead.id == send.lead_id)
+        .values(status=int(LeadStatus.UNSUBSCRIBED), timestamp_updated=now)
+    )
+    lead = await get_lead(session, send)
+    if lead is not None and lead.email:
+        address, _domain = email_key(lead.email)
+        await block_list_service.create(session, workspace_id=send.workspace_id, bl_value=address)
+    await record_event(session, send, EventType.UNSUBSCRIBED, now=now)
