@@ -87,14 +87,46 @@ def used_in(day: tuple[datetime, datetime]) -> ColumnElement[bool]:
     return or_(Send.state.in_(PENDING), (Send.sent_at >= start) & (Send.sent_at < end))
 
 
+async def _latest_per_account(
+    session: AsyncSession, ids: list[uuid.UUID], *where: ColumnElement[bool]
+) -> dict[uuid.UUID, datetime]:
+    """When each account last sent, or is next planned to send, among the sends `where` selects."""
+    latest: dict[uuid.UUID, datetime] = {}
+    ends = ((Send.sent_at, Send.sent_at.is_not(None)), (Send.due_at, Send.state.in_(PENDING)))
+    for column, condition in ends:
+        rows = await session.execute(
+            select(Send.account_id, func.max(column))
+            .where(Send.account_id.in_(ids), condition, *where)
+            .group_by(Send.account_id)
+        )
+        for account_id, value in _by_account(rows.all()).items():
+            if value is not None:
+                latest[account_id] = max(latest.get(account_id, _aware(value)), _aware(value))
+    return latest
+
+
 async def account_slots(
-    session: AsyncSession, accounts: list[Account], settings: Settings, now: datetime
+    session: AsyncSession,
+    accounts: list[Account],
+    settings: Settings,
+    now: datetime,
+    *,
+    campaign: Campaign | None = None,
 ) -> dict[uuid.UUID, AccountSlot]:
-    """Each account's budget for its (UTC) day, counted over every campaign it sends for."""
+    """Each account's budget for its (UTC) day, counted over every campaign it sends for.
+
+    An account waits its own `sending_gap` after any send of it, and the campaign's `email_gap` after
+    its sends for `campaign`: the spec's account gap is the minimum across campaigns, the campaign's
+    the gap between that campaign's emails from one account.
+    """
     if not accounts:
         return {}
     ids = [account.id for account in accounts]
     day = utc_day(now)
+    campaign_gap = timedelta(minutes=max(0, campaign.email_gap or 0)) if campaign is not None else timedelta()
+    in_campaign: dict[uuid.UUID, datetime] = {}
+    if campaign is not None and campaign_gap:
+        in_campaign = await _latest_per_account(session, ids, Send.campaign_id == campaign.id)
     used = _by_account(
         (
             await session.execute(
@@ -104,24 +136,7 @@ async def account_slots(
             )
         ).all()
     )
-    last_sent = _by_account(
-        (
-            await session.execute(
-                select(Send.account_id, func.max(Send.sent_at))
-                .where(Send.account_id.in_(ids), Send.sent_at.is_not(None))
-                .group_by(Send.account_id)
-            )
-        ).all()
-    )
-    last_planned = _by_account(
-        (
-            await session.execute(
-                select(Send.account_id, func.max(Send.due_at))
-                .where(Send.account_id.in_(ids), Send.state.in_(PENDING))
-                .group_by(Send.account_id)
-            )
-        ).all()
-    )
+    last_any = await _latest_per_account(session, ids)
     first_sent: dict[uuid.UUID, Any] = {}
     ramping = [account.id for account in accounts if account.enable_slow_ramp]
     if ramping:
@@ -142,14 +157,15 @@ async def account_slots(
             first = first_sent.get(account.id)
             days = (day[0] - utc_day(_aware(first))[0]).days if first is not None else 0
             limit = min(limit, SLOW_RAMP_FIRST_DAY * (days + 1))
-        latest = [_aware(value) + gap for value in (last_sent.get(account.id),) if value is not None]
-        latest += [_aware(value) + gap for value in (last_planned.get(account.id),) if value is not None]
+        latest = [last_any[account.id] + gap] if account.id in last_any else []
+        if account.id in in_campaign:
+            latest.append(in_campaign[account.id] + campaign_gap)
         slots[account.id] = AccountSlot(
             account=account,
             limit=limit,
             used=int(used.get(account.id, 0)),
             next_free=max([now, *latest]),
-            gap=gap,
+            gap=max(gap, campaign_gap),
         )
     return slots
 

@@ -97,7 +97,7 @@ class Scheduler:
         if not steps or not in_schedule(sequence.schedule, now):
             return 0
         accounts = await campaign_accounts(session, sequence.campaign)
-        slots = await account_slots(session, accounts, self.settings, now)
+        slots = await account_slots(session, accounts, self.settings, now, campaign=sequence.campaign)
         budget = min(await self._campaign_budget(session, sequence, now), self.settings.send_batch_size)
         if budget <= 0 or not slots:
             return 0

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 from fastapi import FastAPI
@@ -164,3 +165,37 @@ async def test_slow_ramp_and_daily_max_leads(app: FastAPI, tenant: Tenant, smtp_
     days = [(start + timedelta(days=n)).date() for n in range(3)]
     assert [per_day[("ramp@out.test", day)] for day in days] == [5, 10, 15]  # the ramp
     assert [per_day[("flat@out.test", day)] for day in days] == [7, 7, 7]  # new leads per day
+
+
+async def test_campaign_email_gap_spaces_its_own_emails_only(
+    app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
+) -> None:
+    await create_account(tenant, smtp_sink, "shared@out.test", daily_limit=100, sending_gap=0)
+    spaced = await create_campaign(
+        tenant,
+        campaign_schedule=schedule(),
+        sequences=[{"steps": [step("Hello", "Spaced", delay=1, unit="hours")]}],
+        email_list=["shared@out.test"],
+        email_gap=20,
+    )
+    await add_leads(tenant, spaced["id"], [{"email": f"s{n}@leads.test"} for n in range(4)])
+    eager = await simple_campaign(tenant, ["shared@out.test"], 3)
+    for campaign_id in (spaced["id"], eager):
+        await activate(tenant, campaign_id)
+    engine = make_engine(app)
+    try:
+        for _ in range(20):
+            await engine.advance(timedelta(minutes=5))
+    finally:
+        await engine.close()
+    by_subject: dict[str, list[datetime]] = {}
+    for item in smtp_sink.received:
+        by_subject.setdefault(str(item.message["Subject"]), []).append(sent_at(item))
+    spaced_times = sorted(by_subject["Spaced"])
+    assert len(spaced_times) == 4
+    assert all(later - earlier >= timedelta(minutes=20) for earlier, later in pairwise(spaced_times))
+    eager_times = sorted(
+        time for subject, times in by_subject.items() if subject != "Spaced" for time in times
+    )
+    assert len(eager_times) == 3
+    assert eager_times[-1] - eager_times[0] < timedelta(minutes=20)
