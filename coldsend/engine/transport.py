@@ -18,6 +18,7 @@ written to the database in the same event-loop turn as the dot, just before it.
 import asyncio
 import contextlib
 import logging
+import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import aiosmtplib
+from aiosmtplib.email import quote_address
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
 from coldsend.accounts import secrets
@@ -39,6 +41,11 @@ Stage = Literal["connect", "auth", "mail", "rcpt", "data", "dot"]
 _AUTH_REQUIRED = 530
 _START_INPUT = 354
 _COMPLETED = 250
+_WILL_FORWARD = 251
+_SHUTTING_DOWN = 421
+# An address `email.utils.parseaddr` returns unchanged (no display name, comment, route or quoting)
+# and that cannot inject a command: it goes into MAIL FROM / RCPT TO as is.
+_PLAIN_ADDRESS = re.compile(r'[^\s\x00-\x1f\x7f<>()\[\],;:"\\@]+@[^\s\x00-\x1f\x7f<>()\[\],;:"\\@]+')
 
 
 class SmtpError(Exception):
@@ -213,22 +220,24 @@ class AccountConnection:
         `smtputf8` asks for the SMTPUTF8 extension (addresses with a non-ASCII local part).
         """
         encoding = "utf-8" if smtputf8 else "ascii"
-        options = ["SMTPUTF8"] if smtputf8 else None
         async with self._lock:
             self.last_used = time.monotonic()
             smtp = await self._open()
             stage: Stage = "mail"
             try:
-                await smtp.mail(mail_from, options=options, encoding=encoding)
+                sender = _envelope_address(mail_from, encoding)
+                response = await _command(smtp, b"MAIL FROM:" + sender + (b" SMTPUTF8" if smtputf8 else b""))
+                if response.code != _COMPLETED:
+                    raise aiosmtplib.SMTPSenderRefused(response.code, response.message, mail_from)
                 stage = "rcpt"
                 refused: dict[str, str] = {}
                 for index, recipient in enumerate(rcpt_to):
-                    try:
-                        await smtp.rcpt(recipient, encoding=encoding)
-                    except aiosmtplib.SMTPRecipientRefused as error:
-                        if index == 0:
-                            raise
-                        refused[recipient] = f"{error.code} {error.message}"
+                    response = await _command(smtp, b"RCPT TO:" + _envelope_address(recipient, encoding))
+                    if response.code in (_COMPLETED, _WILL_FORWARD):
+                        continue
+                    if index == 0:
+                        raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
+                    refused[recipient] = f"{response.code} {response.message}"
                 stage = "data"
                 reply = await _data(smtp, message, before_dot)
                 return Accepted(reply=reply, refused=refused)
@@ -266,6 +275,32 @@ class AccountConnection:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._smtp.quit(), 2.0)
             self.close()
+
+
+def _envelope_address(address: str, encoding: str) -> bytes:
+    """`<address>` for MAIL FROM / RCPT TO: what aiosmtplib's `quote_address` makes of it, without its
+    `parseaddr` for the plain addresses the engine sends to (validated when they were stored)."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>".encode(encoding)
+    return quote_address(address).encode(encoding)
+
+
+async def _command(smtp: aiosmtplib.SMTP, command: bytes) -> aiosmtplib.SMTPResponse:
+    """One command and its reply, as `SMTP.execute_command` sends it, minus its per-call overhead."""
+    protocol = smtp.protocol
+    if protocol is None or protocol._command_lock is None:
+        raise aiosmtplib.SMTPServerDisconnected("Server not connected")
+    try:
+        async with protocol._command_lock:
+            protocol._response_pending = True
+            protocol.write(command + b"\r\n")
+            response = await protocol.read_response(timeout=smtp.timeout)
+    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
+        smtp.close()  # a half-read reply would be paired with the next command
+        raise
+    if response.code == _SHUTTING_DOWN:
+        smtp.close()
+    return response
 
 
 def _abort(smtp: aiosmtplib.SMTP) -> None:
