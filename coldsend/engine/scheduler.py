@@ -34,6 +34,7 @@ from coldsend.engine.message import new_message_id
 from coldsend.engine.rotation import AccountSlot, account_slots, campaign_accounts, local_day, pick, used_in
 from coldsend.engine.sequences import Sequence, Step
 from coldsend.engine.serial import EngineLock
+from coldsend.engine.statistics import StatisticsKeeper
 from coldsend.leads.schemas import LeadStatus
 from coldsend.models import Campaign, CampaignSubsequence, Lead, Send, SendState
 
@@ -70,6 +71,7 @@ class Scheduler:
         self.clock = clock
         self.lock = lock
         self.rng = rng or random.Random()
+        self.statistics = StatisticsKeeper()
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
@@ -83,6 +85,7 @@ class Scheduler:
         async with self.lock, session_scope(self.sessionmaker) as session:
             if not await _try_lock(session):
                 return 0
+            await self.statistics.refresh(session)
             now = self.clock.now()
             planned = 0
             sequences = await _active_sequences(session)

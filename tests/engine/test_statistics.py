@@ -1,0 +1,87 @@
+"""The scheduler refreshes planner statistics that autovacuum has not caught up with (PostgreSQL)."""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coldsend.clock import ManualClock
+from coldsend.db.session import session_scope
+from coldsend.engine.scheduler import Scheduler
+from coldsend.engine.serial import EngineLock
+from coldsend.models import Campaign, Lead
+from coldsend.workspaces import service as workspace_service
+from tests.conftest import BACKENDS, make_settings
+
+pytestmark = pytest.mark.skipif(
+    "postgresql" not in BACKENDS, reason="COLDSEND_TEST_BACKENDS leaves out PostgreSQL"
+)
+
+LEADS = 5000
+
+
+async def lead_statistics(maker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    async with maker() as session:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT n_mod_since_analyze, last_analyze FROM pg_stat_user_tables"
+                    " WHERE relname = 'lead' AND schemaname = current_schema()"
+                )
+            )
+        ).one()
+    return dict(row._mapping)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 15.0) -> None:
+    """PostgreSQL publishes table statistics a moment after the transaction that changed them."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not await check():
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
+
+
+async def test_a_tick_analyzes_leads_imported_since_the_last_statistics(
+    worker_database: tuple[str, async_sessionmaker[AsyncSession]], tmp_path: Path
+) -> None:
+    url, maker = worker_database
+    async with session_scope(maker) as session:
+        # Autovacuum off for the table: only the scheduler may analyze it in this test.
+        await session.execute(text("ALTER TABLE lead SET (autovacuum_enabled = false)"))
+        workspace = await workspace_service.create(session, name="Stats", owner_email="stats@example.com")
+        campaign = Campaign(workspace_id=workspace.id, name="Big launch", campaign_schedule={"schedules": []})
+        session.add(campaign)
+        await session.flush()
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "workspace_id": workspace.id,
+                "campaign_id": campaign.id,
+                "email": f"l{n}@x.io",
+            }
+            for n in range(LEADS)
+        ]
+        await session.execute(insert(Lead), rows)
+
+    async def counted() -> bool:
+        return int((await lead_statistics(maker))["n_mod_since_analyze"]) >= LEADS
+
+    await eventually(counted, "the import to show in pg_stat_user_tables")
+    assert (await lead_statistics(maker))["last_analyze"] is None
+
+    settings = make_settings(url, tmp_path)
+    scheduler = Scheduler(settings, maker, ManualClock(), EngineLock(url))
+    await scheduler.tick()
+
+    async def analyzed() -> bool:
+        statistics = await lead_statistics(maker)
+        return statistics["last_analyze"] is not None and int(statistics["n_mod_since_analyze"]) == 0
+
+    await eventually(analyzed, "the scheduler's ANALYZE to show in pg_stat_user_tables")
