@@ -12,7 +12,7 @@ from coldsend.addresses import email_key
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.ids import new_id
 from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Email, Event, EventType, Lead, Send, SendState
+from coldsend.models import Email, Event, EventType, Lead, Send, SendState, Workspace
 
 PENDING_STATES = (SendState.SCHEDULED, SendState.RETRY)
 
@@ -93,8 +93,9 @@ async def record_click(session: AsyncSession, send: Send, *, url: str, now: date
 
 
 async def unsubscribe(session: AsyncSession, send: Send, *, now: datetime) -> None:
-    """The lead stops: its pending sends cancelled, status Unsubscribed, its address on the workspace's
-    block list (so no campaign of the workspace writes to it again, as Instantly does).
+    """The lead stops: its pending sends cancelled, status Unsubscribed; and its address on the block list,
+    so no campaign of the workspace writes to it again, unless the workspace's `add_unsub_to_block` is
+    false (unset means block: an unsubscribe is honoured everywhere by default, as the law expects).
 
     Send rows are locked before the lead row, the order the sender records a result in, so the two
     cannot deadlock on PostgreSQL.
@@ -110,7 +111,9 @@ async def unsubscribe(session: AsyncSession, send: Send, *, now: datetime) -> No
         .values(status=int(LeadStatus.UNSUBSCRIBED), timestamp_updated=now)
     )
     lead = await get_lead(session, send)
-    if lead is not None and lead.email:
+    setting = select(Workspace.add_unsub_to_block).where(Workspace.id == send.workspace_id)
+    blocks = await session.scalar(setting)
+    if lead is not None and lead.email and blocks is not False:
         address, _domain = email_key(lead.email)
         await block_list_service.create(session, workspace_id=send.workspace_id, bl_value=address)
     await record_event(session, send, EventType.UNSUBSCRIBED, now=now)

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
-from coldsend.models import Event, EventType, Send, SendState
+from coldsend.models import Event, EventType, Send, SendState, Workspace
 from coldsend.tracking import tokens
 from tests.conftest import Tenant
 
@@ -347,7 +347,7 @@ class TestUnsubscribe:
         (event,) = await events(app, setup.lead_id)
         assert (event.type, event.step, event.variant, event.count) == (EventType.UNSUBSCRIBED, 0, 1, 1)
         assert (await get_lead(setup))["status"] == -2
-        assert await blocked_values(setup) == ["ada@lovelace.example"]
+        assert await blocked_values(setup) == ["ada@lovelace.example"]  # add_unsub_to_block unset: block
         assert await send_states(
             app, setup.sent, setup.scheduled, setup.retrying, setup.other_lead_scheduled
         ) == [
@@ -372,6 +372,19 @@ class TestUnsubscribe:
             SendState.CANCELLED,
             SendState.CANCELLED,
         ]
+
+    async def test_no_block_list_entry_when_the_workspace_says_not_to(
+        self, app: FastAPI, setup: Setup, anonymous: httpx.AsyncClient
+    ) -> None:
+        # The spec's PATCH /workspaces/current cannot set it: an operator's choice, made in the database.
+        async with session_scope(app.state.sessionmaker) as session:
+            mine = Workspace.id == setup.tenant.workspace_id
+            await session.execute(update(Workspace).where(mine).values(add_unsub_to_block=False))
+        url = local(tokens.unsubscribe_url(settings(app), setup.sent))
+        response = await anonymous.post(url, content=b"List-Unsubscribe=One-Click")
+        assert response.status_code == 200, response.text
+        assert (await get_lead(setup))["status"] == -2
+        assert await blocked_values(setup) == []
 
     async def test_forged_tokens_are_404_and_change_nothing(
         self, app: FastAPI, setup: Setup, anonymous: httpx.AsyncClient
