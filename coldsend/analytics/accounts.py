@@ -77,18 +77,8 @@ async def daily(
             DailyAccountAnalytics(
                 date=row.day,
                 email_account=row.account_email,
-                sent=e["sent"],
                 bounced=e["bounced"],
-                contacted=e["contacted"],
-                new_leads_contacted=e["new_leads_contacted"],
-                opened=e["opened"],
-                unique_opened=e["opened_leads"],
-                replies=e["replies"],
-                unique_replies=e["replies_leads"],
-                replies_automatic=e["auto"],
-                unique_replies_automatic=e["auto_leads"],
-                clicks=e["clicks"],
-                unique_clicks=e["clicks_leads"],
+                **metrics.daily_fields(e),
             )
         )
     return shown

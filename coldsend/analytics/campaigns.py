@@ -253,17 +253,7 @@ async def daily(
         shown.append(
             DailyCampaignAnalytics(
                 date=date,
-                sent=e["sent"],
-                contacted=e["contacted"],
-                new_leads_contacted=e["new_leads_contacted"],
-                opened=e["opened"],
-                unique_opened=e["opened_leads"],
-                replies=e["replies"],
-                unique_replies=e["replies_leads"],
-                replies_automatic=e["auto"],
-                unique_replies_automatic=e["auto_leads"],
-                clicks=e["clicks"],
-                unique_clicks=e["clicks_leads"],
+                **metrics.daily_fields(e),
                 opportunities=opportunities.get(date, 0),
                 unique_opportunities=opportunities.get(date, 0),
             )

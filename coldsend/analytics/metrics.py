@@ -94,3 +94,20 @@ def utc_day(session: AsyncSession, column: Any) -> ColumnElement[str]:
 
 def as_ints(mapping: Any) -> dict[str, int]:
     return {name: int(mapping[name] or 0) for name in ENGAGEMENT}
+
+
+def daily_fields(counts: dict[str, int]) -> dict[str, int]:
+    """The counters a day of account and of campaign analytics share, under the spec's names."""
+    return {
+        "sent": counts["sent"],
+        "contacted": counts["contacted"],
+        "new_leads_contacted": counts["new_leads_contacted"],
+        "opened": counts["opened"],
+        "unique_opened": counts["opened_leads"],
+        "replies": counts["replies"],
+        "unique_replies": counts["replies_leads"],
+        "replies_automatic": counts["auto"],
+        "unique_replies_automatic": counts["auto_leads"],
+        "clicks": counts["clicks"],
+        "unique_clicks": counts["clicks_leads"],
+    }

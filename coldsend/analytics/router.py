@@ -82,14 +82,16 @@ def _uuids(values: list[str] | None) -> list[uuid.UUID]:
         raise errors.BadRequest('querystring/ids must match format "uuid"') from None
 
 
-async def _campaign_ids(
-    principal: Authorized, session: Session, *ids: uuid.UUID | None
-) -> tuple[uuid.UUID, ...] | None:
+async def _selection(
+    principal: Authorized, session: Session, *ids: uuid.UUID | None, status: int | None = None
+) -> campaign_analytics.Selection:
+    """The campaigns asked for (every one when no id is given); 404 if an id is not the workspace's."""
     wanted = tuple(dict.fromkeys(one for one in ids if one is not None))
-    if not wanted:
-        return None
-    await campaign_analytics.check_ids(session, workspace_id=principal.workspace_id, ids=wanted)
-    return wanted
+    if wanted:
+        await campaign_analytics.check_ids(session, workspace_id=principal.workspace_id, ids=wanted)
+    return campaign_analytics.Selection(
+        workspace_id=principal.workspace_id, ids=wanted or None, status=status
+    )
 
 
 @router.get(
@@ -111,8 +113,7 @@ async def get_campaign_analytics(
 ) -> list[CampaignAnalytics]:
     """Get campaign(s) analytics"""
     window = dates.instants(start_date, end_date)
-    selected = await _campaign_ids(principal, session, id, *_uuids(ids))
-    selection = campaign_analytics.Selection(workspace_id=principal.workspace_id, ids=selected)
+    selection = await _selection(principal, session, id, *_uuids(ids))
     return await campaign_analytics.per_campaign(
         session, selection, window, with_leads_count=not exclude_total_leads_count
     )
@@ -139,10 +140,7 @@ async def get_campaign_analytics_overview(
     """Get campaign(s) analytics overview"""
     del expand_crm_events
     window = dates.instants(start_date, end_date)
-    selected = await _campaign_ids(principal, session, id, *_uuids(ids))
-    selection = campaign_analytics.Selection(
-        workspace_id=principal.workspace_id, ids=selected, status=campaign_status
-    )
+    selection = await _selection(principal, session, id, *_uuids(ids), status=campaign_status)
     return await campaign_analytics.overview(session, selection, window)
 
 
@@ -164,10 +162,7 @@ async def get_daily_campaign_analytics(
 ) -> list[DailyCampaignAnalytics]:
     """Get daily campaign analytics"""
     window = dates.instants(start_date, end_date)
-    selected = await _campaign_ids(principal, session, campaign_id)
-    selection = campaign_analytics.Selection(
-        workspace_id=principal.workspace_id, ids=selected, status=campaign_status
-    )
+    selection = await _selection(principal, session, campaign_id, status=campaign_status)
     return await campaign_analytics.daily(session, selection, window)
 
 
@@ -191,8 +186,7 @@ async def get_campaign_steps_analytics(
 ) -> list[CampaignStepAnalytics]:
     """Get campaign steps analytics"""
     window = dates.instants(start_date, end_date)
-    selected = await _campaign_ids(principal, session, campaign_id)
-    selection = campaign_analytics.Selection(workspace_id=principal.workspace_id, ids=selected)
+    selection = await _selection(principal, session, campaign_id)
     return await campaign_analytics.steps(
         session, selection, window, with_opportunities=include_opportunities_count
     )

@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,7 @@ from coldsend.engine.jobs import HANDLERS, Handler, JobContext, JobRunner, Lease
 from coldsend.models import AuditLog, BackgroundJob, Workspace, WorkspaceGroupMember, WorkspaceMember
 from coldsend.workspaces import removal
 from tests.conftest import MakeKey, MakeTenant, Tenant, make_settings
-
-
-async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.01)
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -171,7 +166,7 @@ class TestRunner:
                 return set(statuses) == {"success"}
 
         try:
-            await wait_until(all_done, timeout=60)
+            await eventually(all_done, "every job to finish", timeout=60)
         finally:
             stopping.set()
             await asyncio.gather(*loops)
@@ -370,7 +365,7 @@ class TestRunner:
 
             # Outlive the 0.3 s lease several times over: only the heartbeat keeps it.
             for _ in range(3):
-                await wait_until(renewed)
+                await eventually(renewed, "the lease to be renewed")
                 last = await load(ctx.sessionmaker, ctx.job_id)
             assert last.lease_owner == "worker-a"
             assert last.updated_at == at_claim.updated_at
@@ -404,7 +399,7 @@ class TestRunner:
         async def claimed_by_a() -> bool:
             return (await load(sessionmaker, job_id)).lease_owner == "worker-a"
 
-        await wait_until(claimed_by_a)
+        await eventually(claimed_by_a, "worker a to claim the job")
         await set_fields(sessionmaker, job_id, lease_expires_at=utcnow() - timedelta(seconds=1))
         taken = await runner(settings, sessionmaker, {job_type: handler}, "worker-b").claim()
         assert taken is not None
@@ -484,7 +479,7 @@ async def run_until_done(
         await worker.run_once()
         return (await load(maker, job_id)).status in ("success", "failed")
 
-    await wait_until(done, timeout=60)
+    await eventually(done, "the removal to finish", timeout=60)
     return await load(maker, job_id)
 
 

@@ -1,8 +1,6 @@
 """The scheduler refreshes planner statistics that autovacuum has not caught up with (PostgreSQL)."""
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from coldsend.engine.serial import EngineLock
 from coldsend.models import Campaign, Lead
 from coldsend.workspaces import service as workspace_service
 from tests.conftest import BACKENDS, make_settings
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.skipif(
     "postgresql" not in BACKENDS, reason="COLDSEND_TEST_BACKENDS leaves out PostgreSQL"
@@ -36,16 +35,6 @@ async def lead_statistics(maker: async_sessionmaker[AsyncSession]) -> dict[str, 
             )
         ).one()
     return dict(row._mapping)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 15.0) -> None:
-    """PostgreSQL publishes table statistics a moment after the transaction that changed them."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not await check():
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 async def test_a_tick_analyzes_leads_imported_since_the_last_statistics(

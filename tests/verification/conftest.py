@@ -1,10 +1,8 @@
 """A verifying app: its settings point at the loopback DNS zone and MX server, its engine runs in-process."""
 
-import asyncio
 import json
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,6 +15,7 @@ from coldsend.api.app import create_app
 from tests.conftest import make_settings
 from tests.dns_server import DnsServer, serve_dns
 from tests.verification.peers import MxBehaviour, add_domain, serve_mx
+from tests.waiting import eventually
 
 SYNC_WINDOW = 3.0
 # Fast enough for tests, the same shape as production: retries, backoff, timeouts.
@@ -157,15 +156,6 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 20.0) -> None:
-    """Poll `check` until it holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def final_result(client: httpx.AsyncClient, email: str) -> dict[str, Any]:

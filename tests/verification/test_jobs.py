@@ -10,7 +10,7 @@ from coldsend.db.session import session_scope
 from coldsend.models import BackgroundJob, EmailVerification
 from coldsend.verification.jobs import enqueue_lead_verification
 from tests.conftest import MakeTenant, Tenant, client_for
-from tests.verification.conftest import eventually
+from tests.waiting import eventually
 
 EXPECTED_STATUS = {
     "alice@deliverable.example": 1,

@@ -16,9 +16,9 @@ from tests.verification.conftest import (
     IDN_DOMAIN,
     MailWorld,
     WebhookReceiver,
-    eventually,
     final_result,
 )
+from tests.waiting import eventually
 
 PATH = "/api/v2/email-verification"
 
