@@ -3,10 +3,13 @@
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import Field
+
 # PostgreSQL text cannot hold NUL. Fields refuse it with this pattern, checked inside pydantic-core with no
 # Python call per field (a bulk add has thousands of strings), and worded as NO_NUL.
 NO_NUL_PATTERN = "^[^\x00]*$"
 NO_NUL = "must not contain NUL characters"
+NoNul = Field(pattern=NO_NUL_PATTERN)
 
 _LOCATIONS = {"body": "body", "query": "querystring", "path": "params", "header": "headers"}
 

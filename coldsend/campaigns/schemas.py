@@ -8,7 +8,7 @@ from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
 from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
-from coldsend.api.validation import NO_NUL
+from coldsend.api.validation import NoNul
 from coldsend.campaigns.timezones import Timezone
 
 NAME_MAX_LENGTH = 500
@@ -41,12 +41,6 @@ def _refuse(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, message, {"ajv": message})
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise _refuse("no_nul", NO_NUL)
-    return value
-
-
 def _email(value: str) -> str:
     try:
         return normalize_email(value)
@@ -62,7 +56,7 @@ def _days(value: dict[str, bool]) -> dict[str, bool]:
     return {key: value[key] for key in sorted(value)}
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, NoNul]
 Email = Annotated[str, AfterValidator(_email)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
 Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]

@@ -7,7 +7,8 @@ from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, model
 from pydantic_core import PydanticCustomError
 
 from coldsend.api.schemas import RequestModel
-from coldsend.leads.schemas import MAX_BULK_DELETE, EmailText, InterestValue, LeadFilter, NoNul, SmartQuery
+from coldsend.api.validation import NoNul
+from coldsend.leads.schemas import MAX_BULK_DELETE, EmailText, InterestValue, LeadFilter, SmartQuery
 
 Search = Annotated[str, Field(max_length=500), NoNul]
 EspCode = Literal[0, 1, 2, 3, 8, 9, 10, 12, 13, 999, 1000]

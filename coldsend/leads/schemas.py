@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_
 from pydantic_core import PydanticCustomError
 
 from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
-from coldsend.api.validation import NO_NUL_PATTERN
+from coldsend.api.validation import NoNul
 from coldsend.lead_labels.schemas import INTEREST_STATUS_MAX, INTEREST_STATUS_MIN
 
 MAX_ADD = 1000
@@ -46,7 +46,6 @@ class UploadMethod(StrEnum):
     WEBSITE_VISITOR = "website-visitor"
 
 
-NoNul = Field(pattern=NO_NUL_PATTERN)
 Name = Annotated[str, Field(max_length=500), NoNul]
 Phone = Annotated[str, Field(max_length=100), NoNul]
 Website = Annotated[str, Field(max_length=2048), NoNul]
