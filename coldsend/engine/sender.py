@@ -32,6 +32,7 @@ from coldsend.campaigns.schedule import in_schedule
 from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import Clock
 from coldsend.config import Settings
+from coldsend.db.locks import advisory_key
 from coldsend.db.session import session_scope
 from coldsend.engine import compose as composing
 from coldsend.engine import outcomes
@@ -96,10 +97,6 @@ class AccountDown(Exception):
 
 class LeaseLost(Exception):
     """The row is no longer ours (its lease ran out and another worker took it)."""
-
-
-def _lock_key(account_id: uuid.UUID) -> int:
-    return account_id.int & 0x7FFF_FFFF_FFFF_FFFF
 
 
 class Sender:
@@ -283,7 +280,7 @@ class Sender:
         async with self.lock, session_scope(self.sessionmaker) as session:
             connection = await session.connection()
             if connection.dialect.name == "postgresql":
-                key = {"key": _lock_key(account_id)}
+                key = {"key": advisory_key(account_id)}
                 if not await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), key):
                     return []
             gap = await session.scalar(select(Account.sending_gap).where(Account.id == account_id)) or 0

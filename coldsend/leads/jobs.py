@@ -20,6 +20,7 @@ from coldsend.engine.jobs import JobContext, register
 from coldsend.leads import filters as lead_filters
 from coldsend.leads.bulk_schemas import LeadsAssign, LeadSelection, LeadsMove
 from coldsend.leads.schemas import LeadsQuery, LeadStatus, VerificationStatus
+from coldsend.leads.service import hold_lead_writes
 from coldsend.models import AuditLog, Campaign, Lead, LeadList
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,12 @@ async def _duplicates(
     emails = {lead.email for lead in leads if lead.email}
     if not emails or not (request.check_duplicates or request.check_duplicates_in_campaigns):
         return set()
+    await hold_lead_writes(
+        session,
+        workspace_id=workspace_id,
+        container_id=request.to_campaign_id or request.to_list_id,
+        workspace_wide=bool(request.check_duplicates_in_campaigns),
+    )
     places: list[ColumnElement[bool]] = []
     if request.check_duplicates:
         places.append(

@@ -23,6 +23,7 @@ from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.clock import utcnow
+from coldsend.db import locks
 from coldsend.ids import new_id
 from coldsend.leads.filters import ListParams, list_page
 from coldsend.leads.schemas import Lead, LeadCreate, LeadFields, LeadIn, LeadsAdd, LeadsDelete, UploadMethod
@@ -81,6 +82,22 @@ async def check_container(
         )
         if found is None:
             raise NotFound("Lead list not found")
+
+
+async def hold_lead_writes(
+    session: AsyncSession, *, workspace_id: uuid.UUID, container_id: uuid.UUID | None, workspace_wide: bool
+) -> None:
+    """Take, until the transaction ends, the locks that keep a duplicate check and the writes it decides
+    apart from every other such check that could race it.
+
+    A check within one campaign or list excludes others on that campaign or list; one across the
+    workspace (a `skip_if_in_*` flag) excludes every other in the workspace. Without them, the same batch
+    sent twice at once would find no duplicates twice and be added twice. Workspace before container,
+    always, so two lockers never wait on each other.
+    """
+    await locks.hold(session, workspace_id, shared=not workspace_wide)
+    if not workspace_wide and container_id is not None:
+        await locks.hold(session, container_id)
 
 
 async def get(session: AsyncSession, *, workspace_id: uuid.UUID, lead_id: uuid.UUID) -> LeadRow | None:
@@ -187,6 +204,10 @@ class SkipFlags:
     in_campaign: bool = False
     in_list: bool = False
 
+    @property
+    def any(self) -> bool:
+        return self.in_workspace or self.in_campaign or self.in_list
+
     def skips(self, campaign_id: uuid.UUID | None, list_id: uuid.UUID | None) -> bool:
         return (
             self.in_workspace
@@ -225,6 +246,12 @@ async def create(session: AsyncSession, principal: Principal, *, lead_in: LeadCr
             in_workspace=bool(lead_in.skip_if_in_workspace),
             in_campaign=bool(lead_in.skip_if_in_campaign),
             in_list=bool(lead_in.skip_if_in_list),
+        )
+        await hold_lead_writes(
+            session,
+            workspace_id=workspace_id,
+            container_id=lead_in.campaign or lead_in.list_id,
+            workspace_wide=flags.any,
         )
         for _email, campaign_id, list_id in await _existing(
             session, workspace_id=workspace_id, emails=[email]
@@ -466,7 +493,10 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
         in_list=bool(add_in.skip_if_in_list),
     )
     candidates = [email for email in emails if email not in blocked]
-    wide = flags.in_workspace or flags.in_campaign or flags.in_list
+    wide = flags.any
+    await hold_lead_writes(
+        session, workspace_id=workspace_id, container_id=campaign_id or list_id, workspace_wide=wide
+    )
     for email, lead_campaign, lead_list in await _existing(
         session,
         workspace_id=workspace_id,

@@ -1,0 +1,27 @@
+"""Locks a transaction holds until it ends, for work that must not interleave (check, then write)."""
+
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def advisory_key(value: uuid.UUID) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit integer) for an id."""
+    return value.int & 0x7FFF_FFFF_FFFF_FFFF
+
+
+async def hold(session: AsyncSession, key: uuid.UUID, *, shared: bool = False) -> None:
+    """Wait for, then hold until the transaction ends, the lock named `key`.
+
+    PostgreSQL: a transaction-level advisory lock, exclusive or shared. SQLite has one writer at a time
+    and nothing finer: a write that changes nothing takes the database's write lock now rather than at the
+    transaction's first INSERT, so every read after it sees what earlier writers committed (reads before
+    it ran outside the transaction). `shared` makes no difference there.
+    """
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        await connection.execute(text(f"SELECT {function}(:key)"), {"key": advisory_key(key)})
+    else:
+        await connection.execute(text("DELETE FROM alembic_version WHERE 0"))
