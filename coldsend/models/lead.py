@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import RecordModel
@@ -19,8 +19,21 @@ class Lead(RecordModel):
     __table_args__ = (
         Index("ix_lead_workspace_id_id", "workspace_id", "id"),
         Index("ix_lead_workspace_id_email", "workspace_id", "email"),
-        Index("ix_lead_campaign_id_email", "campaign_id", "email"),
-        Index("ix_lead_list_id_email", "list_id", "email"),
+        # Partial: a lead is in a campaign or in a list, so each index skips the other half.
+        Index(
+            "ix_lead_campaign_id_email",
+            "campaign_id",
+            "email",
+            postgresql_where=text("campaign_id IS NOT NULL"),
+            sqlite_where=text("campaign_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_lead_list_id_email",
+            "list_id",
+            "email",
+            postgresql_where=text("list_id IS NOT NULL"),
+            sqlite_where=text("list_id IS NOT NULL"),
+        ),
     )
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id"))
