@@ -45,7 +45,8 @@ CREATE_NOTES = (
     "SMTP/IMAP settings are validated (host, port 1..65535), not connected to: use test/vitals. TLS mode "
     "from the port (465/993 implicit TLS, otherwise STARTTLS when offered) unless the extension fields "
     "smtp_tls/imap_tls (ssl, starttls or none) say. Passwords are stored encrypted and never returned. "
-    "A tracking_domain_name must CNAME to this server unless skip_cname_check."
+    "A tracking_domain_name must CNAME to this server unless skip_cname_check; the open pixel, click and "
+    "unsubscribe links of the account's mail then use that host."
 )
 LIST_NOTES = (
     'Oldest first; cursor "<timestamp_created>&<email>" (a plain ISO timestamp is accepted); with sort_by, '

@@ -125,6 +125,7 @@ def compose(ctx: SendContext, settings: Settings, now: datetime) -> Composed:
         copy = dataclasses.replace(copy, subject=_reply_subject(ctx, variables))
     text_only = bool(campaign.text_only) or (bool(campaign.first_email_text_only) and send.step == 0)
     threaded = [message_id for _step, message_id, _id, _subject in ctx.earlier]
+    links = tokens.tracking_base_url(settings, account.tracking_domain_name)
     outgoing = OutgoingMessage(
         message_id=send.message_id,
         date=now,
@@ -141,14 +142,18 @@ def compose(ctx: SendContext, settings: Settings, now: datetime) -> Composed:
         in_reply_to=threaded[-1] if threaded else None,
         references=threaded,
         unsubscribe_url=(
-            tokens.unsubscribe_url(settings, send.id) if campaign.insert_unsubscribe_header else None
+            tokens.unsubscribe_url(settings, send.id, base_url=links)
+            if campaign.insert_unsubscribe_header
+            else None
         ),
         one_click_unsubscribe=bool(campaign.insert_unsubscribe_header),
         open_pixel_url=(
-            tokens.open_url(settings, send.id) if campaign.open_tracking and not text_only else None
+            tokens.open_url(settings, send.id, base_url=links)
+            if campaign.open_tracking and not text_only
+            else None
         ),
         click_url=(
-            (lambda url: tokens.click_url(settings, send.id, url))
+            (lambda url: tokens.click_url(settings, send.id, url, base_url=links))
             if campaign.link_tracking and not text_only
             else None
         ),

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import uuid
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from coldsend.config import Settings
 
@@ -57,6 +57,18 @@ def verify_token(settings: Settings, purpose: bytes, token: str, target: str = "
 
 def _base(settings: Settings, base_url: str | None) -> str:
     return (base_url or settings.effective_public_url()).rstrip("/")
+
+
+def tracking_base_url(settings: Settings, tracking_domain: str | None) -> str:
+    """Where an account's tracking links point: the public URL, with the account's custom tracking
+    domain as its host when it has one (that domain is a CNAME of the public host, so the scheme, port
+    and path stay)."""
+    public = settings.effective_public_url()
+    if not tracking_domain:
+        return public
+    parts = urlsplit(public)
+    host = tracking_domain.strip().rstrip(".").lower()
+    return urlunsplit(parts._replace(netloc=host if parts.port is None else f"{host}:{parts.port}"))
 
 
 def open_url(settings: Settings, send_id: uuid.UUID, *, base_url: str | None = None) -> str:

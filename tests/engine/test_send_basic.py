@@ -1,11 +1,13 @@
 """The smallest campaign through the whole engine: two leads, two steps, one account."""
 
+import re
 from datetime import timedelta
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
-from tests.conftest import Tenant
+from tests.conftest import Tenant, client_for
 from tests.engine.sending import (
     activate,
     add_leads,
@@ -81,3 +83,54 @@ async def test_two_steps_thread_and_complete(app: FastAPI, tenant: Tenant, smtp_
     assert leads["ann@lead.test"]["last_contacted_from"] == "alice@sender.test"
     await engine.run()
     assert await campaign_status(tenant, campaign["id"]) == 3
+
+
+TRACKED_URLS = re.compile(r'(?:href|src)="([^"]*/t/(?:open|click|unsubscribe)/[^"]*)"')
+
+
+async def test_tracking_links_use_the_accounts_tracking_domain(
+    app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
+) -> None:
+    """An account with a custom tracking domain gets its links on that host; one without, the public URL."""
+    await create_account(
+        tenant, smtp_sink, "own@sender.test", tracking_domain_name="Track.Sender.test", skip_cname_check=True
+    )
+    await create_account(tenant, smtp_sink, "plain@sender.test")
+    body = '<p>Hi {{firstName}}, see <a href="https://example.org/offer">the offer</a>.</p>'
+    for account in ("own@sender.test", "plain@sender.test"):
+        campaign = await create_campaign(
+            tenant,
+            campaign_schedule=schedule(),
+            sequences=[{"steps": [step(body, "Hello")]}],
+            email_list=[account],
+            open_tracking=True,
+            link_tracking=True,
+            insert_unsubscribe_header=True,
+        )
+        await add_leads(tenant, campaign["id"], [{"email": f"to-{account}", "first_name": "Ann"}])
+        await activate(tenant, campaign["id"])
+    engine = make_engine(app)
+    try:
+        await engine.run()
+    finally:
+        await engine.close()
+
+    public = urlsplit(app.state.settings.effective_public_url())
+    hosts: dict[str, set[str]] = {}
+    for item in smtp_sink.received:
+        html = item.message.get_body(("html",))
+        assert html is not None
+        urls = TRACKED_URLS.findall(str(html.get_content()))
+        urls.append(str(item.message["List-Unsubscribe"]).strip("<>"))
+        assert len(urls) == 3, urls  # the pixel, the link, the List-Unsubscribe header
+        hosts[item.rcpt_tos[0]] = {urlsplit(url).netloc for url in urls}
+        click = next(url for url in urls if "/t/click/" in url)
+        parts = urlsplit(click.replace("&amp;", "&"))
+        async with client_for(app) as anonymous:
+            response = await anonymous.get(f"{parts.path}?{parts.query}")
+        assert (response.status_code, response.headers["location"]) == (302, "https://example.org/offer")
+    port = f":{public.port}" if public.port else ""
+    assert hosts == {
+        "to-own@sender.test": {f"track.sender.test{port}"},
+        "to-plain@sender.test": {public.netloc},
+    }
