@@ -28,6 +28,7 @@ import asyncpg
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
+from coldsend.addresses import email_key
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.clock import utcnow
 from coldsend.db import migrate
@@ -144,7 +145,7 @@ async def run(database_url: str, args: argparse.Namespace) -> None:
         finally:
             db.close()
     await engine.dispose()
-    keys = len({key for address in asked for key in block_list_service.email_key(address)})
+    keys = len({key for address in asked for key in email_key(address)})
     print(
         f"blocked(): {len(asked):,} addresses ({keys:,} address+domain keys), {ours_hits:,} blocked: "
         f"{ours_s * 1000:.1f} ms"

@@ -27,8 +27,8 @@ import aiosmtplib
 import dns.asyncresolver
 import dns.nameserver
 from aiosmtpd.controller import Controller
-from dnslib import QTYPE, RCODE, RR, DNSRecord  # type: ignore[import-untyped]
-from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer  # type: ignore[import-untyped]
+from dnslib import QTYPE, RCODE, RR, DNSRecord
+from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
 from coldsend.config import Settings
 from coldsend.verification.engine import Verifier

@@ -108,8 +108,8 @@ def render(routes: dict[str, APIRoute]) -> str:
     ]
     for tag, ops in tags.items():
         per_tag = Counter(state_label(routes[op.operation_id]) for op in ops)
-        cells = " | ".join(str(per_tag[label]) for label in STATE_LABELS.values())
-        lines.append(f"| [{tag}](#{tag.lower()}) | {len(ops)} | {cells} |")
+        tag_counts = " | ".join(str(per_tag[label]) for label in STATE_LABELS.values())
+        lines.append(f"| [{tag}](#{tag.lower()}) | {len(ops)} | {tag_counts} |")
 
     for tag, ops in tags.items():
         lines += [

@@ -43,7 +43,7 @@ class TestListCustomTagMapping:
         }
         assert item["tag_id"] == tag_id
         assert item["resource_id"] == campaign_id
-        assert item["resource_type"] == ResourceType.CAMPAIGN == 2
+        assert item["resource_type"] == int(ResourceType.CAMPAIGN) == 2
         assert item["organization_id"] == str(tenant.workspace_id)
         assert uuid.UUID(item["id"]).version == 7
         assert item["timestamp_created"].endswith("Z")

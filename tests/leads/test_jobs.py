@@ -454,7 +454,7 @@ class TestBulkAssign:
             rows = (
                 await session.execute(select(Lead.id, Lead.assigned_to).where(Lead.list_id == source))
             ).all()
-        assigned = dict(rows)
+        assigned = {row.id: row.assigned_to for row in rows}
         assert [assigned[one] for one in ids] == [owner, helper.id] * 12 + [owner]
 
     async def test_errors(self, tenant: Tenant, make_tenant: MakeTenant) -> None:

@@ -208,7 +208,7 @@ class TestBulkAddLeads:
             json={"bl_values": ["blocked@example.com", "spam.test"]},
         )
         assert blocked.status_code == 200
-        leads = [
+        leads: list[dict[str, Any]] = [
             {"email": "new1@example.com", "first_name": "A", "phone": "+1"},  # 0 uploaded
             {"email": "NEW1@example.com"},  # 1 duplicate in payload
             {"email": "already@example.com"},  # 2 duplicated (in this campaign)

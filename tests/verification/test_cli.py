@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dnslib import QTYPE, DNSRecord  # type: ignore[import-untyped]
+from dnslib import QTYPE, DNSRecord
 
 from tests.verification.conftest import IDN_DOMAIN, VERIFY_SETTINGS, MailWorld
 from tests.verification.peers import free_port, setting_env
