@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = Field(
         default=None, description="extra CA bundle trusted for SMTP TLS (self-hosted mail servers)"
     )
+    inbox_poll_seconds: float = Field(
+        default=60.0, gt=0, description="how often each account's INBOX is read for replies and bounces"
+    )
+    inbox_max_message_bytes: int = Field(
+        default=2_000_000, ge=10_000, description="larger messages are read by their headers only"
+    )
 
     reply_rules_file: Path | None = Field(
         default=None,

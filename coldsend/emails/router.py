@@ -29,7 +29,9 @@ router = APIRouter(prefix="/api/v2/emails", tags=["Email"])
 
 PREVIEWS_PER_MINUTE = 10
 LIST_NOTES = (
-    "Sent campaign mail so far (received mail arrives with the Unibox). Cursor = id (UUIDv7). "
+    "Sent campaign mail, and the replies and auto-replies to it that the inbox loop reads over IMAP "
+    "(ue_type 2, in the thread of the mail they answer; other received mail is not listed). Cursor = id "
+    "(UUIDv7). "
     "marked_as_done=true matches nothing (emails cannot be marked done here); "
     "the 20/min limit is not enforced."
 )

@@ -1,4 +1,4 @@
-"""The workspace's emails (the Unibox rows): campaign sends so far, replies once the inbox reads them."""
+"""The workspace's emails (the Unibox rows): campaign sends, and the replies to them the inbox reads."""
 
 import uuid
 from collections.abc import Sequence

@@ -9,6 +9,7 @@ from coldsend.config import Settings
 from coldsend.engine.jobs import HANDLERS, JobRunner
 from coldsend.engine.runner import Engine, Loop
 from coldsend.engine.sending import sending_loops
+from coldsend.inbox.loop import InboxLoop
 from coldsend.verification.loop import VerificationLoop
 
 
@@ -17,5 +18,6 @@ def build_engine(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
     jobs = JobRunner(settings, sessionmaker, HANDLERS)
     loops: list[Loop] = [jobs.run, VerificationLoop(settings, sessionmaker).run]
     loops.append(AccountHealth(settings, sessionmaker).run)
+    loops.append(InboxLoop(settings, sessionmaker).run)
     loops.extend(sending_loops(settings, sessionmaker))
     return Engine(loops)

@@ -10,6 +10,7 @@ from coldsend.models.custom_tag_mapping import CustomTagMapping
 from coldsend.models.email import Email, EmailType
 from coldsend.models.email_verification import EmailVerification
 from coldsend.models.event import Event, EventType
+from coldsend.models.inbox_cursor import InboxCursor
 from coldsend.models.lead import Lead
 from coldsend.models.lead_label import LeadLabel, ReplyLabelPrediction
 from coldsend.models.lead_list import LeadList
@@ -35,6 +36,7 @@ __all__ = [
     "EmailVerification",
     "Event",
     "EventType",
+    "InboxCursor",
     "Lead",
     "LeadLabel",
     "LeadList",

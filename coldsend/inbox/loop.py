@@ -1,0 +1,197 @@
+"""The inbox loop: every `inbox_poll_seconds`, each account's INBOX is read from where it was left, and
+each new message goes through `service.handle` (replies, auto-replies and bounces to our sends).
+
+Mailboxes are claimed by stamping their cursor's `checked_at` (SKIP LOCKED on PostgreSQL), so workers
+share them. Messages are handled a chunk at a time, in one transaction with the cursor's move past them,
+under a lock on the mailbox: a message is handled once, even when two workers read the same mailbox or
+one dies mid-chunk (its chunk is read again by the next poll).
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import uuid
+from datetime import timedelta
+
+from cryptography.fernet import InvalidToken
+from sqlalchemy import exists, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coldsend.accounts import imap
+from coldsend.accounts.schemas import AccountStatus
+from coldsend.clock import Clock
+from coldsend.config import Settings
+from coldsend.db import locks
+from coldsend.db.session import session_scope
+from coldsend.inbox import service
+from coldsend.inbox.mailbox import FETCH_CHUNK, Fetched, Inbox
+from coldsend.inbox.parse import parse
+from coldsend.models import Account, InboxCursor
+
+log = logging.getLogger(__name__)
+
+# A paused account still receives replies; one in error cannot be logged in to (the health loop says why).
+READABLE = (AccountStatus.ACTIVE, AccountStatus.PAUSED, AccountStatus.MAINTENANCE)
+BATCH = 100
+CONCURRENT_POLLS = 10
+MAX_WAIT_SECONDS = 10.0
+FIRST_READ_BACK = timedelta(days=1)
+
+
+def _message_id(fetched: Fetched, parsed_id: str | None) -> str:
+    """The message's own Message-ID, or one derived from its bytes for the few that have none."""
+    if parsed_id:
+        return parsed_id[:998]
+    return f"<{hashlib.sha256(fetched.raw).hexdigest()[:40]}@no-message-id.coldsend.invalid>"
+
+
+class InboxLoop:
+    def __init__(
+        self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock | None = None
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.clock = clock or Clock()
+        self.interval = timedelta(seconds=settings.inbox_poll_seconds)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            while await self.poll_due() and not stopping.is_set():
+                pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    stopping.wait(), min(self.settings.inbox_poll_seconds, MAX_WAIT_SECONDS)
+                )
+
+    async def _add_cursors(self, session: AsyncSession) -> None:
+        """A cursor for every account with IMAP settings that has none yet."""
+        missing = (
+            select(Account.id, literal(0))
+            .where(Account.imap_host.is_not(None), ~exists().where(InboxCursor.account_id == Account.id))
+            .limit(BATCH)
+        )
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        await session.execute(
+            dialect.insert(InboxCursor)
+            .from_select(["account_id", "last_uid"], missing)
+            .on_conflict_do_nothing(index_elements=["account_id"])
+        )
+
+    async def _claim(self) -> list[uuid.UUID]:
+        now = self.clock.now()
+        due = or_(InboxCursor.checked_at.is_(None), InboxCursor.checked_at <= now - self.interval)
+        pick = (
+            select(InboxCursor.account_id)
+            .join(Account, Account.id == InboxCursor.account_id)
+            .where(Account.status.in_([int(status) for status in READABLE]), due)
+            .order_by(InboxCursor.checked_at.nulls_first(), InboxCursor.account_id)
+            .limit(BATCH)
+            .with_for_update(of=InboxCursor, skip_locked=True)
+        )
+        async with session_scope(self.sessionmaker) as session:
+            await self._add_cursors(session)
+            return list(
+                await session.scalars(
+                    update(InboxCursor)
+                    .where(InboxCursor.account_id.in_(pick), due)
+                    .values(checked_at=now)
+                    .returning(InboxCursor.account_id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+
+    async def poll_due(self) -> int:
+        """Read every mailbox that is due; how many were read."""
+        account_ids = await self._claim()
+        limit = asyncio.Semaphore(CONCURRENT_POLLS)
+
+        async def one(account_id: uuid.UUID) -> None:
+            async with limit:
+                await self.poll(account_id)
+
+        await asyncio.gather(*(one(account_id) for account_id in account_ids))
+        return len(account_ids)
+
+    async def poll(self, account_id: uuid.UUID) -> int:
+        """Read one account's new mail; how many messages were handled. IMAP failures are kept on the
+        cursor (`last_error`) and tried again next interval."""
+        async with self.sessionmaker() as session:
+            account = await session.get(Account, account_id)
+            cursor = await session.get(InboxCursor, account_id)
+        if account is None or cursor is None:
+            return 0
+        try:
+            handled = await self._read(account, cursor)
+        except InvalidToken:
+            await self._finish(
+                account_id, "the stored IMAP password cannot be decrypted (the secret key changed)"
+            )
+            return 0
+        except imap.ImapError as error:
+            log.warning("inbox of account %s not read: %s", account_id, error)
+            await self._finish(account_id, str(error))
+            return 0
+        await self._finish(account_id, None)
+        return handled
+
+    async def _read(self, account: Account, cursor: InboxCursor) -> int:
+        endpoint = imap.endpoint_for(account, self.settings)
+        since = ((cursor.polled_at or account.timestamp_created) - FIRST_READ_BACK).date()
+        handled = 0
+        async with Inbox(endpoint) as inbox:
+            new = await inbox.new_mail(
+                uid_validity=cursor.uid_validity, after_uid=cursor.last_uid, since=since
+            )
+            if new.uid_validity != cursor.uid_validity:
+                await self._renumbered(account.id, new.uid_validity)
+            chunk: list[Fetched] = []
+            async for fetched in inbox.fetch(new.uids, max_bytes=self.settings.inbox_max_message_bytes):
+                chunk.append(fetched)
+                if len(chunk) == FETCH_CHUNK:
+                    handled += await self._handle(account, new.uid_validity, chunk)
+                    chunk = []
+            if chunk:
+                handled += await self._handle(account, new.uid_validity, chunk)
+        return handled
+
+    async def _renumbered(self, account_id: uuid.UUID, uid_validity: int) -> None:
+        """A first read, or the server renumbered the mailbox: start over under the new UIDVALIDITY (what
+        was handled before is recognised by its Message-ID)."""
+        async with session_scope(self.sessionmaker) as session:
+            await session.execute(
+                update(InboxCursor)
+                .where(InboxCursor.account_id == account_id)
+                .values(uid_validity=uid_validity, last_uid=0)
+            )
+
+    async def _handle(self, account: Account, uid_validity: int, chunk: list[Fetched]) -> int:
+        """The chunk's messages not yet handled, and the cursor past them, in one transaction."""
+        async with session_scope(self.sessionmaker) as session:
+            await locks.hold(session, account.id)
+            cursor = await session.get(InboxCursor, account.id, populate_existing=True)
+            if cursor is None or cursor.uid_validity != uid_validity:
+                return 0
+            handled = 0
+            now = self.clock.now()
+            for fetched in chunk:
+                if fetched.uid <= cursor.last_uid:
+                    continue  # another worker got here first
+                message = parse(fetched.raw)
+                outcome = await service.handle(
+                    session, account, message, message_id=_message_id(fetched, message.message_id), now=now
+                )
+                if outcome in (service.Outcome.REPLY, service.Outcome.AUTO_REPLY, service.Outcome.BOUNCE):
+                    handled += 1
+                    log.info("account %s: %s (uid %d)", account.id, outcome.value, fetched.uid)
+            cursor.last_uid = max(cursor.last_uid, chunk[-1].uid)
+            return handled
+
+    async def _finish(self, account_id: uuid.UUID, error: str | None) -> None:
+        async with session_scope(self.sessionmaker) as session:
+            await session.execute(
+                update(InboxCursor)
+                .where(InboxCursor.account_id == account_id)
+                .values(polled_at=self.clock.now(), last_error=error)
+            )

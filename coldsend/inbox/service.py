@@ -1,0 +1,248 @@
+"""What a message found in an account's INBOX does: a reply, auto-reply or bounce to a send of ours is
+recorded (Email row, event, lead counters) and stops the lead's sequence when the campaign says so.
+
+A message is tied to a send by the Message-IDs it points at (In-Reply-To and References of a reply, the
+returned headers of a bounce); a bounce naming no Message-ID of ours falls back to the newest send from
+this account to the failed address.
+"""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.addresses import email_key
+from coldsend.ids import new_id
+from coldsend.inbox.parse import Inbound, InboundKind
+from coldsend.leads.schemas import LeadStatus
+from coldsend.models import Account, Campaign, Email, EmailType, EventType, Lead, Send, SendState
+from coldsend.subsequences import triggers
+from coldsend.tracking.service import PENDING_STATES, record_event
+
+DELIVERED = (SendState.SENT, SendState.COMMITTED)
+# A reply from one of these does not speak for everybody else at the same domain.
+SHARED_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com",
+        "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com",
+        "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.ru", "mail.ru", "qq.com", "163.com",
+        "zoho.com", "fastmail.com",
+    }
+)  # fmt: skip
+# Lead statuses a bounce overrides: a lead that unsubscribed or was skipped keeps saying so.
+BOUNCEABLE = (LeadStatus.ACTIVE, LeadStatus.PAUSED, LeadStatus.COMPLETED)
+
+
+class Outcome(StrEnum):
+    REPLY = "reply"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+    ALREADY_SEEN = "already_seen"
+    UNRELATED = "unrelated"  # concerns no send of ours
+
+
+async def _send_by_message_ids(
+    session: AsyncSession, workspace_id: uuid.UUID, message_ids: Sequence[str]
+) -> Send | None:
+    """The delivered send named first in `message_ids` (most specific first)."""
+    if not message_ids:
+        return None
+    found = {
+        send.message_id: send
+        for send in await session.scalars(
+            select(Send).where(
+                Send.workspace_id == workspace_id,
+                Send.message_id.in_(list(message_ids)),
+                Send.state.in_(DELIVERED),
+            )
+        )
+    }
+    return next((found[message_id] for message_id in message_ids if message_id in found), None)
+
+
+async def _send_to_address(session: AsyncSession, account: Account, address: str) -> Send | None:
+    newest: Send | None = await session.scalar(
+        select(Send)
+        .join(Lead, Lead.id == Send.lead_id)
+        .where(Send.account_id == account.id, Send.state.in_(DELIVERED), Lead.email == address)
+        .order_by(Send.sent_at.desc())
+        .limit(1)
+    )
+    return newest
+
+
+async def _matching_send(session: AsyncSession, account: Account, message: Inbound) -> Send | None:
+    send = await _send_by_message_ids(session, account.workspace_id, message.referenced)
+    if send is None and message.kind is InboundKind.BOUNCE and message.bounce and message.bounce.recipient:
+        send = await _send_to_address(session, account, message.bounce.recipient)
+    return send
+
+
+async def _stop_lead(session: AsyncSession, lead: Lead, status: LeadStatus, *, now: datetime) -> None:
+    """The lead gets nothing more: its pending sends cancelled (before the lead row is touched, the
+    order the sender locks them in), and its status set while it is still one `status` may replace."""
+    await session.execute(
+        update(Send)
+        .where(Send.lead_id == lead.id, Send.state.in_(PENDING_STATES))
+        .values(state=SendState.CANCELLED, lease_owner=None, lease_expires_at=None, timestamp_updated=now)
+        .execution_options(synchronize_session=False)
+    )
+    replaceable = BOUNCEABLE if status is LeadStatus.BOUNCED else (LeadStatus.ACTIVE, LeadStatus.PAUSED)
+    await session.execute(
+        update(Lead)
+        .where(Lead.id == lead.id, Lead.status.in_([int(value) for value in replaceable]))
+        .values(status=int(status), timestamp_updated=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _stop_company(session: AsyncSession, lead: Lead, *, now: datetime) -> None:
+    """`stop_for_company`: the campaign's other leads at the replier's company domain stop too."""
+    domain = (lead.company_domain or (email_key(lead.email)[1] if lead.email else "")).lower()
+    if not domain or domain in SHARED_MAIL_DOMAINS or lead.campaign_id is None:
+        return
+    colleagues = await session.scalars(
+        select(Lead).where(
+            Lead.campaign_id == lead.campaign_id,
+            Lead.id != lead.id,
+            Lead.company_domain == domain,
+            Lead.status.in_([int(LeadStatus.ACTIVE), int(LeadStatus.PAUSED)]),
+        )
+    )
+    for colleague in colleagues:
+        await _stop_lead(session, colleague, LeadStatus.COMPLETED, now=now)
+
+
+async def _already_recorded(session: AsyncSession, account: Account, message_id: str) -> bool:
+    found = await session.scalar(
+        select(Email.id).where(
+            Email.workspace_id == account.workspace_id,
+            Email.message_id == message_id,
+            Email.eaccount == account.email,
+            Email.ue_type == EmailType.RECEIVED,
+        )
+    )
+    return found is not None
+
+
+async def _record_email(
+    session: AsyncSession,
+    account: Account,
+    send: Send,
+    lead: Lead,
+    message: Inbound,
+    message_id: str,
+    now: datetime,
+) -> uuid.UUID:
+    thread_id = await session.scalar(select(Email.thread_id).where(Email.send_id == send.id))
+    email = Email(
+        id=new_id(),
+        workspace_id=account.workspace_id,
+        timestamp_email=message.date or now,
+        message_id=message_id,
+        subject=message.subject,
+        from_address_email=message.from_email,
+        to_address_email_list=",".join(message.to_emails),
+        cc_address_email_list=",".join(message.cc_emails) or None,
+        reply_to=message.reply_to,
+        body={"text": message.text, "html": message.html or None},
+        campaign_id=send.campaign_id,
+        subsequence_id=send.subsequence_id,
+        lead=lead.email,
+        lead_id=lead.id,
+        eaccount=account.email,
+        ue_type=EmailType.RECEIVED,
+        is_unread=1,
+        is_auto_reply=int(message.kind is InboundKind.AUTO_REPLY),
+        thread_id=thread_id or str(send.id),
+        in_reply_to=message.in_reply_to,
+        references=" ".join(message.references) or None,
+        content_preview=message.preview,
+        from_address_json=[{"address": message.from_email, "name": message.from_name or ""}],
+        to_address_json=[{"address": address, "name": ""} for address in message.to_emails],
+        cc_address_json=[{"address": address, "name": ""} for address in message.cc_emails] or None,
+        timestamp_created=now,
+        timestamp_updated=now,
+    )
+    session.add(email)
+    await session.flush()
+    return email.id
+
+
+async def _reply(
+    session: AsyncSession,
+    account: Account,
+    send: Send,
+    lead: Lead,
+    message: Inbound,
+    message_id: str,
+    now: datetime,
+) -> Outcome:
+    automatic = message.kind is InboundKind.AUTO_REPLY
+    await _record_email(session, account, send, lead, message, message_id, now)
+    await record_event(session, send, EventType.AUTO_REPLIED if automatic else EventType.REPLIED, now=now)
+    campaign = await session.get(Campaign, send.campaign_id)
+    stops = campaign is not None and (
+        bool(campaign.stop_on_auto_reply) if automatic else campaign.stop_on_reply is not False
+    )
+    if stops:
+        await _stop_lead(session, lead, LeadStatus.COMPLETED, now=now)
+        if campaign is not None and campaign.stop_for_company and not automatic:
+            await _stop_company(session, lead, now=now)
+    values: dict[str, object] = {"timestamp_last_touch": now, "timestamp_updated": now}
+    if not automatic:
+        values |= {
+            "email_reply_count": Lead.email_reply_count + 1,
+            # Never later than now: a subsequence entered on this reply must not see it as a later one.
+            "timestamp_last_reply": min(message.date or now, now),
+            "email_replied_step": send.step,
+            "email_replied_variant": send.variant,
+        }
+    await session.execute(
+        update(Lead).where(Lead.id == lead.id).values(**values).execution_options(synchronize_session=False)
+    )
+    if not automatic:
+        await triggers.on_reply(session, lead, message.new_text, now)
+    return Outcome.AUTO_REPLY if automatic else Outcome.REPLY
+
+
+async def _bounce(session: AsyncSession, send: Send, lead: Lead, message: Inbound, now: datetime) -> Outcome:
+    bounce = message.bounce
+    if bounce is not None and bounce.recipient and bounce.recipient != lead.email:
+        # Not the lead's address: a cc or bcc copy failed, or the lead's mailbox forwarded the mail
+        # (Final-Recipient then names the forward) and the lead is gone all the same.
+        campaign = await session.get(Campaign, send.campaign_id)
+        copies = [*(campaign.cc_list or []), *(campaign.bcc_list or [])] if campaign else []
+        if bounce.recipient in {address.strip().lower() for address in copies}:
+            return Outcome.UNRELATED
+    if lead.status == LeadStatus.BOUNCED:
+        return Outcome.ALREADY_SEEN  # this bounce, read again, or another for the same lead
+    detail = " ".join(part for part in (bounce.status, bounce.diagnostic) if part) if bounce else None
+    await record_event(session, send, EventType.BOUNCED, now=now, detail=detail or None)
+    await _stop_lead(session, lead, LeadStatus.BOUNCED, now=now)
+    return Outcome.BOUNCE
+
+
+async def handle(
+    session: AsyncSession, account: Account, message: Inbound, *, message_id: str, now: datetime
+) -> Outcome:
+    """Record what `message` (found in `account`'s INBOX, identified by `message_id`) means for our sends.
+
+    A reply or auto-reply already recorded (same Message-ID in this mailbox) changes nothing twice.
+    """
+    if message.kind is InboundKind.OTHER or message.from_email == account.email:
+        return Outcome.UNRELATED
+    send = await _matching_send(session, account, message)
+    if send is None:
+        return Outcome.UNRELATED
+    lead = await session.get(Lead, send.lead_id)
+    if lead is None:
+        return Outcome.UNRELATED
+    if message.kind is InboundKind.BOUNCE:
+        return await _bounce(session, send, lead, message, now)
+    if await _already_recorded(session, account, message_id):
+        return Outcome.ALREADY_SEEN
+    return await _reply(session, account, send, lead, message, message_id, now)
