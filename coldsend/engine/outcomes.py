@@ -19,6 +19,7 @@ from coldsend.engine.sequences import step_id
 from coldsend.ids import new_id
 from coldsend.leads.schemas import LeadStatus
 from coldsend.models import Email, EmailType, Event, EventType, Lead, Send, SendState
+from coldsend.subsequences import triggers
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ async def record_sent_many(
     done = [(ctx, composed) for ctx, composed in items if ctx.send.id in sent_ids]
     if not done:
         return 0
-    emails, events, leads, finished = [], [], {}, []
+    emails, events, leads, finished, finished_main = [], [], {}, [], []
     for ctx, composed in done:
         send = ctx.send
         sent_at = send.sent_at or now
@@ -144,6 +145,8 @@ async def record_sent_many(
         leads[ctx.lead.id] = _lead_row(ctx, sent_at, now)
         if send.step >= len(ctx.sequence.steps) - 1:
             finished.append(ctx.lead.id)
+            if ctx.sequence.subsequence is None:
+                finished_main.append(ctx.lead.id)
     await session.execute(insert(Email), emails)
     await session.execute(insert(Event), events)
     await session.execute(update(Lead), list(leads.values()))
@@ -154,6 +157,8 @@ async def record_sent_many(
             .values(status=LeadStatus.COMPLETED)
             .execution_options(synchronize_session=False)
         )
+    if finished_main:
+        await triggers.on_completed_without_reply(session, finished_main, now)
     return len(done)
 
 

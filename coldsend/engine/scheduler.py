@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, func, select, text, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -221,9 +221,35 @@ def _sendable(sequence: Sequence) -> list[ColumnElement[bool]]:
             Lead.subsequence_id.is_(None),
             Lead.status == LeadStatus.ACTIVE,
         ]
-    if sequence.campaign.stop_on_reply is not False:
-        conditions.append(Lead.email_reply_count == 0)
+    conditions += _not_replied(sequence.campaign, in_subsequence=sequence.subsequence is not None)
     return conditions
+
+
+def stopped_by_reply(campaign: Campaign, lead: Lead, *, in_subsequence: bool) -> bool:
+    """`_not_replied` for one lead already loaded (the sender's last look before it sends)."""
+    if campaign.stop_on_reply is False:
+        return False
+    if not in_subsequence:
+        return lead.email_reply_count > 0
+    replied, entered = lead.timestamp_last_reply, lead.timestamp_added_subsequence
+    return replied is not None and entered is not None and replied > entered
+
+
+def _not_replied(campaign: Campaign, *, in_subsequence: bool) -> list[ColumnElement[bool]]:
+    """With stop_on_reply (unset means on), a lead that replied gets no more: from the campaign, once it
+    replied at all; from a subsequence, once it replied after entering (a reply is often what put it
+    there)."""
+    if campaign.stop_on_reply is False:
+        return []
+    if not in_subsequence:
+        return [Lead.email_reply_count == 0]
+    return [
+        or_(
+            Lead.timestamp_last_reply.is_(None),
+            Lead.timestamp_added_subsequence.is_(None),
+            Lead.timestamp_last_reply <= Lead.timestamp_added_subsequence,
+        )
+    ]
 
 
 class _Planner:
@@ -386,9 +412,11 @@ async def _complete_if_done(session: AsyncSession, campaign: Campaign, sequences
     subsequences (4) while a lead is still due a subsequence step, and completed (3) after that."""
     if not await session.scalar(select(exists().where(Lead.campaign_id == campaign.id))):
         return
-    replied = [Lead.email_reply_count == 0] if campaign.stop_on_reply is not False else []
     main_live = exists().where(
-        Lead.campaign_id == campaign.id, Lead.subsequence_id.is_(None), Lead.status.in_(WAITING), *replied
+        Lead.campaign_id == campaign.id,
+        Lead.subsequence_id.is_(None),
+        Lead.status.in_(WAITING),
+        *_not_replied(campaign, in_subsequence=False),
     )
     open_sends = exists().where(Send.campaign_id == campaign.id, Send.state.in_(OPEN))
     if await session.scalar(select(main_live | open_sends)):
@@ -405,7 +433,7 @@ async def _complete_if_done(session: AsyncSession, campaign: Campaign, sequences
             Lead.subsequence_id == sequence.id,
             Lead.status.in_((*SUBSEQUENCE_SENDABLE, LeadStatus.PAUSED)),
             ~finished,
-            *replied,
+            *_not_replied(campaign, in_subsequence=True),
         )
         if await session.scalar(select(sub_live)):
             status = CampaignStatus.RUNNING_SUBSEQUENCES

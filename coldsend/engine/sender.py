@@ -39,7 +39,7 @@ from coldsend.engine import outcomes
 from coldsend.engine.jobs import default_worker_id
 from coldsend.engine.message import DkimError
 from coldsend.engine.render import TemplateError
-from coldsend.engine.scheduler import SUBSEQUENCE_SENDABLE
+from coldsend.engine.scheduler import SUBSEQUENCE_SENDABLE, stopped_by_reply
 from coldsend.engine.serial import EngineLock
 from coldsend.engine.transport import (
     ConnectionPool,
@@ -394,8 +394,9 @@ class Sender:
 
     def _why_not(self, ctx: composing.SendContext) -> str | None:
         lead, sequence = ctx.lead, ctx.sequence
-        replied = sequence.campaign.stop_on_reply is not False and lead.email_reply_count > 0
-        sendable = SUBSEQUENCE_SENDABLE if sequence.subsequence is not None else (LeadStatus.ACTIVE,)
+        in_subsequence = sequence.subsequence is not None
+        replied = stopped_by_reply(sequence.campaign, lead, in_subsequence=in_subsequence)
+        sendable = SUBSEQUENCE_SENDABLE if in_subsequence else (LeadStatus.ACTIVE,)
         if lead.status not in sendable or replied or not lead.email:
             return "lead"
         if sequence.campaign.status not in SENDING_CAMPAIGN:

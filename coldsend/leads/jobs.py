@@ -22,6 +22,7 @@ from coldsend.leads.bulk_schemas import LeadsAssign, LeadSelection, LeadsMove
 from coldsend.leads.schemas import LeadsQuery, LeadStatus, VerificationStatus
 from coldsend.leads.service import hold_lead_writes
 from coldsend.models import AuditLog, Campaign, Lead, LeadList
+from coldsend.subsequences import triggers
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +318,10 @@ async def update_interest_status(ctx: JobContext) -> None:
             .returning(Lead.id)
             .execution_options(synchronize_session=False)
         )
-        await ctx.progress(99, {"updated_leads": len(updated.all())}, session=session)
+        ids = list(updated.all())
+        for lead in await session.scalars(select(Lead).where(Lead.id.in_(ids))):
+            await triggers.on_interest_status(session, lead, ctx.data["interest_value"], now)
+        await ctx.progress(99, {"updated_leads": len(ids)}, session=session)
 
 
 @register(ASSIGN_LEADS)

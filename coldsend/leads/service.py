@@ -29,6 +29,7 @@ from coldsend.leads.filters import ListParams, list_page
 from coldsend.leads.schemas import Lead, LeadCreate, LeadFields, LeadIn, LeadsAdd, LeadsDelete, UploadMethod
 from coldsend.models import Campaign, LeadList
 from coldsend.models import Lead as LeadRow
+from coldsend.subsequences import triggers
 from coldsend.verification.jobs import enqueue_lead_verification
 
 __all__ = ["SHOWN_COLUMNS", "ListParams", "list_page", "shown", "shown_rows"]
@@ -308,18 +309,22 @@ async def update(session: AsyncSession, lead: LeadRow, *, lead_in: LeadFields) -
     for name in (*_SETTABLE, "pl_value_lead", "assigned_to"):
         if name in given:
             setattr(lead, name, getattr(lead_in, name))
+    interest_changed = False
     if "lt_interest_status" in given:
         if lead_in.lt_interest_status is None:
             raise BadRequest("body/lt_interest_status must be number")
         if lead_in.lt_interest_status != lead.lt_interest_status:
             lead.lt_interest_status = lead_in.lt_interest_status
             lead.timestamp_last_interest_change = utcnow()
+            interest_changed = True
     if "custom_variables" in given:
         if lead_in.custom_variables is None:
             raise BadRequest("body/custom_variables must be object")
         lead.payload = {**(lead.payload or {}), **lead_in.custom_variables}
     lead.timestamp_updated = utcnow()
     await session.flush()
+    if interest_changed:
+        await triggers.on_interest_status(session, lead, lead.lt_interest_status, utcnow())
     return lead
 
 

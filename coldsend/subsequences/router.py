@@ -89,6 +89,14 @@ async def _audit_update(
     operation_id="createCampaignSubsequence",
     response_model=CampaignSubsequence,
     responses=errors.doc(errors.BadRequest, errors.NotFound),
+    openapi_extra={
+        "x-coldsend-notes": (
+            "conditions move the campaign's leads in while the subsequence is active: a reply containing "
+            "reply_contains (case-insensitive, quoted text excluded), an interest status in crm_status, an "
+            "open (2), a click (4), or the last campaign step sent without a reply (91). Only a lead in no "
+            "subsequence moves; the oldest matching subsequence wins."
+        )
+    },
 )
 async def create_subsequence(
     body: SubsequenceCreate, principal: Authorized, session: Session

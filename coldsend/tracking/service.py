@@ -13,6 +13,7 @@ from coldsend.block_list_entries import service as block_list_service
 from coldsend.ids import new_id
 from coldsend.leads.schemas import LeadStatus
 from coldsend.models import Email, Event, EventType, Lead, Send, SendState, Workspace
+from coldsend.subsequences import triggers
 
 PENDING_STATES = (SendState.SCHEDULED, SendState.RETRY)
 
@@ -76,6 +77,7 @@ async def record_open(session: AsyncSession, send: Send, *, now: datetime) -> No
             email_opened_variant=send.variant,
         )
     )
+    await _activity(session, send, triggers.Activity.OPENED, now)
 
 
 async def record_click(session: AsyncSession, send: Send, *, url: str, now: datetime) -> None:
@@ -90,6 +92,14 @@ async def record_click(session: AsyncSession, send: Send, *, url: str, now: date
             email_clicked_variant=send.variant,
         )
     )
+    await _activity(session, send, triggers.Activity.CLICKED, now)
+
+
+async def _activity(session: AsyncSession, send: Send, activity: triggers.Activity, now: datetime) -> None:
+    """A subsequence waiting for this activity takes the lead."""
+    lead = await get_lead(session, send)
+    if lead is not None:
+        await triggers.on_activity(session, lead, activity, now)
 
 
 async def unsubscribe(session: AsyncSession, send: Send, *, now: datetime) -> None:
