@@ -8,6 +8,7 @@ this account to the failed address.
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -128,15 +129,19 @@ async def _already_recorded(session: AsyncSession, account: Account, message_id:
     return found is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The send a message answers, from which account, to which lead."""
+
+    account: Account
+    send: Send
+    lead: Lead
+
+
 async def _record_email(
-    session: AsyncSession,
-    account: Account,
-    send: Send,
-    lead: Lead,
-    message: Inbound,
-    message_id: str,
-    now: datetime,
+    session: AsyncSession, answered: Answered, message: Inbound, message_id: str, now: datetime
 ) -> uuid.UUID:
+    account, send, lead = answered.account, answered.send, answered.lead
     thread_id = await session.scalar(select(Email.thread_id).where(Email.send_id == send.id))
     email = Email(
         id=new_id(),
@@ -173,16 +178,11 @@ async def _record_email(
 
 
 async def _reply(
-    session: AsyncSession,
-    account: Account,
-    send: Send,
-    lead: Lead,
-    message: Inbound,
-    message_id: str,
-    now: datetime,
+    session: AsyncSession, answered: Answered, message: Inbound, message_id: str, now: datetime
 ) -> Outcome:
+    send, lead = answered.send, answered.lead
     automatic = message.kind is InboundKind.AUTO_REPLY
-    await _record_email(session, account, send, lead, message, message_id, now)
+    await _record_email(session, answered, message, message_id, now)
     await record_event(session, send, EventType.AUTO_REPLIED if automatic else EventType.REPLIED, now=now)
     campaign = await session.get(Campaign, send.campaign_id)
     stops = campaign is not None and (
@@ -209,7 +209,8 @@ async def _reply(
     return Outcome.AUTO_REPLY if automatic else Outcome.REPLY
 
 
-async def _bounce(session: AsyncSession, send: Send, lead: Lead, message: Inbound, now: datetime) -> Outcome:
+async def _bounce(session: AsyncSession, answered: Answered, message: Inbound, now: datetime) -> Outcome:
+    send, lead = answered.send, answered.lead
     bounce = message.bounce
     if bounce is not None and bounce.recipient and bounce.recipient != lead.email:
         # Not the lead's address: a cc or bcc copy failed, or the lead's mailbox forwarded the mail
@@ -241,8 +242,9 @@ async def handle(
     lead = await session.get(Lead, send.lead_id)
     if lead is None:
         return Outcome.UNRELATED
+    answered = Answered(account=account, send=send, lead=lead)
     if message.kind is InboundKind.BOUNCE:
-        return await _bounce(session, send, lead, message, now)
+        return await _bounce(session, answered, message, now)
     if await _already_recorded(session, account, message_id):
         return Outcome.ALREADY_SEEN
-    return await _reply(session, account, send, lead, message, message_id, now)
+    return await _reply(session, answered, message, message_id, now)
