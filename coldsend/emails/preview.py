@@ -23,7 +23,8 @@ from coldsend.models import Account
 log = logging.getLogger(__name__)
 
 
-async def _account(session: AsyncSession, workspace_id: uuid.UUID, eaccount: str) -> Account | None:
+async def account_named(session: AsyncSession, workspace_id: uuid.UUID, eaccount: str) -> Account | None:
+    """The workspace's account with this address, or None."""
     try:
         email = normalize_email(eaccount)
     except ValueError:
@@ -55,7 +56,7 @@ async def send(
     session: AsyncSession, settings: Settings, *, workspace_id: uuid.UUID, preview: PreviewEmail
 ) -> PreviewError | None:
     """None when every recipient's message was accepted; else the spec's error code."""
-    account = await _account(session, workspace_id, preview.eaccount)
+    account = await account_named(session, workspace_id, preview.eaccount)
     if account is None:
         return "ACC_NOT_FOUND"
     try:

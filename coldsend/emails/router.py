@@ -10,12 +10,15 @@ from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
 from coldsend.api.rate_limit import RateLimiter
 from coldsend.api.schemas import Page
+from coldsend.emails import manual as manual_service
 from coldsend.emails import preview as preview_service
 from coldsend.emails import service as email_service
 from coldsend.emails.schemas import (
     Email,
+    EmailForward,
     EmailKind,
     EmailMode,
+    EmailReply,
     EmailUpdate,
     PreviewEmail,
     PreviewFailed,
@@ -169,6 +172,54 @@ async def send_test_email(
         session, request.app.state.settings, workspace_id=principal.workspace_id, preview=body
     )
     return PreviewFailed(error=failure) if failure else PreviewSent()
+
+
+MANUAL_NOTES = (
+    "Sent at once over the account's SMTP server (a refusal is a 400 saying why) and stored as a manual "
+    "email (ue_type 3) in the thread of the email answered; html or text alone makes the other part."
+)
+
+
+@router.post(
+    "/reply",
+    operation_id="replyToEmail",
+    response_model=Email,
+    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    openapi_extra={
+        "x-coldsend-notes": MANUAL_NOTES
+        + " To: the email's Reply-To or sender (for mail we sent, its recipients), then"
+        " additional_recipients; In-Reply-To and References thread it."
+    },
+)
+async def reply_to_email(
+    body: EmailReply, request: Request, principal: Authorized, session: Session
+) -> Email:
+    """Reply to an email"""
+    email = await manual_service.reply(
+        session, request.app.state.settings, workspace_id=principal.workspace_id, request=body
+    )
+    return email_service.shown(email)
+
+
+@router.post(
+    "/forward",
+    operation_id="forwardEmail",
+    response_model=Email,
+    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    openapi_extra={
+        "x-coldsend-notes": MANUAL_NOTES
+        + " include_original_body appends the original under a Forwarded message block; forwarded_attachments"
+        " is accepted and ignored (attachments are not stored here)."
+    },
+)
+async def forward_email(
+    body: EmailForward, request: Request, principal: Authorized, session: Session
+) -> Email:
+    """Forward an email"""
+    email = await manual_service.forward(
+        session, request.app.state.settings, workspace_id=principal.workspace_id, request=body
+    )
+    return email_service.shown(email)
 
 
 @router.post(

@@ -8,9 +8,11 @@ from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
 from coldsend.analytics.dates import YEARS, in_utc
-from coldsend.api.schemas import PatchModel, ResponseModel, Timestamp
+from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.api.validation import NoNul
 
 MAX_PREVIEW_RECIPIENTS = 10
+MAX_RECIPIENTS = 50  # of a reply or forward, To, Cc and Bcc each
 RECIPIENTS_MESSAGE = "must be a comma-separated list of email addresses"
 ONE_LINE_MESSAGE = "must not contain line breaks or NUL characters"
 
@@ -78,17 +80,38 @@ class EmailUpdate(PatchModel):
     reminder_ts: Annotated[datetime | None, AfterValidator(_sane_instant)] = None
 
 
-def _recipients(value: str) -> str:
+def _address_list(value: str, *, limit: int, allow_empty: bool = False) -> str:
     try:
         addresses = [normalize_email(part) for part in value.split(",") if part.strip()]
     except ValueError:
         raise PydanticCustomError("format", RECIPIENTS_MESSAGE, {"ajv": RECIPIENTS_MESSAGE}) from None
-    if not addresses:
+    if not addresses and not allow_empty:
         raise PydanticCustomError("format", RECIPIENTS_MESSAGE, {"ajv": RECIPIENTS_MESSAGE})
-    if len(addresses) > MAX_PREVIEW_RECIPIENTS:
-        message = f"must NOT have more than {MAX_PREVIEW_RECIPIENTS} addresses"
+    if len(addresses) > limit:
+        message = f"must NOT have more than {limit} addresses"
         raise PydanticCustomError("too_long", message, {"ajv": message})
     return ",".join(dict.fromkeys(addresses))
+
+
+def _recipients(value: str) -> str:
+    return _address_list(value, limit=MAX_PREVIEW_RECIPIENTS)
+
+
+def _to_list(value: str) -> str:
+    return _address_list(value, limit=MAX_RECIPIENTS)
+
+
+def _copy_list(value: str) -> str:
+    return _address_list(value, limit=MAX_RECIPIENTS, allow_empty=True)
+
+
+def _address(value: str) -> str:
+    try:
+        return normalize_email(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "format", 'must match format "email"', {"ajv": 'must match format "email"'}
+        ) from None
 
 
 def _one_line(value: str) -> str:
@@ -106,6 +129,44 @@ class PreviewEmail(BaseModel):
     to_address_email_list: Annotated[str, Field(max_length=20_000), AfterValidator(_recipients)]
     subject: Annotated[str, Field(max_length=998), AfterValidator(_one_line)]
     body: PreviewBody
+
+
+Address = Annotated[str, Field(max_length=320), AfterValidator(_address)]
+CopyList = Annotated[str, Field(max_length=20_000), AfterValidator(_copy_list)]
+Subject = Annotated[str, Field(min_length=1, max_length=998), AfterValidator(_one_line)]
+
+
+class ManualBody(RequestModel):
+    """Either part or both; one alone makes the other (text from html, html from text)."""
+
+    html: Annotated[str, Field(max_length=1_000_000), NoNul] | None = None
+    text: Annotated[str, Field(max_length=1_000_000), NoNul] | None = None
+
+
+class EmailReply(RequestModel):
+    eaccount: Annotated[str, Field(min_length=1, max_length=320)]
+    reply_to_uuid: uuid.UUID
+    subject: Subject
+    body: ManualBody
+    additional_recipients: Annotated[list[Address], Field(max_length=MAX_RECIPIENTS)] | None = None
+    cc_address_email_list: CopyList | None = None
+    bcc_address_email_list: CopyList | None = None
+    reminder_ts: Annotated[datetime | None, AfterValidator(_sane_instant)] = None
+    assigned_to: uuid.UUID | None = None
+
+
+class EmailForward(RequestModel):
+    eaccount: Annotated[str, Field(min_length=1, max_length=320)]
+    reply_to_uuid: uuid.UUID
+    to_address_email_list: Annotated[str, Field(max_length=20_000), AfterValidator(_to_list)]
+    subject: Subject
+    body: ManualBody | None = None
+    cc_address_email_list: CopyList | None = None
+    bcc_address_email_list: CopyList | None = None
+    reply_to: Address | None = None
+    forwarded_attachments: Annotated[str, Field(max_length=100_000)] | None = None
+    include_original_body: bool | None = None
+    assigned_to: uuid.UUID | None = None
 
 
 class PreviewSent(BaseModel):

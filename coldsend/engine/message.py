@@ -79,6 +79,7 @@ class OutgoingMessage:
     click_url: Callable[[str], str] | None = None
     dkim: DkimKey | None = None
     unsubscribe_mailto: str | None = None  # an address; the header gets `mailto:<it>?subject=unsubscribe`
+    to_others: list[str] = field(default_factory=list)  # more To addresses after `to_email` (manual mail)
 
 
 def new_message_id(domain: str) -> str:
@@ -88,7 +89,14 @@ def new_message_id(domain: str) -> str:
 
 def requires_smtputf8(msg: OutgoingMessage) -> bool:
     """Whether an address has a non-ASCII local part, so the transaction needs the SMTPUTF8 extension."""
-    addresses = [msg.from_email, msg.to_email, *msg.cc, *msg.bcc, *([msg.reply_to] if msg.reply_to else [])]
+    addresses = [
+        msg.from_email,
+        msg.to_email,
+        *msg.to_others,
+        *msg.cc,
+        *msg.bcc,
+        *([msg.reply_to] if msg.reply_to else []),
+    ]
     return any(not address.rpartition("@")[0].isascii() for address in addresses)
 
 
@@ -138,7 +146,9 @@ def _head_and_body(msg: OutgoingMessage) -> str:
     date = msg.date if msg.date.tzinfo else msg.date.replace(tzinfo=UTC)
     lines = [
         mime.header("From", mime.mailbox(msg.from_email, msg.from_name, utf8=utf8), utf8=utf8),
-        mime.header("To", mime.mailbox(msg.to_email, utf8=utf8), utf8=utf8),
+        mime.header(
+            "To", ", ".join(mime.mailbox(a, utf8=utf8) for a in [msg.to_email, *msg.to_others]), utf8=utf8
+        ),
     ]
     if msg.cc:
         lines.append(mime.header("Cc", ", ".join(mime.mailbox(a, utf8=utf8) for a in msg.cc), utf8=utf8))
