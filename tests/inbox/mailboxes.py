@@ -2,6 +2,7 @@
 delivered into it by IMAP APPEND (what a mail server delivering it would leave there)."""
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -29,7 +30,7 @@ async def deliver(dovecot: Dovecot, mailbox: str, *messages: bytes) -> None:
         await client.logout()
 
 
-async def inbox_account(tenant: Tenant, sink: SmtpSink, dovecot: Dovecot, email: str) -> None:
+async def inbox_account(tenant: Tenant, sink: SmtpSink, dovecot: Dovecot, email: str, **fields: Any) -> None:
     dovecot.add_user(email, PASSWORD)
     await create_account(
         tenant,
@@ -40,6 +41,7 @@ async def inbox_account(tenant: Tenant, sink: SmtpSink, dovecot: Dovecot, email:
         imap_host=dovecot.host,
         imap_port=dovecot.port,
         imap_tls="none",
+        **fields,
     )
 
 

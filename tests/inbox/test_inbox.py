@@ -2,6 +2,7 @@
 land in the account's INBOX on a real Dovecot (IMAP APPEND, as a delivery would), and the loop reads them
 and tells replies, auto-replies and bounces apart, as the API then shows."""
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -231,3 +232,40 @@ async def cursor_of(app: FastAPI, email: str) -> InboxCursor | None:
             .where(Account.email == email)
         )
         return found
+
+
+async def test_two_workers_reading_one_mailbox_handle_each_message_once(
+    app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink, dovecot: Dovecot
+) -> None:
+    account = f"inbox-{uuid.uuid4().hex[:8]}@sender.test"
+    await inbox_account(tenant, smtp_sink, dovecot, account, daily_limit=100)
+    campaign = await create_campaign(
+        tenant,
+        campaign_schedule=schedule(),
+        sequences=[{"steps": [step("Hi", "Hello")]}],
+        email_list=[account],
+    )
+    leads = [f"lead{n}@racing.test" for n in range(60)]  # more than one fetch chunk
+    await add_leads(tenant, campaign["id"], [{"email": email} for email in leads])
+    await activate(tenant, campaign["id"])
+    engine = make_engine(app)
+    try:
+        await engine.run()
+        await read_inboxes(app, engine)  # an empty mailbox: the cursor notes where it stands
+        sent = message_ids_by_recipient(smtp_sink)
+        await deliver(
+            dovecot,
+            account,
+            *(reply(to_message_id=sent[email][0], from_email=email, to_email=account) for email in leads),
+        )
+        cursor = await cursor_of(app, account)
+        assert cursor is not None
+        assert cursor.uid_validity is not None
+        first, second = inbox_loop(app, engine), inbox_loop(app, engine)
+        handled = await asyncio.gather(first.poll(cursor.account_id), second.poll(cursor.account_id))
+    finally:
+        await engine.close()
+    assert sum(handled) == len(leads)
+    by_email = await leads_of(tenant, campaign["id"])
+    assert {by_email[email]["email_reply_count"] for email in leads} == {1}
+    assert len(await received_emails(tenant, campaign_id=campaign["id"], limit=100)) == len(leads)
