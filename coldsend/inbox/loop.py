@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import exists, literal, or_, select, update
@@ -162,7 +162,11 @@ class InboxLoop:
         async with session_scope(self.sessionmaker) as session:
             await session.execute(
                 update(InboxCursor)
-                .where(InboxCursor.account_id == account_id)
+                .where(
+                    InboxCursor.account_id == account_id,
+                    # Not when another worker reading it too got here first and has moved on.
+                    or_(InboxCursor.uid_validity.is_(None), InboxCursor.uid_validity != uid_validity),
+                )
                 .values(uid_validity=uid_validity, last_uid=0)
             )
 
@@ -178,15 +182,26 @@ class InboxLoop:
             for fetched in chunk:
                 if fetched.uid <= cursor.last_uid:
                     continue  # another worker got here first
-                message = parse(fetched.raw)
-                outcome = await service.handle(
-                    session, account, message, message_id=_message_id(fetched, message.message_id), now=now
-                )
+                try:
+                    async with session.begin_nested():
+                        outcome = await self._handle_one(session, account, fetched, now)
+                except Exception:
+                    # One message that cannot be recorded must not stop the mailbox for good: its
+                    # savepoint is rolled back, it is logged, and the cursor moves past it.
+                    log.exception("account %s: message uid %d skipped", account.id, fetched.uid)
+                    continue
                 if outcome in (service.Outcome.REPLY, service.Outcome.AUTO_REPLY, service.Outcome.BOUNCE):
                     handled += 1
                     log.info("account %s: %s (uid %d)", account.id, outcome.value, fetched.uid)
             cursor.last_uid = max(cursor.last_uid, chunk[-1].uid)
             return handled
+
+    async def _handle_one(
+        self, session: AsyncSession, account: Account, fetched: Fetched, now: datetime
+    ) -> service.Outcome:
+        message = parse(fetched.raw)
+        message_id = _message_id(fetched, message.message_id)
+        return await service.handle(session, account, message, message_id=message_id, now=now)
 
     async def _finish(self, account_id: uuid.UUID, error: str | None) -> None:
         async with session_scope(self.sessionmaker) as session:

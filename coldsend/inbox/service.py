@@ -37,6 +37,15 @@ SHARED_MAIL_DOMAINS = frozenset(
 BOUNCEABLE = (LeadStatus.ACTIVE, LeadStatus.PAUSED, LeadStatus.COMPLETED)
 
 
+# Column sizes of the Email row (longer values, which only broken or hostile mail has, are cut).
+ADDRESS_LENGTH = 320
+MESSAGE_ID_LENGTH = 998
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    return None if value is None else value[:length]
+
+
 class Outcome(StrEnum):
     REPLY = "reply"
     AUTO_REPLY = "auto_reply"
@@ -149,10 +158,10 @@ async def _record_email(
         timestamp_email=message.date or now,
         message_id=message_id,
         subject=message.subject,
-        from_address_email=message.from_email,
+        from_address_email=_clip(message.from_email, ADDRESS_LENGTH),
         to_address_email_list=",".join(message.to_emails),
         cc_address_email_list=",".join(message.cc_emails) or None,
-        reply_to=message.reply_to,
+        reply_to=_clip(message.reply_to, ADDRESS_LENGTH),
         body={"text": message.text, "html": message.html or None},
         campaign_id=send.campaign_id,
         subsequence_id=send.subsequence_id,
@@ -163,7 +172,7 @@ async def _record_email(
         is_unread=1,
         is_auto_reply=int(message.kind is InboundKind.AUTO_REPLY),
         thread_id=thread_id or str(send.id),
-        in_reply_to=message.in_reply_to,
+        in_reply_to=_clip(message.in_reply_to, MESSAGE_ID_LENGTH),
         references=" ".join(message.references) or None,
         content_preview=message.preview,
         from_address_json=[{"address": message.from_email, "name": message.from_name or ""}],

@@ -269,3 +269,30 @@ async def test_two_workers_reading_one_mailbox_handle_each_message_once(
     by_email = await leads_of(tenant, campaign["id"])
     assert {by_email[email]["email_reply_count"] for email in leads} == {1}
     assert len(await received_emails(tenant, campaign_id=campaign["id"], limit=100)) == len(leads)
+
+
+async def test_a_reply_with_oversized_headers_is_still_recorded(
+    app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink, dovecot: Dovecot
+) -> None:
+    account = f"inbox-{uuid.uuid4().hex[:8]}@sender.test"
+    await inbox_account(tenant, smtp_sink, dovecot, account)
+    campaign = await create_campaign(
+        tenant,
+        campaign_schedule=schedule(),
+        sequences=[{"steps": [step("Hi", "Hello")]}],
+        email_list=[account],
+    )
+    await add_leads(tenant, campaign["id"], [{"email": "long@lead.test"}])
+    await activate(tenant, campaign["id"])
+    engine = make_engine(app)
+    try:
+        await engine.run()
+        [ours] = message_ids_by_recipient(smtp_sink)["long@lead.test"]
+        sender = f"{'x' * 400}@lead.test"  # longer than any address column
+        await deliver(dovecot, account, reply(to_message_id=ours, from_email=sender, to_email=account))
+        await read_inboxes(app, engine)
+    finally:
+        await engine.close()
+    assert (await leads_of(tenant, campaign["id"]))["long@lead.test"]["email_reply_count"] == 1
+    [received] = await received_emails(tenant, campaign_id=campaign["id"])
+    assert received["from_address_email"] == sender[:320]
