@@ -99,6 +99,7 @@ async def pause(session: AsyncSession, campaign: Campaign) -> bool:
         state = CampaignStatus(campaign.status).name.lower()
         raise BadRequest(f"Campaign cannot be paused: it is {state}, not sending")
     campaign.status = CampaignStatus.PAUSED
+    campaign.not_sending_status = None  # the status says why now; the scheduler notes it while sending
     campaign.timestamp_updated = utcnow()
     await session.flush()
     return True

@@ -23,10 +23,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coldsend.block_list_entries.service import blocked
 from coldsend.campaigns.schedule import in_schedule
-from coldsend.campaigns.schemas import CampaignStatus
+from coldsend.campaigns.schemas import CampaignStatus, NotSendingStatus
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
@@ -90,20 +91,32 @@ class Scheduler:
             planned = 0
             sequences = await _active_sequences(session)
             for sequence in sequences:
-                planned += await self._plan(session, sequence, now)
+                count, not_sending = await self._plan(session, sequence, now)
+                planned += count
+                if sequence.subsequence is None:
+                    await _note_not_sending(session, sequence.campaign, not_sending, count)
             for campaign in {sequence.campaign.id: sequence.campaign for sequence in sequences}.values():
                 await _complete_if_done(session, campaign, sequences)
             return planned
 
-    async def _plan(self, session: AsyncSession, sequence: Sequence, now: datetime) -> int:
+    async def _plan(
+        self, session: AsyncSession, sequence: Sequence, now: datetime
+    ) -> tuple[int, NotSendingStatus | None]:
+        """How many sends were planned, and why none could be when that is the reason."""
         steps = sequence.steps
-        if not steps or not in_schedule(sequence.schedule, now):
-            return 0
+        if not steps:
+            return 0, None
+        if not in_schedule(sequence.schedule, now):
+            return 0, NotSendingStatus.OUT_OF_SCHEDULE
         accounts = await campaign_accounts(session, sequence.campaign)
         slots = await account_slots(session, accounts, self.settings, now, campaign=sequence.campaign)
+        if not slots:
+            return 0, NotSendingStatus.ERROR  # no active account to send from
+        if all(slot.used >= slot.limit for slot in slots.values()):
+            return 0, NotSendingStatus.ACCOUNTS_DAILY_LIMIT
         budget = min(await self._campaign_budget(session, sequence, now), self.settings.send_batch_size)
-        if budget <= 0 or not slots:
-            return 0
+        if budget <= 0:
+            return 0, NotSendingStatus.CAMPAIGN_DAILY_LIMIT
         horizon = now + timedelta(seconds=self.settings.send_poll_interval)
         planner = _Planner(self, sequence, steps, list(slots.values()), now, horizon)
         await planner.load_variant_counts(session)
@@ -131,7 +144,7 @@ class Scheduler:
                     session.add(send)
                     planned += 1
         await session.flush()
-        return planned
+        return planned, None
 
     async def _campaign_budget(self, session: AsyncSession, sequence: Sequence, now: datetime) -> int:
         campaign, subsequence = sequence.campaign, sequence.subsequence
@@ -407,6 +420,33 @@ async def _stop_blocked(session: AsyncSession, sequence: Sequence, due: list[Due
     return stopped
 
 
+async def _note_not_sending(
+    session: AsyncSession, campaign: Campaign, reason: NotSendingStatus | None, planned: int
+) -> None:
+    """The campaign's `not_sending_status`: why this tick planned nothing, or nothing when it is sending.
+    Planning nothing with no send in flight or waiting is waiting for a lead (2): the next lead or the
+    next step's delay."""
+    if reason is None and not planned:
+        in_flight = exists().where(Send.campaign_id == campaign.id, Send.state.in_(OPEN))
+        if not await session.scalar(select(in_flight)):
+            reason = NotSendingStatus.WAITING_FOR_LEAD
+    value = None if reason is None else int(reason)
+    if campaign.not_sending_status != value:
+        await _set_not_sending(session, campaign, value)
+
+
+async def _set_not_sending(session: AsyncSession, campaign: Campaign, value: int | None) -> None:
+    """Written at once, and only while the campaign sends (a pause meanwhile wins); the loaded row
+    is told, not marked changed, so the end of the tick does not write it again."""
+    await session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status.in_(SENDING_CAMPAIGN))
+        .values(not_sending_status=value)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(campaign, "not_sending_status", value)
+
+
 async def _complete_if_done(session: AsyncSession, campaign: Campaign, sequences: list[Sequence]) -> None:
     """Once no lead can still receive a main step and nothing is in flight, the campaign is running
     subsequences (4) while a lead is still due a subsequence step, and completed (3) after that."""
@@ -440,6 +480,8 @@ async def _complete_if_done(session: AsyncSession, campaign: Campaign, sequences
             break
     if status == campaign.status:
         return
+    if status == CampaignStatus.COMPLETED and campaign.not_sending_status is not None:
+        await _set_not_sending(session, campaign, None)  # done: nothing to explain
     await session.execute(
         update(Campaign)
         .where(Campaign.id == campaign.id, Campaign.status.in_(SENDING_CAMPAIGN))
