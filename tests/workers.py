@@ -49,9 +49,15 @@ class Worker:
 
 
 async def wait_for(
-    check: Callable[[], Awaitable[bool]], timeout: float, what: str, workers: list[Worker]
+    check: Callable[[], Awaitable[bool]],
+    timeout: float,
+    what: str,
+    workers: list[Worker],
+    *,
+    every: float = 0.005,
 ) -> None:
-    """Poll `check` until true; fail with the workers' output on timeout or if one of them exits."""
+    """Poll `check` every `every` seconds until true; fail with the workers' output on timeout or if one
+    of them exits."""
     deadline = time.monotonic() + timeout
     while not await check():
         exited = [worker for worker in workers if worker.process.poll() is not None]
@@ -59,7 +65,7 @@ async def wait_for(
             logs = "\n".join(f"--- worker {worker.pid}\n{worker.output()}" for worker in workers)
             problem = f"worker {exited[0].pid} exited" if exited else f"timed out after {timeout} s"
             pytest.fail(f"{problem} waiting for {what}\n{logs}")
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(every)
 
 
 def alive_pids(workers: list[Worker]) -> set[int]:

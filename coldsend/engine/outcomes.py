@@ -7,6 +7,7 @@ of them records it.
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -119,7 +120,8 @@ async def record_sent_many(
     done = [(ctx, composed) for ctx, composed in items if ctx.send.id in sent_ids]
     if not done:
         return 0
-    emails, events, leads, finished, finished_main = [], [], {}, [], []
+    emails, events, leads, finished = [], [], {}, []
+    finished_main: dict[uuid.UUID, uuid.UUID] = {}
     for ctx, composed in done:
         send = ctx.send
         sent_at = send.sent_at or now
@@ -146,7 +148,7 @@ async def record_sent_many(
         if send.step >= len(ctx.sequence.steps) - 1:
             finished.append(ctx.lead.id)
             if ctx.sequence.subsequence is None:
-                finished_main.append(ctx.lead.id)
+                finished_main[ctx.lead.id] = send.campaign_id
     await session.execute(insert(Email), emails)
     await session.execute(insert(Event), events)
     await session.execute(update(Lead), list(leads.values()))
@@ -162,24 +164,31 @@ async def record_sent_many(
     return len(done)
 
 
-async def _set_lead_status(
-    session: AsyncSession, lead_id: uuid.UUID, status: LeadStatus, now: datetime
+async def stop_lead(
+    session: AsyncSession,
+    lead_id: uuid.UUID,
+    status: LeadStatus,
+    *,
+    now: datetime,
+    replacing: Sequence[LeadStatus] | None = (LeadStatus.ACTIVE,),
 ) -> None:
-    await session.execute(
-        update(Lead)
-        .where(Lead.id == lead_id, Lead.status == LeadStatus.ACTIVE)
-        .values(status=status, timestamp_updated=now)
-        .execution_options(synchronize_session=False)
-    )
+    """The lead gets nothing more: its unsent steps, of every sequence, cancelled; then its status set
+    while it is one of `replacing` (None: whatever it is).
 
-
-async def _stop_lead(session: AsyncSession, send: Send) -> None:
-    """The lead's other unsent steps of this sequence will never go."""
+    Everything that stops a lead (a bounce, a failure, an unsubscribe, a reply) locks its send rows
+    before its lead row, so two of them, or one and the sender, cannot deadlock on PostgreSQL.
+    """
     await session.execute(
         update(Send)
-        .where(Send.lead_id == send.lead_id, Send.id != send.id, Send.state.in_(OPEN))
-        .values(state=SendState.CANCELLED, lease_owner=None, lease_expires_at=None)
+        .where(Send.lead_id == lead_id, Send.state.in_(OPEN))
+        .values(state=SendState.CANCELLED, lease_owner=None, lease_expires_at=None, timestamp_updated=now)
         .execution_options(synchronize_session=False)
+    )
+    lead = update(Lead).where(Lead.id == lead_id)
+    if replacing is not None:
+        lead = lead.where(Lead.status.in_([int(value) for value in replacing]))
+    await session.execute(
+        lead.values(status=int(status), timestamp_updated=now).execution_options(synchronize_session=False)
     )
 
 
@@ -214,8 +223,7 @@ async def record_bounce(
             timestamp=now,
         )
     )
-    await _set_lead_status(session, send.lead_id, LeadStatus.BOUNCED, now)
-    await _stop_lead(session, send)
+    await stop_lead(session, send.lead_id, LeadStatus.BOUNCED, now=now)
     return True
 
 
@@ -257,8 +265,7 @@ async def record_retry(
     ):
         return False
     log.warning("send %s failed after %d attempts: %s", send.id, send.attempts, error)
-    await _set_lead_status(session, send.lead_id, LeadStatus.SKIPPED, now)
-    await _stop_lead(session, send)
+    await stop_lead(session, send.lead_id, LeadStatus.SKIPPED, now=now)
     return True
 
 

@@ -16,12 +16,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import email_key
+from coldsend.engine.outcomes import stop_lead
 from coldsend.ids import new_id
 from coldsend.inbox.parse import Inbound, InboundKind
 from coldsend.leads.schemas import LeadStatus
 from coldsend.models import Account, Campaign, Email, EmailType, EventType, Lead, Send, SendState
 from coldsend.subsequences import triggers
-from coldsend.tracking.service import PENDING_STATES, record_event
+from coldsend.tracking.service import record_event
 
 DELIVERED = (SendState.SENT, SendState.COMMITTED)
 # A reply from one of these does not speak for everybody else at the same domain.
@@ -35,6 +36,8 @@ SHARED_MAIL_DOMAINS = frozenset(
 )  # fmt: skip
 # Lead statuses a bounce overrides: a lead that unsubscribed or was skipped keeps saying so.
 BOUNCEABLE = (LeadStatus.ACTIVE, LeadStatus.PAUSED, LeadStatus.COMPLETED)
+# Lead statuses a reply completes.
+REPLY_STOPPABLE = (LeadStatus.ACTIVE, LeadStatus.PAUSED)
 
 
 # Column sizes of the Email row (longer values, which only broken or hostile mail has, are cut).
@@ -91,39 +94,21 @@ async def _matching_send(session: AsyncSession, account: Account, message: Inbou
     return send
 
 
-async def _stop_lead(session: AsyncSession, lead: Lead, status: LeadStatus, *, now: datetime) -> None:
-    """The lead gets nothing more: its pending sends cancelled (before the lead row is touched, the
-    order the sender locks them in), and its status set while it is still one `status` may replace."""
-    await session.execute(
-        update(Send)
-        .where(Send.lead_id == lead.id, Send.state.in_(PENDING_STATES))
-        .values(state=SendState.CANCELLED, lease_owner=None, lease_expires_at=None, timestamp_updated=now)
-        .execution_options(synchronize_session=False)
-    )
-    replaceable = BOUNCEABLE if status is LeadStatus.BOUNCED else (LeadStatus.ACTIVE, LeadStatus.PAUSED)
-    await session.execute(
-        update(Lead)
-        .where(Lead.id == lead.id, Lead.status.in_([int(value) for value in replaceable]))
-        .values(status=int(status), timestamp_updated=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
 async def _stop_company(session: AsyncSession, lead: Lead, *, now: datetime) -> None:
     """`stop_for_company`: the campaign's other leads at the replier's company domain stop too."""
     domain = (lead.company_domain or (email_key(lead.email)[1] if lead.email else "")).lower()
     if not domain or domain in SHARED_MAIL_DOMAINS or lead.campaign_id is None:
         return
     colleagues = await session.scalars(
-        select(Lead).where(
+        select(Lead.id).where(
             Lead.campaign_id == lead.campaign_id,
             Lead.id != lead.id,
             Lead.company_domain == domain,
-            Lead.status.in_([int(LeadStatus.ACTIVE), int(LeadStatus.PAUSED)]),
+            Lead.status.in_([int(status) for status in REPLY_STOPPABLE]),
         )
     )
     for colleague in colleagues:
-        await _stop_lead(session, colleague, LeadStatus.COMPLETED, now=now)
+        await stop_lead(session, colleague, LeadStatus.COMPLETED, now=now, replacing=REPLY_STOPPABLE)
 
 
 async def _already_recorded(session: AsyncSession, account: Account, message_id: str) -> bool:
@@ -198,7 +183,7 @@ async def _reply(
         bool(campaign.stop_on_auto_reply) if automatic else campaign.stop_on_reply is not False
     )
     if stops:
-        await _stop_lead(session, lead, LeadStatus.COMPLETED, now=now)
+        await stop_lead(session, lead.id, LeadStatus.COMPLETED, now=now, replacing=REPLY_STOPPABLE)
         if campaign is not None and campaign.stop_for_company and not automatic:
             await _stop_company(session, lead, now=now)
     values: dict[str, object] = {"timestamp_last_touch": now, "timestamp_updated": now}
@@ -232,7 +217,7 @@ async def _bounce(session: AsyncSession, answered: Answered, message: Inbound, n
         return Outcome.ALREADY_SEEN  # this bounce, read again, or another for the same lead
     detail = " ".join(part for part in (bounce.status, bounce.diagnostic) if part) if bounce else None
     await record_event(session, send, EventType.BOUNCED, now=now, detail=detail or None)
-    await _stop_lead(session, lead, LeadStatus.BOUNCED, now=now)
+    await stop_lead(session, lead.id, LeadStatus.BOUNCED, now=now, replacing=BOUNCEABLE)
     return Outcome.BOUNCE
 
 

@@ -101,28 +101,30 @@ async def on_activity(
     )
 
 
-async def on_completed_without_reply(session: AsyncSession, lead_ids: list[uuid.UUID], now: datetime) -> int:
-    """The campaign sent these leads its last step: those that never replied enter a subsequence
-    asking for `lead_activity` 91. How many entered one."""
-    leads = list(
-        await session.scalars(
-            select(Lead).where(
-                Lead.id.in_(lead_ids),
-                Lead.subsequence_id.is_(None),
-                Lead.email_reply_count == 0,
-                Lead.status.in_([int(status) for status in ENTERABLE]),
-            )
-        )
-    )
-    campaign_ids = {lead.campaign_id for lead in leads if lead.campaign_id is not None}
+async def on_completed_without_reply(
+    session: AsyncSession, finished: dict[uuid.UUID, uuid.UUID], now: datetime
+) -> int:
+    """The campaign sent these leads (id -> campaign id) its last step: those that never replied enter
+    a subsequence asking for `lead_activity` 91. How many entered one. Campaigns without such a
+    subsequence, the usual case on the sender's path, cost one query."""
     oldest: dict[uuid.UUID, CampaignSubsequence] = {}
-    for subsequence in await _active_subsequences(session, campaign_ids):
+    for subsequence in await _active_subsequences(session, set(finished.values())):
         activities = (subsequence.conditions or {}).get("lead_activity") or []
         if int(Activity.COMPLETED_WITHOUT_REPLY) in activities:
             oldest.setdefault(subsequence.parent_campaign_id, subsequence)
-    entered = 0
-    for campaign_id, subsequence in oldest.items():
-        ids = [lead.id for lead in leads if lead.campaign_id == campaign_id]
-        await _enter(session, subsequence, ids, now)
-        entered += len(ids)
-    return entered
+    if not oldest:
+        return 0
+    rows = await session.execute(
+        select(Lead.id, Lead.campaign_id).where(
+            Lead.id.in_([lead_id for lead_id, campaign_id in finished.items() if campaign_id in oldest]),
+            Lead.subsequence_id.is_(None),
+            Lead.email_reply_count == 0,
+            Lead.status.in_([int(status) for status in ENTERABLE]),
+        )
+    )
+    entering: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for lead_id, campaign_id in rows.all():
+        entering.setdefault(campaign_id, []).append(lead_id)
+    for campaign_id, lead_ids in entering.items():
+        await _enter(session, oldest[campaign_id], lead_ids, now)
+    return sum(map(len, entering.values()))

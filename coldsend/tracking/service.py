@@ -10,12 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import email_key
 from coldsend.block_list_entries import service as block_list_service
+from coldsend.engine.outcomes import stop_lead
 from coldsend.ids import new_id
 from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Email, Event, EventType, Lead, Send, SendState, Workspace
+from coldsend.models import Email, Event, EventType, Lead, Send, Workspace
 from coldsend.subsequences import triggers
-
-PENDING_STATES = (SendState.SCHEDULED, SendState.RETRY)
 
 
 async def get_send(session: AsyncSession, send_id: uuid.UUID) -> Send | None:
@@ -107,19 +106,8 @@ async def unsubscribe(session: AsyncSession, send: Send, *, now: datetime) -> No
     so no campaign of the workspace writes to it again, unless the workspace's `add_unsub_to_block` is
     false (unset means block: an unsubscribe is honoured everywhere by default, as the law expects).
 
-    Send rows are locked before the lead row, the order the sender records a result in, so the two
-    cannot deadlock on PostgreSQL.
     """
-    await session.execute(
-        update(Send)
-        .where(Send.lead_id == send.lead_id, Send.state.in_(PENDING_STATES))
-        .values(state=SendState.CANCELLED, timestamp_updated=now)
-    )
-    await session.execute(
-        update(Lead)
-        .where(Lead.id == send.lead_id)
-        .values(status=int(LeadStatus.UNSUBSCRIBED), timestamp_updated=now)
-    )
+    await stop_lead(session, send.lead_id, LeadStatus.UNSUBSCRIBED, now=now, replacing=None)
     lead = await get_lead(session, send)
     setting = select(Workspace.add_unsub_to_block).where(Workspace.id == send.workspace_id)
     blocks = await session.scalar(setting)

@@ -1,8 +1,6 @@
 """Checks against real peers on loopback: Dovecot (IMAP), the aiosmtpd sink (SMTP), a dnslib server."""
 
-import asyncio
 import socket
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from tests.conftest import MakeTenant, Tenant, client_for, create_pg_database, d
 from tests.dns_server import DnsServer, serve_dns
 from tests.imap_server import Dovecot, MakeDovecot
 from tests.smtp_sink import MakeSmtpSink
+from tests.waiting import eventually
 
 PUBLIC_HOST = "track.coldsend.test"
 IMAP_PASSWORD = "imap-secret"
@@ -280,14 +279,11 @@ async def stored(app: FastAPI, email: str) -> Account:
 
 
 async def wait_until(app: FastAPI, email: str, condition: Any, what: str) -> Account:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        account = await stored(app, email)
-        if condition(account):
-            return account
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}: status {account.status}, {account.status_message}")
-        await asyncio.sleep(0.02)
+    async def holds() -> bool:
+        return bool(condition(await stored(app, email)))
+
+    await eventually(holds, what, timeout=WAIT_SECONDS)
+    return await stored(app, email)
 
 
 class TestHealthLoop:

@@ -9,13 +9,10 @@ from fastapi import FastAPI
 
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
 from tests.engine.sending import (
-    activate,
-    add_leads,
     create_account,
-    create_campaign,
+    launch_campaign,
     make_engine,
     plain_text,
-    schedule,
     step,
 )
 from tests.imap_server import Dovecot
@@ -32,14 +29,7 @@ async def received_reply(
     """An account whose campaign mailed LEAD, and LEAD's reply as GET /emails shows it."""
     account = f"manual-{uuid.uuid4().hex[:8]}@sender.test"
     await inbox_account(tenant, sink, dovecot, account)
-    campaign = await create_campaign(
-        tenant,
-        campaign_schedule=schedule(),
-        sequences=[{"steps": [step("Hi there", "Hello")]}],
-        email_list=[account],
-    )
-    await add_leads(tenant, str(campaign["id"]), [{"email": LEAD}])
-    await activate(tenant, str(campaign["id"]))
+    await launch_campaign(tenant, [account], [step("Hi there", "Hello")], [{"email": LEAD}])
     engine = make_engine(app)
     try:
         await engine.run()

@@ -100,6 +100,18 @@ async def add_leads(tenant: Tenant, campaign_id: str, leads: list[dict[str, Any]
     assert response.json()["leads_uploaded"] == len(leads), response.text
 
 
+async def launch_campaign(
+    tenant: Tenant, accounts: list[str], steps: list[dict[str, Any]], leads: list[dict[str, Any]], **body: Any
+) -> str:
+    """A campaign sending `steps` from `accounts` every day, with `leads`, activated; its id."""
+    body.setdefault("campaign_schedule", schedule())
+    campaign = await create_campaign(tenant, sequences=[{"steps": steps}], email_list=accounts, **body)
+    campaign_id = str(campaign["id"])
+    await add_leads(tenant, campaign_id, leads)
+    await activate(tenant, campaign_id)
+    return campaign_id
+
+
 async def activate(tenant: Tenant, campaign_id: str) -> None:
     response = await tenant.client.post(f"/api/v2/campaigns/{campaign_id}/activate")
     assert response.status_code == 200, response.text

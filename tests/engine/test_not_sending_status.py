@@ -1,21 +1,13 @@
 """A campaign's `not_sending_status` says why the scheduler planned nothing for it, as GET shows it."""
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
 
 from tests.conftest import Tenant
-from tests.engine.sending import (
-    EVERY_DAY,
-    activate,
-    add_leads,
-    create_account,
-    create_campaign,
-    make_engine,
-    schedule,
-    step,
-)
+from tests.engine.sending import EVERY_DAY, create_account, launch_campaign, make_engine, schedule, step
 from tests.smtp_sink import SmtpSink
 
 
@@ -32,18 +24,10 @@ async def test_each_reason_and_none_once_done(app: FastAPI, tenant: Tenant, smtp
     today = str((engine.clock.now().isoweekday()) % 7)  # the spec's days: 0 is Sunday
 
     async def campaign(leads: int, account: str, steps: int = 1, **fields: Any) -> str:
-        created = await create_campaign(
-            tenant,
-            campaign_schedule=fields.pop("campaign_schedule", schedule()),
-            sequences=[{"steps": [step(f"Step {n}", f"Step {n}") for n in range(steps)]}],
-            email_list=[account],
-            **fields,
-        )
-        campaign_id = str(created["id"])
-        await add_leads(
-            tenant, campaign_id, [{"email": f"{campaign_id[-6:]}-{n}@lead.test"} for n in range(leads)]
-        )
-        await activate(tenant, campaign_id)
+        prefix = uuid.uuid4().hex[:8]
+        sequence = [step(f"Step {n}", f"Step {n}") for n in range(steps)]
+        addresses = [{"email": f"{prefix}-{n}@lead.test"} for n in range(leads)]
+        campaign_id = await launch_campaign(tenant, [account], sequence, addresses, **fields)
         assert await not_sending(tenant, campaign_id) is None
         return campaign_id
 

@@ -13,16 +13,7 @@ from sqlalchemy import select, update
 from coldsend.db.session import session_scope
 from coldsend.models import Account, InboxCursor
 from tests.conftest import Tenant
-from tests.engine.sending import (
-    activate,
-    add_leads,
-    create_account,
-    create_campaign,
-    leads_of,
-    make_engine,
-    schedule,
-    step,
-)
+from tests.engine.sending import create_account, launch_campaign, leads_of, make_engine, step
 from tests.imap_server import Dovecot
 from tests.inbox.mailboxes import (
     PASSWORD,
@@ -55,16 +46,14 @@ async def test_replies_auto_replies_and_bounces_stop_the_right_leads(
 ) -> None:
     account = f"inbox-{uuid.uuid4().hex[:8]}@sender.test"
     await inbox_account(tenant, smtp_sink, dovecot, account)
-    campaign = await create_campaign(
+    leads = ["ann@lead.test", "bob@lead.test", "cat@lead.test", "dan@lead.test"]
+    campaign_id = await launch_campaign(
         tenant,
-        campaign_schedule=schedule(),
-        sequences=[{"steps": [step("Hi {{firstName}}", "Hello {{firstName}}"), step("Following up", "")]}],
-        email_list=[account],
+        [account],
+        [step("Hi {{firstName}}", "Hello {{firstName}}"), step("Following up", "")],
+        [{"email": email, "first_name": email[:3]} for email in leads],
         cc_list=["boss@copies.test"],
     )
-    leads = ["ann@lead.test", "bob@lead.test", "cat@lead.test", "dan@lead.test"]
-    await add_leads(tenant, campaign["id"], [{"email": email, "first_name": email[:3]} for email in leads])
-    await activate(tenant, campaign["id"])
     engine = make_engine(app)
     try:
         await engine.run()
@@ -87,7 +76,7 @@ async def test_replies_auto_replies_and_bounces_stop_the_right_leads(
         )
         await read_inboxes(app, engine)
 
-        by_email = await leads_of(tenant, campaign["id"])
+        by_email = await leads_of(tenant, campaign_id)
         assert {email: by_email[email]["status"] for email in leads} == {
             "ann@lead.test": 3,  # replied: the sequence stops (stop_on_reply unset means stop)
             "bob@lead.test": 1,  # an auto-reply does not stop it unless stop_on_auto_reply
@@ -103,7 +92,7 @@ async def test_replies_auto_replies_and_bounces_stop_the_right_leads(
         assert received["ue_type"] == 2
         assert received["is_unread"] == 1
         assert received["from_address_email"] == "ann@lead.test"
-        assert received["campaign_id"] == campaign["id"]
+        assert received["campaign_id"] == campaign_id
         [sent_email] = [
             item
             for item in (await tenant.client.get("/api/v2/emails", params={"lead": "ann@lead.test"})).json()[
@@ -132,14 +121,14 @@ async def test_replies_auto_replies_and_bounces_stop_the_right_leads(
     finally:
         await engine.close()
 
-    analytics = await campaign_analytics(tenant, campaign["id"])
+    analytics = await campaign_analytics(tenant, campaign_id)
     assert (analytics["reply_count"], analytics["reply_count_automatic"], analytics["bounced_count"]) == (
         1,
         1,
         1,
     )
-    assert len(await received_emails(tenant, campaign_id=campaign["id"])) == 2
-    assert (await leads_of(tenant, campaign["id"]))["ann@lead.test"]["email_reply_count"] == 1
+    assert len(await received_emails(tenant, campaign_id=campaign_id)) == 2
+    assert (await leads_of(tenant, campaign_id))["ann@lead.test"]["email_reply_count"] == 1
 
 
 async def test_stop_for_company_and_stop_on_auto_reply(
@@ -147,17 +136,15 @@ async def test_stop_for_company_and_stop_on_auto_reply(
 ) -> None:
     account = f"inbox-{uuid.uuid4().hex[:8]}@sender.test"
     await inbox_account(tenant, smtp_sink, dovecot, account)
-    campaign = await create_campaign(
+    leads = ["ceo@acme.test", "cto@acme.test", "one@gmail.com", "two@gmail.com", "away@other.test"]
+    campaign_id = await launch_campaign(
         tenant,
-        campaign_schedule=schedule(),
-        sequences=[{"steps": [step("Hi", "Hello"), step("Again", "")]}],
-        email_list=[account],
+        [account],
+        [step("Hi", "Hello"), step("Again", "")],
+        [{"email": email} for email in leads],
         stop_for_company=True,
         stop_on_auto_reply=True,
     )
-    leads = ["ceo@acme.test", "cto@acme.test", "one@gmail.com", "two@gmail.com", "away@other.test"]
-    await add_leads(tenant, campaign["id"], [{"email": email} for email in leads])
-    await activate(tenant, campaign["id"])
     engine = make_engine(app)
     try:
         await engine.run()
@@ -175,7 +162,7 @@ async def test_stop_for_company_and_stop_on_auto_reply(
             ),
         )
         await read_inboxes(app, engine)
-        statuses = {email: lead["status"] for email, lead in (await leads_of(tenant, campaign["id"])).items()}
+        statuses = {email: lead["status"] for email, lead in (await leads_of(tenant, campaign_id)).items()}
         assert statuses == {
             "ceo@acme.test": 3,
             "cto@acme.test": 3,  # the company replied
@@ -239,15 +226,10 @@ async def test_two_workers_reading_one_mailbox_handle_each_message_once(
 ) -> None:
     account = f"inbox-{uuid.uuid4().hex[:8]}@sender.test"
     await inbox_account(tenant, smtp_sink, dovecot, account, daily_limit=100)
-    campaign = await create_campaign(
-        tenant,
-        campaign_schedule=schedule(),
-        sequences=[{"steps": [step("Hi", "Hello")]}],
-        email_list=[account],
-    )
     leads = [f"lead{n}@racing.test" for n in range(60)]  # more than one fetch chunk
-    await add_leads(tenant, campaign["id"], [{"email": email} for email in leads])
-    await activate(tenant, campaign["id"])
+    campaign_id = await launch_campaign(
+        tenant, [account], [step("Hi", "Hello")], [{"email": email} for email in leads]
+    )
     engine = make_engine(app)
     try:
         await engine.run()
@@ -266,9 +248,9 @@ async def test_two_workers_reading_one_mailbox_handle_each_message_once(
     finally:
         await engine.close()
     assert sum(handled) == len(leads)
-    by_email = await leads_of(tenant, campaign["id"])
+    by_email = await leads_of(tenant, campaign_id)
     assert {by_email[email]["email_reply_count"] for email in leads} == {1}
-    assert len(await received_emails(tenant, campaign_id=campaign["id"], limit=100)) == len(leads)
+    assert len(await received_emails(tenant, campaign_id=campaign_id, limit=100)) == len(leads)
 
 
 async def test_a_reply_with_oversized_headers_is_still_recorded(
@@ -276,14 +258,8 @@ async def test_a_reply_with_oversized_headers_is_still_recorded(
 ) -> None:
     account = f"inbox-{uuid.uuid4().hex[:8]}@sender.test"
     await inbox_account(tenant, smtp_sink, dovecot, account)
-    campaign = await create_campaign(
-        tenant,
-        campaign_schedule=schedule(),
-        sequences=[{"steps": [step("Hi", "Hello")]}],
-        email_list=[account],
-    )
-    await add_leads(tenant, campaign["id"], [{"email": "long@lead.test"}])
-    await activate(tenant, campaign["id"])
+    leads = [{"email": "long@lead.test"}]
+    campaign_id = await launch_campaign(tenant, [account], [step("Hi", "Hello")], leads)
     engine = make_engine(app)
     try:
         await engine.run()
@@ -293,6 +269,6 @@ async def test_a_reply_with_oversized_headers_is_still_recorded(
         await read_inboxes(app, engine)
     finally:
         await engine.close()
-    assert (await leads_of(tenant, campaign["id"]))["long@lead.test"]["email_reply_count"] == 1
-    [received] = await received_emails(tenant, campaign_id=campaign["id"])
+    assert (await leads_of(tenant, campaign_id))["long@lead.test"]["email_reply_count"] == 1
+    [received] = await received_emails(tenant, campaign_id=campaign_id)
     assert received["from_address_email"] == sender[:320]

@@ -12,14 +12,11 @@ from fastapi import FastAPI
 
 from tests.conftest import Tenant
 from tests.engine.sending import (
-    activate,
-    add_leads,
     campaign_status,
     create_account,
-    create_campaign,
+    launch_campaign,
     leads_of,
     make_engine,
-    schedule,
     step,
 )
 from tests.imap_server import Dovecot
@@ -58,19 +55,16 @@ async def test_a_reply_with_the_phrase_enters_the_subsequence(
 ) -> None:
     account = f"sub-{uuid.uuid4().hex[:8]}@sender.test"
     await inbox_account(tenant, smtp_sink, dovecot, account)
-    campaign = await create_campaign(
+    campaign_id = await launch_campaign(
         tenant,
-        campaign_schedule=schedule(),
+        [account],
         # Our own words quoted back in a reply must not trigger anything.
-        sequences=[{"steps": [step("Shall I send our pricing?", "Hello"), step("Following up", "")]}],
-        email_list=[account],
+        [step("Shall I send our pricing?", "Hello"), step("Following up", "")],
+        [{"email": "ann@lead.test"}, {"email": "bob@lead.test"}],
     )
-    campaign_id = str(campaign["id"])
     subsequence_id = await create_subsequence(
         tenant, campaign_id, {"reply_contains": "Pricing"}, "Our pricing"
     )
-    await add_leads(tenant, campaign_id, [{"email": "ann@lead.test"}, {"email": "bob@lead.test"}])
-    await activate(tenant, campaign_id)
     engine = make_engine(app)
     try:
         await engine.run()
@@ -112,27 +106,17 @@ async def test_open_interest_and_completion_enter_their_subsequences(
 ) -> None:
     await create_account(tenant, smtp_sink, "triggers@sender.test", sending_gap=0)
 
-    async def campaign(steps: int, **fields: Any) -> str:
-        created = await create_campaign(
-            tenant,
-            campaign_schedule=schedule(),
-            sequences=[{"steps": [step(f"<p>Step {n}</p>", f"Step {n}") for n in range(steps)]}],
-            email_list=["triggers@sender.test"],
-            **fields,
-        )
-        return str(created["id"])
+    async def campaign(steps: int, leads: list[str], **fields: Any) -> str:
+        sequence = [step(f"<p>Step {n}</p>", f"Step {n}") for n in range(steps)]
+        addresses = [{"email": email} for email in leads]
+        return await launch_campaign(tenant, ["triggers@sender.test"], sequence, addresses, **fields)
 
-    opened = await campaign(2, open_tracking=True)
+    opened = await campaign(2, ["reader@lead.test", "ignorer@lead.test"], open_tracking=True)
     on_open = await create_subsequence(tenant, opened, {"lead_activity": [2]}, "Saw you opened")
-    await add_leads(tenant, opened, [{"email": "reader@lead.test"}, {"email": "ignorer@lead.test"}])
-    interested = await campaign(2)
+    interested = await campaign(2, ["keen@lead.test"])
     on_interest = await create_subsequence(tenant, interested, {"crm_status": [1, 2]}, "Glad you are keen")
-    await add_leads(tenant, interested, [{"email": "keen@lead.test"}])
-    finished = await campaign(1)
+    finished = await campaign(1, ["quiet@lead.test"])
     on_finish = await create_subsequence(tenant, finished, {"lead_activity": [91]}, "One last note")
-    await add_leads(tenant, finished, [{"email": "quiet@lead.test"}])
-    for campaign_id in (opened, interested, finished):
-        await activate(tenant, campaign_id)
 
     engine = make_engine(app)
     try:
