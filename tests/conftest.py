@@ -124,6 +124,28 @@ async def make_tenant(app: FastAPI, make_key: MakeKey) -> AsyncIterator[MakeTena
         await client.aclose()
 
 
+OverrideSettings = Callable[..., Settings]
+
+
+@pytest.fixture
+def override_settings(app: FastAPI) -> Iterator[OverrideSettings]:
+    """Swap some of the running app's settings for one test, and put the originals back after it.
+
+    Not monkeypatch.setattr: Starlette's State keeps attributes outside __dict__, and pytest >= 9.2 undoes a
+    setattr on such an object by deleting the attribute, which leaves every later test without settings.
+    """
+    original: Settings = app.state.settings
+
+    def override(**update: object) -> Settings:
+        app.state.settings = app.state.settings.model_copy(update=update)
+        return app.state.settings  # type: ignore[no-any-return]
+
+    try:
+        yield override
+    finally:
+        app.state.settings = original
+
+
 @pytest.fixture
 async def tenant(make_tenant: MakeTenant) -> Tenant:
     return await make_tenant()

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from coldsend.db.session import session_scope
 from coldsend.models import Workspace
-from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
+from tests.conftest import MakeKey, MakeTenant, OverrideSettings, Tenant, client_for
 from tests.lead_labels.llm_server import fake_llm
 from tests.pages import collect_pages
 
@@ -305,21 +305,19 @@ class TestAiReplyLabel:
         assert response.json() == {"result": "Lead", "custom_labels_considered": []}
 
     async def test_rules_file(
-        self, app: FastAPI, tenant: Tenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self, tenant: Tenant, tmp_path: Path, override_settings: OverrideSettings
     ) -> None:
         rules = tmp_path / "rules.json"
         rules.write_text(json.dumps({"statuses": {"won": ["signed the contract"]}}))
-        monkeypatch.setattr(
-            app.state, "settings", app.state.settings.model_copy(update={"reply_rules_file": rules})
-        )
+        override_settings(reply_rules_file=rules)
         response = await tenant.client.post(REPLY, json={"reply_text": "We signed the contract today"})
         assert response.json()["result"] == "Won"
 
-    async def test_llm_provider(self, app: FastAPI, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def test_llm_provider(self, tenant: Tenant, override_settings: OverrideSettings) -> None:
         await create(tenant.client, "Hot Lead", use_with_ai=True)
         with fake_llm() as llm:
             update = {"reply_classifier_url": llm.url, "reply_classifier_model": "tiny"}
-            monkeypatch.setattr(app.state, "settings", app.state.settings.model_copy(update=update))
+            override_settings(**update)
             llm.answer = "Hot Lead"
             response = await tenant.client.post(REPLY, json={"reply_text": "ok"})
             assert response.status_code == 200
@@ -334,12 +332,8 @@ class TestAiReplyLabel:
             "message": "Classification failed",
         }
 
-    async def test_budget_is_429(
-        self, app: FastAPI, make_tenant: MakeTenant, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        monkeypatch.setattr(
-            app.state, "settings", app.state.settings.model_copy(update={"reply_label_budget": 2})
-        )
+    async def test_budget_is_429(self, make_tenant: MakeTenant, override_settings: OverrideSettings) -> None:
+        override_settings(reply_label_budget=2)
         tenant, other = await make_tenant(), await make_tenant()
         for _ in range(2):
             assert (await tenant.client.post(REPLY, json={"reply_text": "hi"})).status_code == 200
