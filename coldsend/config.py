@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     )
     log_level: str = "info"
     workspace_removal_delay_seconds: float = Field(default=86_400.0, ge=0)
+    tracking_domain_allow_private: bool = Field(
+        default=False, description="TLS-check tracking domains whose addresses are loopback or private"
+    )
     dns_nameservers: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description='IP addresses, "ip:port" or "[ipv6]:port", as a JSON list or comma-separated; '
@@ -87,6 +90,9 @@ class Settings(BaseSettings):
     )
     verify_webhook_allow_private: bool = Field(
         default=False, description="deliver verification webhooks to loopback and private addresses"
+    )
+    verify_smtp_allow_private: bool = Field(
+        default=False, description="probe MX hosts at loopback and private addresses"
     )
     verify_webhook_max_attempts: int = Field(default=6, ge=1)
     verify_webhook_retry_delay_seconds: float = Field(default=10.0, ge=0)

@@ -27,9 +27,15 @@ class DnsRecords:
     for their data (`"10 mx.example.com."` for MX, `"192.0.2.1"` for A)."""
 
     records: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    later: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    queries: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, name: str, rtype: str, value: str) -> None:
         self.records.setdefault((_key(name), rtype.upper()), []).append(value)
+
+    def answer_later(self, name: str, rtype: str, value: str) -> None:
+        """From the second query for (name, rtype) on, answer `value` instead (a rebinding DNS server)."""
+        self.later[(_key(name), rtype.upper())] = [value]
 
     def remove(self, name: str, rtype: str | None = None) -> None:
         for key in [key for key in self.records if key[0] == _key(name) and rtype in (None, key[1])]:
@@ -40,7 +46,15 @@ class DnsRecords:
 
     def answers(self, name: str, rtype: str) -> list[RR]:
         rrs: list[RR] = []
-        for value in self.records.get((_key(name), rtype), []):
+        values = self.records.get((_key(name), rtype), [])
+        if (_key(name), rtype) in self.later:
+            self.records[(_key(name), rtype)] = self.later.pop((_key(name), rtype))
+        if not values and rtype != "CNAME":
+            # As a recursive resolver does: the CNAME, then the answers for its target.
+            for target in self.records.get((_key(name), "CNAME"), [])[:1]:
+                rrs.extend(RR.fromZone(f"{_key(name)}. {TTL} IN CNAME {target}"))
+                rrs.extend(self.answers(target, rtype))
+        for value in values:
             if rtype == "TXT":
                 rrs.append(RR(f"{_key(name)}.", QTYPE.TXT, ttl=TTL, rdata=TXT(value)))
             else:
@@ -55,6 +69,7 @@ class _Resolver(BaseResolver):  # type: ignore[misc]
     def resolve(self, request: DNSRecord, handler: DNSHandler) -> DNSRecord:  # noqa: ARG002
         reply = request.reply()
         name = str(request.q.qname)
+        self.records.queries.append((_key(name), QTYPE[request.q.qtype]))
         answers = self.records.answers(name, QTYPE[request.q.qtype])
         for rr in answers:
             reply.add_answer(rr)
@@ -79,6 +94,9 @@ class DnsServer:
 
     def remove(self, name: str, rtype: str | None = None) -> None:
         self.records.remove(name, rtype)
+
+    def answer_later(self, name: str, rtype: str, value: str) -> None:
+        self.records.answer_later(name, rtype, value)
 
 
 def _quiet(message: Any) -> None:

@@ -62,9 +62,13 @@ WARMUP_NOTES = (
 )
 VITALS_NOTES = (
     "Per account (not per domain): real MX/SPF/DKIM/DMARC lookups plus SMTP and IMAP logins; extra fields "
-    "email, smtp, imap and messages (why a check failed). Unknown accounts are a 404."
+    "email, smtp, imap and messages (why a check failed: the outcome, never what the server sent). Unknown "
+    "accounts are a 404."
 )
-CTD_NOTES = "CNAME checked in DNS against public_url's host; ssl is a verified TLS handshake on port 443."
+CTD_NOTES = (
+    "CNAME checked in DNS against public_url's host; ssl is a verified TLS handshake on port 443, tried only "
+    "at public addresses unless COLDSEND_TRACKING_DOMAIN_ALLOW_PRIVATE."
+)
 MOVE_NOTES = (
     "Needs the admin workspace's key; both workspaces in its group. All accounts or none move (404 unknown, "
     "409 already in the destination); their tags stay behind."

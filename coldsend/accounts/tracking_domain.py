@@ -13,6 +13,7 @@ import dns.rdtypes.IN.A
 from coldsend import dns as coldsend_dns
 from coldsend.accounts.schemas import CtdStatus
 from coldsend.config import Settings
+from coldsend.network import is_public
 
 HTTPS_PORT = 443
 TLS_TIMEOUT_SECONDS = 5.0
@@ -48,9 +49,12 @@ async def _addresses(host: str, nameservers: Sequence[str]) -> list[str]:
     return [rdata.address for rdata in answer if isinstance(rdata, dns.rdtypes.IN.A.A)]
 
 
-async def _serves_tls(host: str, nameservers: Sequence[str]) -> bool:
-    """A verified TLS handshake for `host` on port 443, at the address the configured DNS gives."""
-    for address in await _addresses(host, nameservers):
+async def _serves_tls(host: str, settings: Settings) -> bool:
+    """A verified TLS handshake for `host` on port 443, at an address the configured DNS gives; only at
+    public addresses unless private ones are allowed (the user names the host: no probing the LAN)."""
+    for address in await _addresses(host, settings.dns_nameservers):
+        if not settings.tracking_domain_allow_private and not is_public(address):
+            continue
         try:
             _reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(
@@ -70,5 +74,5 @@ async def status(host: str, settings: Settings) -> CtdStatus:
     targets = await _cname(host, settings.dns_nameservers)
     wanted = cname_target(settings)
     cname = bool(targets) if wanted is None else wanted in targets
-    ssl_ok = cname and await _serves_tls(host, settings.dns_nameservers)
+    ssl_ok = cname and await _serves_tls(host, settings)
     return CtdStatus(success=cname, ssl=ssl_ok, cname=cname, host=host)

@@ -2,10 +2,13 @@
 
 DNS (through the configured nameservers): MX, SPF (`v=spf1` at the domain), DKIM (a public key at the
 account's selector, or at common selectors when none is set), DMARC (`v=DMARC1` at `_dmarc.`).
-Logins: SMTP through the engine's transport, IMAP through `accounts/imap.py`.
+Logins: SMTP through the engine's transport, IMAP through `accounts/imap.py`. A failed login is reported by
+its outcome (refused, timeout, TLS failure, login refused...), never with what the server sent: the host
+and port are the user's to choose, and echoing the peer's bytes would make this a banner grabber.
 """
 
 import asyncio
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +18,7 @@ import dns.rdtypes.ANY.MX
 from cryptography.fernet import InvalidToken
 
 from coldsend import dns as coldsend_dns
-from coldsend.accounts import health
+from coldsend.accounts import imap
 from coldsend.accounts.schemas import AccountVitals
 from coldsend.config import Settings
 from coldsend.engine import transport
@@ -73,6 +76,22 @@ async def domain_vitals(domain: str, nameservers: Sequence[str]) -> DomainVitals
     return DomainVitals(mx=mx, spf=spf, dmarc=dmarc)
 
 
+def _unreachable_why(error: BaseException) -> str:
+    """What kept a connection from working, from the exceptions it chains: never their text."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return "TLS certificate not trusted"
+        if isinstance(seen, ssl.SSLError | ssl.CertificateError):
+            return "TLS failure"
+        if isinstance(seen, TimeoutError):
+            return "timed out"
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        seen = seen.__cause__ or seen.__context__
+    return "no usable answer"
+
+
 async def _smtp_failure(account: Account, settings: Settings) -> str | None:
     try:
         endpoint = transport.endpoint_for(account, settings)
@@ -80,9 +99,26 @@ async def _smtp_failure(account: Account, settings: Settings) -> str | None:
         return "the stored SMTP password cannot be decrypted (the secret key changed)"
     try:
         await transport.check_login(endpoint)
+    except transport.SmtpAuthError:
+        return f"SMTP login refused ({endpoint.host}:{endpoint.port})"
     except transport.SmtpError as error:
-        kind = "login refused" if isinstance(error, transport.SmtpAuthError) else "unreachable"
-        return f"SMTP {kind} ({endpoint.host}:{endpoint.port}): {error}"
+        return f"SMTP unreachable ({endpoint.host}:{endpoint.port}): {_unreachable_why(error)}"
+    return None
+
+
+async def _imap_failure(account: Account, settings: Settings) -> str | None:
+    try:
+        endpoint = imap.endpoint_for(account, settings)
+    except InvalidToken:
+        return "the stored IMAP password cannot be decrypted (the secret key changed)"
+    except imap.ImapError:
+        return "the account has no IMAP settings"
+    try:
+        await imap.check_login(endpoint)
+    except imap.ImapAuthError:
+        return f"IMAP login refused ({endpoint.host}:{endpoint.port})"
+    except imap.ImapError as error:
+        return f"IMAP unreachable ({endpoint.host}:{endpoint.port}): {_unreachable_why(error)}"
     return None
 
 
@@ -96,14 +132,14 @@ async def account_vitals(
     dkim, smtp_failure, imap_failure, by_domain = await asyncio.gather(
         _has_dkim(domain, selectors, settings.dns_nameservers),
         _smtp_failure(account, settings),
-        health.check_imap(account, settings),
+        _imap_failure(account, settings),
         domains[domain],
     )
     messages = {}
     if smtp_failure is not None:
         messages["smtp"] = smtp_failure
     if imap_failure is not None:
-        messages["imap"] = imap_failure[1]
+        messages["imap"] = imap_failure
     checks = {
         "mx": by_domain.mx,
         "spf": by_domain.spf,

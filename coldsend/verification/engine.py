@@ -6,6 +6,7 @@ import socket
 
 from coldsend import dns as coldsend_dns
 from coldsend.config import Settings
+from coldsend.network import is_public
 from coldsend.verification import smtp_probe
 from coldsend.verification.catch_all import CatchAllCache, MemoryCatchAllCache, random_recipient
 from coldsend.verification.disposable import is_disposable
@@ -52,6 +53,7 @@ class Verifier:
         )
         self.catch_all = catch_all_cache or MemoryCatchAllCache(settings.verify_catch_all_ttl_seconds)
         self.config = probe_config(settings)
+        self.allow_private = settings.verify_smtp_allow_private
         self.disposable_file = settings.verify_disposable_domains_file
         self.max_attempts = settings.verify_max_attempts
         self.retry_delay = settings.verify_retry_delay_seconds
@@ -88,6 +90,9 @@ class Verifier:
         recipients = [random_address, address.email] if random_address else [address.email]
         probe, host = await self._probe(servers.hosts, recipients)
         outcome.mx_host = host
+        if probe.failure is ProbeFailure.NOT_PUBLIC:
+            outcome.reason = Reason.MX_NOT_PUBLIC
+            return outcome
         if host is None:
             outcome.reachability, outcome.reason = Reachability.INVALID, Reason.NO_MAIL_SERVER
             outcome.catch_all = False
@@ -108,10 +113,15 @@ class Verifier:
         return outcome
 
     async def _probe(self, hosts: tuple[str, ...], recipients: list[str]) -> tuple[Probe, str | None]:
-        """The first MX host (in preference order) that holds a session; unreachable ones are skipped."""
+        """The first MX host (in preference order) that holds a session; unreachable ones are skipped,
+        and so are non-public addresses unless allowed: an MX record must not aim probes at the LAN."""
         last: str | None = None
+        not_public: str | None = None
         for host in hosts:
             for ip in await self.mx.addresses(host):
+                if not self.allow_private and not is_public(ip):
+                    not_public = not_public or host
+                    continue
                 last = host
                 async with self.limiter.slot(host):
                     result = await smtp_probe.probe(ip, recipients, self.config)
@@ -119,6 +129,8 @@ class Verifier:
                     self.ports.reached()
                     return result, host
                 self.ports.unreachable(host)
+        if last is None and not_public is not None:
+            return Probe(failure=ProbeFailure.NOT_PUBLIC), not_public
         return Probe(failure=ProbeFailure.UNREACHABLE), last
 
     async def _judge(

@@ -30,6 +30,7 @@ class Reason(StrEnum):
     PORT_BLOCKED = "port_blocked"
     SMTP_ERROR = "smtp_error"
     BLOCKED = "blocked"  # the server refused the probe itself (policy, blocklist), not the mailbox
+    MX_NOT_PUBLIC = "mx_not_public"  # every mail server address is loopback or private: not probed
 
 
 # Reasons worth another try later: the answer may change (greylisting, a busy or slow server).

@@ -15,6 +15,7 @@ class ProbeFailure(StrEnum):
     UNREACHABLE = "unreachable"  # no SMTP session could be opened: refused, filtered, no greeting
     TIMEOUT = "timeout"  # the session opened, then the server stopped answering
     ERROR = "error"  # refused at the greeting or MAIL FROM, or dropped the connection
+    NOT_PUBLIC = "not_public"  # not attempted: the server's addresses are all loopback or private
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,8 @@
 """Delivers finished verifications to the `webhook_url` given with them: once, retried with backoff."""
 
 import asyncio
-import ipaddress
 import logging
-import socket
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -11,10 +10,12 @@ import httpx
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coldsend import network
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
 from coldsend.models import EmailVerification
+from coldsend.network import ip_literal, is_public
 from coldsend.verification import service as verification_service
 from coldsend.verification.service import WebhookState
 
@@ -27,9 +28,13 @@ class UnsafeTarget(ValueError):
     """The URL's host is loopback, private, link-local or otherwise not a public address."""
 
 
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    return ip.is_global and not ip.is_multicast
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where one delivery goes: the checked address in the URL; the URL's host in Host and in TLS SNI."""
+
+    url: httpx.URL
+    host_header: str
+    server_name: str | None
 
 
 def literal_target_allowed(url: str, settings: Settings) -> bool:
@@ -39,24 +44,26 @@ def literal_target_allowed(url: str, settings: Settings) -> bool:
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return False
-    try:
-        return _public(host)
-    except ValueError:
-        return True  # a name: checked by address when delivered
+    literal = ip_literal(host)
+    return literal is None or is_public(literal)  # a name is checked by address when delivered
 
 
-async def check_target(url: str, settings: Settings) -> None:
-    """UnsafeTarget unless every address the host resolves to is public (or private ones are allowed)."""
-    if settings.verify_webhook_allow_private:
-        return
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise UnsafeTarget(f"{parts.hostname} does not resolve: {error}") from None
-    if not infos or not all(_public(str(info[4][0])) for info in infos):
-        raise UnsafeTarget(f"{parts.hostname} resolves to a non-public address")
+async def target(url: str, settings: Settings) -> Target:
+    """Resolves the URL's host once and checks every address (unless private ones are allowed); the
+    delivery connects to the checked address, so a second DNS answer cannot redirect it."""
+    parsed = httpx.URL(url)
+    host = parsed.raw_host.decode("ascii")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    addresses = await network.resolve(host, port, settings.dns_nameservers)
+    if not addresses:
+        raise UnsafeTarget(f"{host} does not resolve")
+    if not settings.verify_webhook_allow_private and not all(is_public(address) for address in addresses):
+        raise UnsafeTarget(f"{host} resolves to a non-public address")
+    return Target(
+        url=parsed.copy_with(host=addresses[0]),
+        host_header=parsed.netloc.decode("ascii"),
+        server_name=host if parsed.scheme == "https" else None,
+    )
 
 
 class WebhookSender:
@@ -106,8 +113,13 @@ class WebhookSender:
         failure: str | None = None
         permanent = False
         try:
-            await check_target(row.webhook_url, self.settings)
-            response = await client.post(row.webhook_url, json=payload)
+            pinned = await target(row.webhook_url, self.settings)
+            response = await client.post(
+                pinned.url,
+                json=payload,
+                headers={"Host": pinned.host_header},
+                extensions={"sni_hostname": pinned.server_name} if pinned.server_name else None,
+            )
             if not response.is_success:
                 failure = f"HTTP {response.status_code}"
         except UnsafeTarget as error:

@@ -149,12 +149,11 @@ class TestVitals:
         assert [refused[name] for name in checks] == [True, False, False, False, False, False]
         assert refused["allPass"] is False
         assert set(refused["messages"]) == {"spf", "dkim", "dmarc", "smtp", "imap"}
-        assert "SMTP login refused" in refused["messages"]["smtp"]
-        assert "535" in refused["messages"]["smtp"]
-        assert "IMAP login refused" in refused["messages"]["imap"]
-        assert "AUTHENTICATIONFAILED" in refused["messages"]["imap"]
-        assert "SMTP unreachable" in unreachable["messages"]["smtp"]
-        assert "unreachable" in unreachable["messages"]["imap"]
+        # Outcomes only: what the server said is never echoed (vitals must not grab banners).
+        assert refused["messages"]["smtp"] == f"SMTP login refused (127.0.0.1:{sink.port})"
+        assert refused["messages"]["imap"] == f"IMAP login refused (127.0.0.1:{dovecot.port})"
+        assert unreachable["messages"]["smtp"] == f"SMTP unreachable (127.0.0.1:{port}): connection refused"
+        assert unreachable["messages"]["imap"] == f"IMAP unreachable (127.0.0.1:{port}): connection refused"
         assert "wrong" not in str(result)
 
     async def test_implicit_tls_imap(
@@ -391,4 +390,4 @@ class TestSmtpTls:
         assert (await mail_tenant.client.post(PATH, json=body)).status_code == 200
         [item] = (await vitals(mail_tenant, email))["failure_list"]
         assert item["smtp"] is False
-        assert "CERTIFICATE_VERIFY_FAILED" in item["messages"]["smtp"]
+        assert item["messages"]["smtp"].endswith(": TLS certificate not trusted")
