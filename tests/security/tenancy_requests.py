@@ -281,7 +281,6 @@ REQUESTS: dict[str, Requests] = {
     "checkVerificationStatus": lambda w: [lst(f"/email-verification/{w.lead_email}")],
     "createWorkspaceGroupMember": lambda w: [
         ref("/workspace-group-members", {"sub_workspace_id": str(w.a.workspace_id)}),
-        ref("/workspace-group-members", {"sub_workspace_id": str(w.sub_workspace)}),
     ],
     "getWorkspaceGroupMember": lambda w: [ref(f"/workspace-group-members/{w.group_member}")],
     "deleteWorkspaceGroupMember": lambda w: [ref(f"/workspace-group-members/{w.group_member}")],

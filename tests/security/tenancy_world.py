@@ -45,7 +45,7 @@ class World:
     member_user: uuid.UUID
     member_email: str
     group_member: uuid.UUID
-    sub_workspace: uuid.UUID
+    pending_admin: Tenant
     b_account: str
     b_campaign: uuid.UUID
     b_lead: uuid.UUID
@@ -59,7 +59,7 @@ class World:
         for value in (
             self.a.workspace_id, self.campaign, self.lead, self.list_id, self.listed_lead, self.tag,
             self.label, self.block, self.subsequence, self.email, self.reply, self.api_key, self.member,
-            self.member_user, self.group_member, self.sub_workspace,
+            self.member_user, self.group_member,
         ):  # fmt: skip
             values.add(str(value))
         return values
@@ -85,7 +85,7 @@ async def build_world(app: FastAPI) -> World:
     clients: list[httpx.AsyncClient] = []
     a = await _workspace(app, MARKER, clients)
     b = await _workspace(app, "intruder", clients)
-    sub = await _workspace(app, f"{MARKER}-sub", clients)
+    pending_admin = await _workspace(app, "pending-admin", clients)
     ac = a.client
 
     account = await create_account(a, f"{MARKER}@alpha.test")
@@ -141,9 +141,13 @@ async def build_world(app: FastAPI) -> World:
     member = await _ok(
         await ac.post("/api/v2/workspace-members", json={"email": member_email, "role": "editor"})
     )
+    # A's group link: an invitation into another admin workspace's group, not (yet) accepted by A's owner.
     group_member = await _ok(
-        await ac.post("/api/v2/workspace-group-members", json={"sub_workspace_id": str(sub.workspace_id)})
+        await pending_admin.client.post(
+            "/api/v2/workspace-group-members", json={"sub_workspace_id": str(a.workspace_id)}
+        )
     )
+    assert group_member["status"] == "pending", group_member
 
     b_account = await create_account(b, "intruder@beta.test")
     b_campaign = await create_campaign(b, "Intruder campaign", [b_account])
@@ -173,7 +177,7 @@ async def build_world(app: FastAPI) -> World:
         member_user=uuid.UUID(member["user_id"]),
         member_email=member_email,
         group_member=uuid.UUID(group_member["id"]),
-        sub_workspace=sub.workspace_id,
+        pending_admin=pending_admin,
         b_account=b_account,
         b_campaign=b_campaign,
         b_lead=b_lead,

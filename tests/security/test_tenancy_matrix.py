@@ -22,7 +22,8 @@ from tests.security.tenancy_requests import MEMBER_REQUESTS, REQUESTS, Kind, Req
 from tests.security.tenancy_world import World, build_world, snapshot
 
 DIRECT = "direct"
-AS_A = "as-workspace"
+AS_A = "as-workspace"  # B, never invited into A's group
+AS_A_PENDING = "as-workspace-pending"  # the admin workspace whose invitation A has not accepted
 
 
 @dataclass
@@ -41,7 +42,7 @@ async def matrix(app: FastAPI) -> AsyncIterator[Matrix]:
 
 def cases() -> list[Any]:
     params = []
-    for mode in (AS_A, DIRECT):
+    for mode in (AS_A, AS_A_PENDING, DIRECT):
         for op in OPERATIONS:
             params.append(pytest.param(op, mode, id=f"{op.operation_id}-{mode}"))
     return params
@@ -58,9 +59,10 @@ def requests_for(op: Operation, world: World) -> list[Req]:
 
 
 async def send(op: Operation, req: Req, world: World, mode: str) -> httpx.Response:
-    headers = {AS_WORKSPACE_HEADER: str(world.a.workspace_id)} if mode == AS_A else {}
+    headers = {AS_WORKSPACE_HEADER: str(world.a.workspace_id)} if mode != DIRECT else {}
     body = req.json if req.json is not None or op.method not in BODY_METHODS else {}
-    return await world.b.client.request(op.method, req.path, params=req.params, json=body, headers=headers)
+    client = world.pending_admin.client if mode == AS_A_PENDING else world.b.client
+    return await client.request(op.method, req.path, params=req.params, json=body, headers=headers)
 
 
 def leaked(world: World, req: Req, response: httpx.Response) -> set[str]:
@@ -71,7 +73,7 @@ def leaked(world: World, req: Req, response: httpx.Response) -> set[str]:
 
 def allowed_statuses(op: Operation, req: Req, mode: str, available: bool) -> set[int] | None:
     """The statuses B may get; None: any below 500."""
-    if mode == AS_A:
+    if mode != DIRECT:
         return {403}
     if not available:
         return {401, 403, 404, 501}
@@ -110,6 +112,8 @@ async def check(app: FastAPI, world: World, op: Operation, mode: str, requests: 
             assert response.status_code in expected, context
         if response.status_code >= 400:
             assert is_envelope(response), context
+        if mode != DIRECT:
+            assert AS_WORKSPACE_HEADER in response.json()["message"], context
         assert not leaked(world, req, response), (*context, leaked(world, req, response))
 
 
