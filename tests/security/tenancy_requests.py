@@ -88,7 +88,9 @@ REQUESTS: dict[str, Requests] = {
     "listBackgroundJob": lambda w: [
         lst("/background-jobs", ids=w.job),
         lst("/background-jobs", entity_id=w.account),
+        lst("/background-jobs", entity_id=str(w.campaign)),
     ],
+    "listAuditLog": lambda _w: [lst("/audit-logs", search="tenant-a")],
     "getBackgroundJob": lambda w: [ref(f"/background-jobs/{w.job}")],
     "listBlockListEntry": lambda _w: [lst("/block-lists-entries", search="tenant-a")],
     "deleteallBlockListEntry": lambda _w: [lst("/block-lists-entries", search="tenant-a")],
@@ -136,6 +138,7 @@ REQUESTS: dict[str, Requests] = {
     "listCustomTag": lambda w: [
         lst("/custom-tags", tag_ids=str(w.tag)),
         lst("/custom-tags", resource_ids=str(w.campaign)),
+        lst("/custom-tags", resource_ids=w.account),
     ],
     "getCustomTag": lambda w: [ref(f"/custom-tags/{w.tag}")],
     "patchCustomTag": lambda w: [ref(f"/custom-tags/{w.tag}", {"label": "mallory"})],
@@ -183,6 +186,7 @@ REQUESTS: dict[str, Requests] = {
         lst("/emails", lead=w.lead_email),
         lst("/emails", eaccount=w.account),
         lst("/emails", search="tenant-a"),
+        lst("/emails", list_id=str(w.list_id)),
     ],
     "getEmail": lambda w: [ref(f"/emails/{w.email}"), ref(f"/emails/{w.reply}")],
     "patchEmail": lambda w: [ref(f"/emails/{w.reply}", {"is_unread": 0})],

@@ -223,6 +223,9 @@ def snapshot_requests(w: World) -> list[tuple[str, str, dict[str, Any]]]:
         "/api/v2/workspace-group-members/admin",
         "/api/v2/workspaces/current",
         "/api/v2/campaigns/count-launched",
+        f"/api/v2/campaigns/analytics?id={w.campaign}",
+        f"/api/v2/subsequences/analytics?campaign_id={w.campaign}",
+        "/api/v2/audit-logs?limit=100",
     ]
     requests: list[tuple[str, str, dict[str, Any]]] = [("GET", path, {}) for path in gets]
     requests.append(("POST", "/api/v2/leads/list", {"json": {"limit": 100}}))
