@@ -3,7 +3,9 @@
 Each request has a kind, which says what B may be answered:
   REF   A's object in the path, the body or a filter that names one object: 400/403/404, never a success;
   LIST  a list or a count B may get, filtered by A's objects: a success must show nothing of A's;
-  OWN   an operation on B's own workspace that names nothing of A's: a success must show nothing of A's.
+  OWN   an operation on B's own workspace that names nothing of A's: a success must show nothing of A's;
+  NEW   B creates its own object with a name or value A already uses: it must succeed (uniqueness is per
+        workspace, a 409 would tell B what A holds), and is deleted again at `undo` ("{id}": the new id).
 Operations missing from the table are called as B with made-up ids and an empty body (kind OWN).
 """
 
@@ -20,6 +22,7 @@ class Kind(StrEnum):
     REF = "ref"
     LIST = "list"
     OWN = "own"
+    NEW = "new"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Req:
     path: str
     params: dict[str, Any] = field(default_factory=dict)
     json: Any = None
+    undo: str | None = None
 
 
 V2 = "/api/v2"
@@ -44,6 +48,10 @@ def lst(path: str, json: Any = None, **params: Any) -> Req:
 
 def own(path: str, json: Any = None, **params: Any) -> Req:
     return Req(Kind.OWN, V2 + path, params, json)
+
+
+def new(path: str, json: Any, undo: str) -> Req:
+    return Req(Kind.NEW, V2 + path, {}, json, V2 + undo)
 
 
 def _message(w: World) -> dict[str, Any]:
@@ -91,6 +99,10 @@ REQUESTS: dict[str, Requests] = {
         lst("/background-jobs", entity_id=str(w.campaign)),
     ],
     "listAuditLog": lambda _w: [lst("/audit-logs", search="tenant-a")],
+    "createBlockListEntry": lambda _w: [
+        new("/block-lists-entries", {"bl_value": "zq-tenant-a.test"}, "/block-lists-entries/{id}")
+    ],
+    "createCustomTag": lambda _w: [new("/custom-tags", {"label": "zq-tenant-a-tag"}, "/custom-tags/{id}")],
     "getBackgroundJob": lambda w: [ref(f"/background-jobs/{w.job}")],
     "listBlockListEntry": lambda _w: [lst("/block-lists-entries", search="tenant-a")],
     "deleteallBlockListEntry": lambda _w: [lst("/block-lists-entries", search="tenant-a")],
@@ -194,7 +206,11 @@ REQUESTS: dict[str, Requests] = {
     "countUnreadEmails": lambda _w: [lst("/emails/unread/count")],
     "markThreadAsRead": lambda w: [ref(f"/emails/threads/{w.thread}/mark-as-read")],
     "createLeadLabel": lambda _w: [
-        own("/lead-labels", {"label": "intruder", "interest_status_label": "neutral"})
+        new(
+            "/lead-labels",
+            {"label": "zq-tenant-a label", "interest_status_label": "positive"},
+            "/lead-labels/{id}",
+        )
     ],
     "listLeadLabel": lambda _w: [lst("/lead-labels", search="tenant-a")],
     "getLeadLabel": lambda w: [ref(f"/lead-labels/{w.label}")],
@@ -288,8 +304,8 @@ REQUESTS: dict[str, Requests] = {
     ],
     "getWorkspaceGroupMember": lambda w: [ref(f"/workspace-group-members/{w.group_member}")],
     "deleteWorkspaceGroupMember": lambda w: [ref(f"/workspace-group-members/{w.group_member}")],
-    "createWorkspaceMember": lambda _w: [
-        own("/workspace-members", {"email": "intruder@beta.example.com", "role": "view"})
+    "createWorkspaceMember": lambda w: [
+        new("/workspace-members", {"email": w.member_email, "role": "view"}, "/workspace-members/{id}")
     ],
     "listWorkspaceMember": lambda _w: [lst("/workspace-members", search="tenant-a")],
     "getWorkspaceMember": lambda w: [ref(f"/workspace-members/{w.member}")],

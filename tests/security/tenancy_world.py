@@ -54,12 +54,15 @@ class World:
     clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     def secrets(self) -> set[str]:
-        """Strings of A's that B must never see in an answer (unless B sent them itself)."""
+        """Strings of A's that B must never see in an answer (unless B sent them itself).
+
+        Not member_user: a user is one person across workspaces, and B inviting the same address is that user.
+        """
         values: set[str] = {MARKER, self.account, self.lead_email, self.member_email, self.thread, self.job}
         for value in (
             self.a.workspace_id, self.campaign, self.lead, self.list_id, self.listed_lead, self.tag,
             self.label, self.block, self.subsequence, self.email, self.reply, self.api_key, self.member,
-            self.member_user, self.group_member,
+            self.group_member,
         ):  # fmt: skip
             values.add(str(value))
         return values

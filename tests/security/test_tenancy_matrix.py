@@ -82,6 +82,8 @@ def allowed_statuses(op: Operation, req: Req, mode: str, available: bool) -> set
         return {400, 403, 404, 409}
     if req.kind is Kind.REF:
         return {400, 403, 404}
+    if req.kind is Kind.NEW:
+        return {200}
     return None
 
 
@@ -96,6 +98,9 @@ async def check(app: FastAPI, world: World, op: Operation, mode: str, requests: 
     for req in requests:
         response = await send(op, req, world, mode)
         await undo_self_admin(world, op, response)
+        if req.undo and response.status_code == 200:
+            undone = await world.b.client.delete(req.undo.format(id=response.json()["id"]))
+            assert undone.status_code == 200, undone.text
         context = (
             op.operation_id,
             mode,
