@@ -156,6 +156,11 @@ REQUESTS: dict[str, Requests] = {
     "patchCustomTag": lambda w: [ref(f"/custom-tags/{w.tag}", {"label": "mallory"})],
     "deleteCustomTag": lambda w: [ref(f"/custom-tags/{w.tag}")],
     "toggleTagResource": lambda w: [
+        # Every account of B's gets B's tag; A's account must not.
+        lst(
+            "/custom-tags/toggle-resource",
+            {"tag_ids": [str(w.b_tag)], "resource_type": 1, "selected_all": True, "assign": True},
+        ),
         ref(
             "/custom-tags/toggle-resource",
             {
@@ -226,10 +231,13 @@ REQUESTS: dict[str, Requests] = {
     "deleteLeadList": lambda w: [ref(f"/lead-lists/{w.list_id}")],
     "getVerificationStats": lambda w: [ref(f"/lead-lists/{w.list_id}/verification-stats")],
     "createLead": lambda w: [
+        new("/leads", {"email": w.lead_email, "skip_if_in_workspace": True}, "/leads/{id}"),
         ref("/leads", {"email": "new@prospect.example.com", "campaign": str(w.campaign)}),
         ref("/leads", {"email": "new@prospect.example.com", "list_id": str(w.list_id)}),
     ],
     "bulkDeleteLeads": lambda w: [
+        # A's lead ids within B's campaign select nothing (the snapshot checks A's leads).
+        lst("/leads", {"campaign_id": str(w.b_campaign), "ids": [str(w.lead), str(w.listed_lead)]}),
         ref("/leads", {"campaign_id": str(w.campaign)}),
         ref("/leads", {"list_id": str(w.list_id)}),
     ],
@@ -328,7 +336,8 @@ MEMBER_REQUESTS: dict[str, Requests] = {
         ref("/lead-lists", {"name": "Intruder list", "owned_by": str(w.member_user)})
     ],
     "createLead": lambda w: [
-        ref("/leads", {"email": "new@prospect.example.com", "assigned_to": str(w.member_user)})
+        new("/leads", {"email": w.lead_email, "skip_if_in_workspace": True}, "/leads/{id}"),
+        ref("/leads", {"email": "new@prospect.example.com", "assigned_to": str(w.member_user)}),
     ],
     "patchLead": lambda w: [ref(f"/leads/{w.b_lead}", {"assigned_to": str(w.member_user)})],
 }
