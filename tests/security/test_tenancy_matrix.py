@@ -145,3 +145,17 @@ async def test_a_is_unchanged(matrix: Matrix) -> None:
     after = await snapshot(matrix.world)
     changed = {key: (matrix.before[key], after[key]) for key in after if after[key] != matrix.before[key]}
     assert not changed
+
+
+async def test_b_still_has_its_own_objects(matrix: Matrix) -> None:
+    """The cases that pair B's objects with A's were refused for A's sake, not because B's were gone."""
+    w = matrix.world
+    for path in (
+        f"/api/v2/accounts/{w.b_account}",
+        f"/api/v2/campaigns/{w.b_campaign}",
+        f"/api/v2/leads/{w.b_lead}",
+        f"/api/v2/subsequences/{w.b_subsequence}",
+        f"/api/v2/custom-tags/{w.b_tag}",
+    ):
+        response = await w.b.client.get(path)
+        assert response.status_code == 200, (path, response.text)
