@@ -29,7 +29,8 @@ from coldsend.models import Campaign as CampaignRow
 router = APIRouter(prefix="/api/v2/campaigns", tags=["Campaign"])
 
 CREATE_NOTES = (
-    "Creates a draft (status 0). Every email_list address must be an account of the workspace (400 if not)."
+    "Creates a draft (status 0). Every email_list address must be an account of the workspace, and every "
+    "email_tag_list id one of its custom tags (400 if not; also on PATCH)."
 )
 ACTIVATE_NOTES = (
     "400 naming what is missing when the campaign has no steps, no accounts or no sending window."

@@ -23,7 +23,7 @@ from coldsend.clock import utcnow
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.db.repository import get_in_workspace, keyset_rows
-from coldsend.models import Account, Campaign, CustomTagMapping, Lead
+from coldsend.models import Account, Campaign, CustomTag, CustomTagMapping, Lead
 
 SHARE_DAYS = 7
 LEAD_ACTIVE = 1  # Lead.status "Active": still in the sequence
@@ -80,6 +80,19 @@ async def _check_accounts(session: AsyncSession, workspace_id: uuid.UUID, emails
         )
 
 
+async def _check_tags(session: AsyncSession, workspace_id: uuid.UUID, tag_ids: Sequence[uuid.UUID]) -> None:
+    """email_tag_list may only name the workspace's custom tags."""
+    if not tag_ids:
+        return
+    stmt = select(CustomTag.id).where(CustomTag.workspace_id == workspace_id, CustomTag.id.in_(set(tag_ids)))
+    found = set(await session.scalars(stmt))
+    unknown = [str(tag) for tag in dict.fromkeys(tag_ids) if tag not in found]
+    if unknown:
+        raise BadRequest(
+            f"email_tag_list holds ids that are not custom tags of this workspace: {', '.join(unknown)}"
+        )
+
+
 async def sending_accounts(session: AsyncSession, campaign: Campaign) -> list[str]:
     """The emails of the workspace's accounts the campaign sends from: its email_list, then the
     accounts carrying one of its email_tag_list tags (accounts deleted since are left out)."""
@@ -103,6 +116,7 @@ async def sending_accounts(session: AsyncSession, campaign: Campaign) -> list[st
 async def create(session: AsyncSession, *, workspace_id: uuid.UUID, campaign_in: CampaignCreate) -> Campaign:
     """A draft: creating a campaign never sends."""
     await _check_accounts(session, workspace_id, campaign_in.email_list)
+    await _check_tags(session, workspace_id, campaign_in.email_tag_list)
     fields = set(CampaignCreate.model_fields)
     campaign = Campaign(
         workspace_id=workspace_id, status=CampaignStatus.DRAFT, **_stored(campaign_in, fields)
@@ -152,6 +166,8 @@ async def update(session: AsyncSession, campaign: Campaign, *, campaign_in: Camp
     """Apply the sent fields; the names of those that changed."""
     if "email_list" in campaign_in.model_fields_set:
         await _check_accounts(session, campaign.workspace_id, campaign_in.email_list)
+    if "email_tag_list" in campaign_in.model_fields_set:
+        await _check_tags(session, campaign.workspace_id, campaign_in.email_tag_list)
     changed = []
     for name, value in _stored(campaign_in, campaign_in.model_fields_set).items():
         if getattr(campaign, name) != value:

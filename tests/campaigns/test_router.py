@@ -95,7 +95,7 @@ async def audit_types(tenant: Tenant) -> list[int]:
 class TestCreateCampaign:
     async def test_draft_with_every_field(self, tenant: Tenant) -> None:
         owner = str(uuid.uuid4())
-        tag = str(uuid.uuid4())
+        tag = (await tenant.client.post("/api/v2/custom-tags", json={"label": "every field"})).json()["id"]
         body = ready(
             pl_value=100,
             is_evergreen=False,
