@@ -242,6 +242,10 @@ class SendingState(StrEnum):
     CAMPAIGN_ACCOUNT_SUSPENDED = "campaign_account_suspended"
     OUT_OF_SCHEDULE = "out_of_schedule"
     WAITING_FOR_LEADS = "waiting_for_leads"
+    DAILY_LIMIT_MET = "daily_limit_met"
+    ACCOUNT_DAILY_LIMIT_MET = "account_daily_limit_met"
+    ALL_ACCOUNTS_UNHEALTHY = "all_accounts_unhealthy"
+    FOLLOW_UP_DELAY_NOT_MET = "follow_up_delay_not_met"
     NO_ACCOUNTS_AVAILABLE = "no_accounts_available"
     HEALTHY = "healthy"
 
