@@ -47,6 +47,13 @@ class ProviderCode(IntEnum):
     AIRMAIL_INSTANT = 11
 
 
+PROVIDER_CODES = (
+    "Provider code of the account: 1 Custom IMAP/SMTP, 2 Google, 3 Microsoft, 4 AWS, 8 AirMail, "
+    "11 Airmail Instant. Coldsend sends and reads every account over the SMTP and IMAP settings given, "
+    "whatever the code."
+)
+
+
 class SortColumn(StrEnum):
     TIMESTAMP_CREATED = "timestamp_created"
     EMAIL = "email"
@@ -128,12 +135,25 @@ class AccountSettings(RequestModel):
     first_name: Text | None = None
     last_name: Text | None = None
     warmup: Warmup | None = None
-    daily_limit: Count | None = None
+    daily_limit: Count | None = Field(
+        default=None,
+        description="Emails per UTC day from this account, over all its campaigns (sent or planned). Default "
+        "(unset or 0): COLDSEND_ACCOUNT_DEFAULT_DAILY_LIMIT, 50 unless configured.",
+    )
     tracking_domain_name: Host | None = None
     tracking_domain_status: Annotated[str, Field(max_length=50)] | None = None
-    enable_slow_ramp: bool | None = None
+    enable_slow_ramp: bool | None = Field(
+        default=None,
+        description="Ramp the daily limit up from the account's first send: 5 emails on the first day, "
+        "5 more each day after (10, 15, ...) until daily_limit. Default (unset): off.",
+    )
     inbox_placement_test_limit: Count | None = None
-    sending_gap: Annotated[int, Field(ge=0, le=1440)] | None = None
+    sending_gap: Annotated[int, Field(ge=0, le=1440)] | None = Field(
+        default=None,
+        description="Minutes this account waits after each of its emails before the next (over all its "
+        "campaigns; a campaign's longer email_gap wins), 0 to 1440. Default (not given on create): 10 "
+        "minutes, so one account sends at most 6 emails an hour; 0 sends back to back.",
+    )
     signature: Annotated[str, Field(max_length=20_000)] | None = None
     reply_to: Email | None = None
     skip_cname_check: bool | None = None
@@ -153,7 +173,7 @@ class AccountCreate(AccountSettings):
     email: Email
     first_name: Text
     last_name: Text
-    provider_code: ProviderCode
+    provider_code: ProviderCode = Field(description=PROVIDER_CODES)
     imap_username: Username
     imap_password: Password
     imap_host: Host

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from coldsend.api import errors
 from coldsend.api.auth import Authorized, Principal
@@ -10,7 +10,7 @@ from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
-from coldsend.campaigns import flows
+from coldsend.campaigns import flows, sending_status
 from coldsend.campaigns import service as campaign_service
 from coldsend.campaigns.schemas import (
     NAME_MAX_LENGTH,
@@ -41,7 +41,8 @@ FROM_EXPORT_NOTES = (
     "accounts, account tags and owner are not copied across workspaces."
 )
 SENDING_NOTES = (
-    "Diagnostics from status, accounts configured, schedule window (campaign timezone) and active leads; "
+    "The scheduler's verdict, as in not_sending_status: schedule, accounts (paused or in error, daily "
+    "limits, sending gap in accounts_summary and status_message), daily limit, leads, follow-up delays; "
     "ai_summary is always null."
 )
 
@@ -305,8 +306,9 @@ async def add_campaign_variables(
 async def get_campaign_sending_status(
     campaign: CampaignOf,
     session: Session,
+    request: Request,
     with_ai_summary: Annotated[bool, Query(description="Accepted; no AI summary is produced")] = False,
 ) -> SendingStatus:
     """Why the campaign is or is not sending"""
     del with_ai_summary
-    return await flows.sending_status(session, campaign)
+    return await sending_status.sending_status(session, campaign, request.app.state.settings)

@@ -96,8 +96,8 @@ class Step(RequestModel):
     """A step sends one of its enabled variants; `delay` is the wait before the NEXT step."""
 
     type: Literal["email"]
-    delay: Delay
-    delay_unit: DelayUnit = "days"
+    delay: Delay = Field(description="Wait after this step before the next one, in delay_unit")
+    delay_unit: DelayUnit = Field(default="days", description="Unit of delay")
     pre_delay: Delay | None = None
     pre_delay_unit: DelayUnit | None = None
     variants: list[Variant] = Field(min_length=1, max_length=100)
@@ -134,23 +134,63 @@ class CampaignFields(RequestModel):
     pl_value: Amount | None = None
     is_evergreen: bool | None = None
     sequences: list[Sequence] = Field(default_factory=list, max_length=10)
-    email_gap: Count | None = None
-    random_wait_max: Count | None = None
-    text_only: bool | None = None
-    first_email_text_only: bool | None = None
+    email_gap: Count | None = Field(
+        default=None,
+        description="Minutes between this campaign's emails from one account; the account's own sending_gap "
+        "(default 10) applies too and the longer wins. Default (unset): 0, only the accounts' gaps.",
+    )
+    random_wait_max: Count | None = Field(
+        default=None,
+        description="Up to this many minutes of random wait added to each email's slot. Default (unset): 0.",
+    )
+    text_only: bool | None = Field(
+        default=None,
+        description="Send text/plain only: no HTML part, so no open pixel or tracked links. Default: false.",
+    )
+    first_email_text_only: bool | None = Field(
+        default=None, description="Send the first step text-only (see text_only). Default: false."
+    )
     email_list: list[Email] = Field(default_factory=list, max_length=MAX_LIST)
-    daily_limit: Count | None = None
-    stop_on_reply: bool | None = None
+    daily_limit: Count | None = Field(
+        default=None,
+        description="Emails the campaign sends per day (sent or planned, counted over the day in the "
+        "schedule's timezone). Default (unset or 0): no campaign limit; each account's daily_limit "
+        "(default 50) still holds.",
+    )
+    stop_on_reply: bool | None = Field(
+        default=None,
+        description="Stop a lead's sequence when it replies. Default (unset): true; only false keeps sending "
+        "to leads that replied.",
+    )
     email_tag_list: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_LIST)
-    link_tracking: bool | None = None
-    open_tracking: bool = False
-    stop_on_auto_reply: bool | None = None
-    daily_max_leads: Count | None = None
-    prioritize_new_leads: bool | None = None
+    link_tracking: bool | None = Field(
+        default=None, description="Rewrite links in HTML emails to signed click-tracking links. Default: off."
+    )
+    open_tracking: bool = Field(default=False, description="Add an open-tracking pixel to HTML emails.")
+    stop_on_auto_reply: bool | None = Field(
+        default=None, description="Stop a lead's sequence on an auto-reply (out of office). Default: false."
+    )
+    daily_max_leads: Count | None = Field(
+        default=None,
+        description="New leads (first steps) started per day, in the schedule's timezone. Default (unset or "
+        "0): no limit.",
+    )
+    prioritize_new_leads: bool | None = Field(
+        default=None,
+        description="Plan first steps to new leads before due follow-ups. Default: false (follow-ups first).",
+    )
     auto_variant_select: AutoVariantSelect | None = None
     match_lead_esp: bool | None = None
-    stop_for_company: bool | None = None
-    insert_unsubscribe_header: bool | None = None
+    stop_for_company: bool | None = Field(
+        default=None,
+        description="When a lead replies, stop the campaign's other leads at its company domain. "
+        "Default: false.",
+    )
+    insert_unsubscribe_header: bool | None = Field(
+        default=None,
+        description="Add List-Unsubscribe and one-click List-Unsubscribe-Post (RFC 8058) headers. "
+        "Default: false.",
+    )
     allow_risky_contacts: bool | None = None
     disable_bounce_protect: bool | None = None
     limit_emails_per_company_override: LimitEmailsPerCompanyOverride | None = None
@@ -160,9 +200,15 @@ class CampaignFields(RequestModel):
     provider_routing_rules: list[ProviderRoutingRule] = Field(default_factory=list, max_length=100)
 
 
+SCHEDULE = (
+    "When emails may go out: each schedule's timing from-to (to exclusive) on its enabled days, in its "
+    "timezone; from start_date to end_date when set. Required on create: there is no default window."
+)
+
+
 class CampaignCreate(CampaignFields):
     name: Text = Field(min_length=1, max_length=NAME_MAX_LENGTH)
-    campaign_schedule: CampaignSchedule
+    campaign_schedule: CampaignSchedule = Field(description=SCHEDULE)
     ai_sdr_id: uuid.UUID | None = None
 
 
@@ -208,7 +254,13 @@ class Campaign(ResponseModel):
     prioritize_new_leads: bool | None
     auto_variant_select: dict[str, Any] | None
     match_lead_esp: bool | None
-    not_sending_status: NotSendingStatus | None
+    not_sending_status: NotSendingStatus | None = Field(
+        description="Why an active campaign planned nothing on the scheduler's last tick (null while it "
+        "sends): 1 outside its schedule; 2 waiting for a lead to process: no lead left, a follow-up's delay, "
+        "or every account waiting its sending gap (GET /campaigns/{id}/sending-status says which); 3 the "
+        "campaign's daily limit; 4 every account at its daily limit; 99 no account can send (none, or all "
+        "paused or in error)."
+    )
     stop_for_company: bool | None
     core_variables: dict[str, Any] | None
     custom_variables: dict[str, Any] | None
@@ -242,6 +294,10 @@ class SendingState(StrEnum):
     CAMPAIGN_ACCOUNT_SUSPENDED = "campaign_account_suspended"
     OUT_OF_SCHEDULE = "out_of_schedule"
     WAITING_FOR_LEADS = "waiting_for_leads"
+    DAILY_LIMIT_MET = "daily_limit_met"
+    ACCOUNT_DAILY_LIMIT_MET = "account_daily_limit_met"
+    ALL_ACCOUNTS_UNHEALTHY = "all_accounts_unhealthy"
+    FOLLOW_UP_DELAY_NOT_MET = "follow_up_delay_not_met"
     NO_ACCOUNTS_AVAILABLE = "no_accounts_available"
     HEALTHY = "healthy"
 

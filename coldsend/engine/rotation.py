@@ -35,8 +35,11 @@ class AccountSlot:
         return self.limit - self.used
 
 
-async def campaign_accounts(session: AsyncSession, campaign: Campaign) -> list[Account]:
-    """The active accounts named by `email_list` or tagged with one of `email_tag_list`, by email."""
+async def campaign_accounts(
+    session: AsyncSession, campaign: Campaign, *, any_status: bool = False
+) -> list[Account]:
+    """The active accounts (or all, paused and in error too) named by `email_list` or tagged with one of
+    `email_tag_list`, by email."""
     emails = {email.lower() for email in campaign.email_list}
     tag_ids = []
     for raw in campaign.email_tag_list:
@@ -55,13 +58,10 @@ async def campaign_accounts(session: AsyncSession, campaign: Campaign) -> list[A
         emails.update(resource_id.lower() for resource_id in tagged)
     if not emails:
         return []
+    statuses = [] if any_status else [Account.status == AccountStatus.ACTIVE]
     accounts = await session.scalars(
         select(Account)
-        .where(
-            Account.workspace_id == campaign.workspace_id,
-            Account.email.in_(sorted(emails)),
-            Account.status == AccountStatus.ACTIVE,
-        )
+        .where(Account.workspace_id == campaign.workspace_id, Account.email.in_(sorted(emails)), *statuses)
         .order_by(Account.email)
     )
     return list(accounts)

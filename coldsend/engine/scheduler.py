@@ -17,22 +17,24 @@ import contextlib
 import logging
 import random
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, text, update
+from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coldsend.block_list_entries.service import blocked
 from coldsend.campaigns.schedule import in_schedule
-from coldsend.campaigns.schemas import CampaignStatus, NotSendingStatus
+from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
+from coldsend.engine import diagnosis
+from coldsend.engine.diagnosis import OPEN, VERDICTS, Reason
+from coldsend.engine.due import SUBSEQUENCE_SENDABLE, Due, follow_ups, new_leads, not_replied, slot_for
 from coldsend.engine.message import new_message_id
-from coldsend.engine.rotation import AccountSlot, account_slots, campaign_accounts, local_day, pick, used_in
+from coldsend.engine.rotation import AccountSlot
 from coldsend.engine.sequences import Sequence, Step
 from coldsend.engine.serial import EngineLock
 from coldsend.engine.statistics import StatisticsKeeper
@@ -42,19 +44,8 @@ from coldsend.models import Campaign, CampaignSubsequence, Lead, Send, SendState
 log = logging.getLogger(__name__)
 
 SCHEDULER_LOCK = 0x636F6C6473656E64  # "coldsend": one planner at a time across workers
-DONE = (SendState.SENT, SendState.COMMITTED)
-SUBSEQUENCE_SENDABLE = (LeadStatus.ACTIVE, LeadStatus.COMPLETED)
 WAITING = (LeadStatus.ACTIVE, LeadStatus.PAUSED)
 SENDING_CAMPAIGN = (CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES)
-OPEN = (SendState.SCHEDULED, SendState.SENDING, SendState.COMMITTED, SendState.RETRY)
-
-
-@dataclass(frozen=True)
-class Due:
-    lead_id: uuid.UUID
-    email: str
-    step: int
-    account_id: uuid.UUID | None  # the account that sent the earlier steps (follow-ups thread from it)
 
 
 class Scheduler:
@@ -94,41 +85,34 @@ class Scheduler:
                 count, not_sending = await self._plan(session, sequence, now)
                 planned += count
                 if sequence.subsequence is None:
-                    await _note_not_sending(session, sequence.campaign, not_sending, count)
+                    await _note_not_sending(session, sequence.campaign, not_sending)
             for campaign in {sequence.campaign.id: sequence.campaign for sequence in sequences}.values():
                 await _complete_if_done(session, campaign, sequences)
             return planned
 
     async def _plan(
         self, session: AsyncSession, sequence: Sequence, now: datetime
-    ) -> tuple[int, NotSendingStatus | None]:
+    ) -> tuple[int, Reason | None]:
         """How many sends were planned, and why none could be when that is the reason."""
         steps = sequence.steps
         if not steps:
             return 0, None
-        if not in_schedule(sequence.schedule, now):
-            return 0, NotSendingStatus.OUT_OF_SCHEDULE
-        accounts = await campaign_accounts(session, sequence.campaign)
-        slots = await account_slots(session, accounts, self.settings, now, campaign=sequence.campaign)
-        if not slots:
-            return 0, NotSendingStatus.ERROR  # no active account to send from
-        if all(slot.used >= slot.limit for slot in slots.values()):
-            return 0, NotSendingStatus.ACCOUNTS_DAILY_LIMIT
-        budget = min(await self._campaign_budget(session, sequence, now), self.settings.send_batch_size)
-        if budget <= 0:
-            return 0, NotSendingStatus.CAMPAIGN_DAILY_LIMIT
+        opened = await diagnosis.gate(session, sequence, self.settings, now)
+        if opened.reason is not None:
+            return 0, opened.reason
+        budget = min(opened.budget, self.settings.send_batch_size)
         horizon = now + timedelta(seconds=self.settings.send_poll_interval)
-        planner = _Planner(self, sequence, steps, list(slots.values()), now, horizon)
+        planner = _Planner(self, sequence, steps, opened.slots, now, horizon)
         await planner.load_variant_counts(session)
 
         planned = 0
+        seen: list[Due] = []  # due this tick, planned or not
         for row in await _due_retries(session, sequence, now, budget):
+            seen.append(Due(row.lead_id, "", row.step, row.account_id))
             if planner.replan(row):
                 planned += 1
         prioritize_new = bool(sequence.campaign.prioritize_new_leads)
-        groups = (
-            [self._new_leads, self._follow_ups] if prioritize_new else [self._follow_ups, self._new_leads]
-        )
+        groups = [new_leads, follow_ups] if prioritize_new else [follow_ups, new_leads]
         for group in groups:
             if planned >= budget:
                 break
@@ -137,6 +121,7 @@ class Scheduler:
             for item in due:
                 if item.lead_id in stop:
                     continue
+                seen.append(item)
                 if planned >= budget:
                     break
                 send = planner.plan(item)
@@ -144,125 +129,9 @@ class Scheduler:
                     session.add(send)
                     planned += 1
         await session.flush()
-        return planned, None
-
-    async def _campaign_budget(self, session: AsyncSession, sequence: Sequence, now: datetime) -> int:
-        campaign, subsequence = sequence.campaign, sequence.subsequence
-        timezone = (sequence.schedule.get("schedules") or [{}])[0].get("timezone", "UTC")
-        day = local_day(now, timezone)
-        if subsequence is not None and subsequence.daily_limit_mode == "unlimited":
-            return self.settings.send_batch_size
-        if subsequence is not None and subsequence.daily_limit_mode == "custom":
-            limit, scope = subsequence.daily_limit, Send.sequence_id == subsequence.id
-        else:
-            limit, scope = campaign.daily_limit, Send.campaign_id == campaign.id
-        if not limit:
-            return self.settings.send_batch_size
-        used = await session.scalar(select(func.count()).where(scope, used_in(day))) or 0
-        return limit - used
-
-    async def _new_leads(
-        self, session: AsyncSession, sequence: Sequence, steps: list[Step], now: datetime, limit: int
-    ) -> list[Due]:
-        first = steps[0]
-        budget = limit
-        if sequence.subsequence is None and sequence.campaign.daily_max_leads:
-            timezone = (sequence.schedule.get("schedules") or [{}])[0].get("timezone", "UTC")
-            started = await session.scalar(
-                select(func.count()).where(
-                    Send.sequence_id == sequence.id, Send.step == 0, used_in(local_day(now, timezone))
-                )
-            )
-            budget = min(budget, sequence.campaign.daily_max_leads - (started or 0))
-        if budget <= 0 or not first.variants:
-            return []
-        contacted = exists().where(Send.sequence_id == sequence.id, Send.lead_id == Lead.id)
-        stmt = select(Lead.id, Lead.email).where(*_sendable(sequence), ~contacted)
-        if sequence.subsequence is not None:
-            entered = func.coalesce(Lead.timestamp_added_subsequence, Lead.timestamp_created)
-            stmt = stmt.where(entered <= now - first.pre_delay)
-        rows = await session.execute(stmt.order_by(Lead.timestamp_created, Lead.id).limit(budget))
-        return [Due(lead_id, email, 0, None) for lead_id, email in rows.all()]
-
-    async def _follow_ups(
-        self, session: AsyncSession, sequence: Sequence, steps: list[Step], now: datetime, limit: int
-    ) -> list[Due]:
-        due: list[Due] = []
-        following = aliased(Send)
-        for step in steps[:-1]:
-            after = steps[step.index + 1]
-            if len(due) >= limit or not after.variants:
-                continue
-            wait = step.delay + (after.pre_delay if sequence.subsequence is not None else timedelta())
-            next_written = exists().where(
-                following.sequence_id == sequence.id,
-                following.lead_id == Send.lead_id,
-                following.step == step.index + 1,
-            )
-            rows = await session.execute(
-                select(Send.lead_id, Lead.email, Send.account_id)
-                .join(Lead, Lead.id == Send.lead_id)
-                .where(
-                    Send.sequence_id == sequence.id,
-                    Send.step == step.index,
-                    Send.state.in_(DONE),
-                    Send.sent_at <= now - wait,
-                    ~next_written,
-                    *_sendable(sequence),
-                )
-                .order_by(Send.sent_at, Send.lead_id)
-                .limit(limit - len(due))
-            )
-            due.extend(
-                Due(lead_id, email, step.index + 1, account_id) for lead_id, email, account_id in rows.all()
-            )
-        return due
-
-
-def _sendable(sequence: Sequence) -> list[ColumnElement[bool]]:
-    """Leads this sequence may still write to: active, with an address, not stopped by a reply."""
-    conditions: list[ColumnElement[bool]] = [Lead.email.is_not(None)]
-    if sequence.subsequence is not None:
-        # Leads often enter a subsequence once the campaign is done with them (status completed).
-        conditions += [
-            Lead.subsequence_id == sequence.subsequence.id,
-            Lead.status.in_(SUBSEQUENCE_SENDABLE),
-        ]
-    else:
-        conditions += [
-            Lead.campaign_id == sequence.campaign.id,
-            Lead.subsequence_id.is_(None),
-            Lead.status == LeadStatus.ACTIVE,
-        ]
-    conditions += _not_replied(sequence.campaign, in_subsequence=sequence.subsequence is not None)
-    return conditions
-
-
-def stopped_by_reply(campaign: Campaign, lead: Lead, *, in_subsequence: bool) -> bool:
-    """`_not_replied` for one lead already loaded (the sender's last look before it sends)."""
-    if campaign.stop_on_reply is False:
-        return False
-    if not in_subsequence:
-        return lead.email_reply_count > 0
-    replied, entered = lead.timestamp_last_reply, lead.timestamp_added_subsequence
-    return replied is not None and entered is not None and replied > entered
-
-
-def _not_replied(campaign: Campaign, *, in_subsequence: bool) -> list[ColumnElement[bool]]:
-    """With stop_on_reply (unset means on), a lead that replied gets no more: from the campaign, once it
-    replied at all; from a subsequence, once it replied after entering (a reply is often what put it
-    there)."""
-    if campaign.stop_on_reply is False:
-        return []
-    if not in_subsequence:
-        return [Lead.email_reply_count == 0]
-    return [
-        or_(
-            Lead.timestamp_last_reply.is_(None),
-            Lead.timestamp_added_subsequence.is_(None),
-            Lead.timestamp_last_reply <= Lead.timestamp_added_subsequence,
-        )
-    ]
+        if planned or sequence.subsequence is not None:
+            return planned, None
+        return 0, await diagnosis.idle_reason(session, sequence, opened.slots, now, horizon, seen)
 
 
 class _Planner:
@@ -305,11 +174,7 @@ class _Planner:
         return chosen.index
 
     def _slot_for(self, step: int, account_id: uuid.UUID | None) -> AccountSlot | None:
-        """A follow-up waits for its own account while that account can send; else any free account."""
-        own = self.by_id.get(account_id) if account_id is not None and step > 0 else None
-        if own is not None:
-            return own if own.remaining > 0 and own.next_free <= self.horizon else None
-        return pick(self.slots, self.horizon)
+        return slot_for(self.slots, step, account_id, self.horizon, self.by_id)
 
     def _take(self, slot: AccountSlot) -> datetime | None:
         when = max(self.now, slot.next_free)
@@ -420,17 +285,10 @@ async def _stop_blocked(session: AsyncSession, sequence: Sequence, due: list[Due
     return stopped
 
 
-async def _note_not_sending(
-    session: AsyncSession, campaign: Campaign, reason: NotSendingStatus | None, planned: int
-) -> None:
-    """The campaign's `not_sending_status`: why this tick planned nothing, or nothing when it is sending.
-    Planning nothing with no send in flight or waiting is waiting for a lead (2): the next lead or the
-    next step's delay."""
-    if reason is None and not planned:
-        in_flight = exists().where(Send.campaign_id == campaign.id, Send.state.in_(OPEN))
-        if not await session.scalar(select(in_flight)):
-            reason = NotSendingStatus.WAITING_FOR_LEAD
-    value = None if reason is None else int(reason)
+async def _note_not_sending(session: AsyncSession, campaign: Campaign, reason: Reason | None) -> None:
+    """The campaign's `not_sending_status`: why this tick planned nothing, or nothing when it is sending."""
+    status = None if reason is None else VERDICTS[reason][0]
+    value = None if status is None else int(status)
     if campaign.not_sending_status != value:
         await _set_not_sending(session, campaign, value)
 
@@ -456,7 +314,7 @@ async def _complete_if_done(session: AsyncSession, campaign: Campaign, sequences
         Lead.campaign_id == campaign.id,
         Lead.subsequence_id.is_(None),
         Lead.status.in_(WAITING),
-        *_not_replied(campaign, in_subsequence=False),
+        *not_replied(campaign, in_subsequence=False),
     )
     open_sends = exists().where(Send.campaign_id == campaign.id, Send.state.in_(OPEN))
     if await session.scalar(select(main_live | open_sends)):
@@ -473,7 +331,7 @@ async def _complete_if_done(session: AsyncSession, campaign: Campaign, sequences
             Lead.subsequence_id == sequence.id,
             Lead.status.in_((*SUBSEQUENCE_SENDABLE, LeadStatus.PAUSED)),
             ~finished,
-            *_not_replied(campaign, in_subsequence=True),
+            *not_replied(campaign, in_subsequence=True),
         )
         if await session.scalar(select(sub_live)):
             status = CampaignStatus.RUNNING_SUBSEQUENCES

@@ -36,10 +36,10 @@ from coldsend.db.locks import advisory_key
 from coldsend.db.session import session_scope
 from coldsend.engine import compose as composing
 from coldsend.engine import outcomes
+from coldsend.engine.due import SUBSEQUENCE_SENDABLE, stopped_by_reply
 from coldsend.engine.jobs import default_worker_id
 from coldsend.engine.message import DkimError
 from coldsend.engine.render import TemplateError
-from coldsend.engine.scheduler import SUBSEQUENCE_SENDABLE, stopped_by_reply
 from coldsend.engine.serial import EngineLock
 from coldsend.engine.transport import (
     ConnectionPool,

@@ -169,19 +169,37 @@ class Engine:
         *,
         step: timedelta,
         limit: timedelta,
-        quiet_step: timedelta | None = None,
         window: dict[str, Any] | None = None,
+        idle_today: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
-        """Advance by `step` (or `quiet_step` outside `window`) until `done()`; fail after `limit`."""
+        """Advance by `step` until `done()`; fail after `limit`. With a `window`, closed hours are skipped
+        (nothing can be sent then), and so is the rest of the window once `idle_today()` says nothing more
+        can go out before it opens again."""
         deadline = self.clock.now() + limit
         await self.run()
         while not await done():
             assert self.clock.now() < deadline, f"not done after {limit} of simulated time"
-            outside = window is not None and not in_schedule(window, self.clock.now())
-            await self.advance(quiet_step if outside and quiet_step else step)
+            now = self.clock.now()
+            if window is None:
+                await self.advance(step)
+            elif not in_schedule(window, now) or (idle_today is not None and await idle_today()):
+                await self.advance(next_opening(window, now) - now)
+            else:
+                await self.advance(step)
 
     async def close(self) -> None:
         await self.sender.close()
+
+
+def next_opening(window: dict[str, Any], now: datetime) -> datetime:
+    """The first minute after `now` at which the window opens (after it closes, if it is open now)."""
+    moment = now.replace(second=0, microsecond=0)
+    while in_schedule(window, moment + timedelta(minutes=1)):
+        moment += timedelta(minutes=1)
+    moment += timedelta(minutes=1)
+    while not in_schedule(window, moment):
+        moment += timedelta(minutes=1)
+    return moment
 
 
 def make_engine(app: FastAPI, start: datetime | None = None, **settings: Any) -> Engine:

@@ -1,4 +1,4 @@
-"""Acceptance: a 3-step, 2-variant campaign from 3 accounts to 50 leads, in America/Chicago office hours,
+"""Acceptance: a 3-step, 2-variant campaign from 3 accounts to 30 leads, in America/Chicago office hours,
 over simulated days, against an SMTP sink with STARTTLS and AUTH."""
 
 import uuid
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
+from coldsend.engine.diagnosis import OPEN
 from coldsend.tracking.tokens import UNSUBSCRIBE_PATH
 from tests.conftest import Tenant, client_for
 from tests.engine.sending import (
@@ -33,9 +34,9 @@ from tests.smtp_sink import Received, SmtpSink
 TZ = "America/Chicago"
 ACCOUNTS = ["ava@out1.test", "ben@out2.test", "cy@out3.test"]
 ACCOUNT_LIMIT = 25
-CAMPAIGN_LIMIT = 40
+CAMPAIGN_LIMIT = 24
 GAP = timedelta(minutes=5)
-LEADS = 50
+LEADS = 30
 BLOCKED_BEFORE, BLOCKED_AFTER, UNSUBSCRIBED = 7, 9, 11
 SUBJECTS = ("Quick question, {{firstName}}", "{{firstName}}, an idea for {{companyName}}")
 
@@ -117,17 +118,21 @@ async def test_campaign_runs_over_days_within_every_limit(
     engine = make_engine(app, start=next_monday_midnight(datetime.now(UTC)), **ca_settings(sink))
     contacted_first: set[str] = set()
 
+    async def at_a_daily_limit() -> bool:
+        """Nothing more goes out today: the campaign's limit or every account's is reached, and what was
+        planned before it went out."""
+        response = await tenant.client.get(f"/api/v2/campaigns/{campaign_id}")
+        if response.json()["not_sending_status"] not in (3, 4):
+            return False
+        return all(send.state not in OPEN for send in await sends_of(app, campaign_id))
+
     async def first_steps_done() -> bool:
         contacted_first.update(item.rcpt_tos[0] for item in sink.received)
         return len(contacted_first) >= LEADS - 1
 
     try:
         await engine.run_until(
-            first_steps_done,
-            step=GAP,
-            quiet_step=timedelta(minutes=30),
-            limit=timedelta(days=4),
-            window=window,
+            first_steps_done, step=GAP, limit=timedelta(days=4), window=window, idle_today=at_a_daily_limit
         )
         # Mid-campaign: one lead gets blocked, another unsubscribes with the one-click link it received.
         await block(tenant, lead_email(BLOCKED_AFTER))
@@ -141,7 +146,7 @@ async def test_campaign_runs_over_days_within_every_limit(
             return await campaign_status(tenant, campaign_id) == 3
 
         await engine.run_until(
-            completed, step=GAP, quiet_step=timedelta(minutes=30), limit=timedelta(days=10), window=window
+            completed, step=GAP, limit=timedelta(days=10), window=window, idle_today=at_a_daily_limit
         )
     finally:
         await engine.close()
