@@ -143,7 +143,10 @@ def db_upgrade() -> None:
 @workspace_app.command("create")
 def workspace_create(
     name: Annotated[str, typer.Option(help="Workspace name.")],
-    owner_email: Annotated[str, typer.Option(help="Owner's email.")] = workspace_service.DEFAULT_OWNER_EMAIL,
+    owner_email: Annotated[
+        str | None,
+        typer.Option(help="Owner's email (default: a new owner of its own, owner+<id>@localhost)."),
+    ] = None,
 ) -> None:
     """Create a workspace and print its id."""
     settings = get_settings()

@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 
 from coldsend.api.app import create_app
 from coldsend.api.errors import NotAvailable, error_body, reason
+from coldsend.api.extensions import EXTENSIONS
 from coldsend.api.operations import OPERATIONS, Operation
 from coldsend.api.routing import route_state, unavailable_message
 from coldsend.config import Settings
@@ -60,14 +61,22 @@ with the same `operationId` and the same API-key scope (a key holding `<resource
 """
 
 
+EXTENSIONS_INTRO = """\
+## Extensions
+
+Operations of Coldsend's own, beyond the spec (same authentication, scopes and error envelope). They are
+in `/openapi.json` with `x-coldsend-extension: true`.
+"""
+
+
 def operation_routes() -> dict[str, APIRoute]:
-    """operationId -> the app's route for it, for every operation of the table."""
+    """operationId -> the app's route for it, for every operation of the table and every extension."""
     app = create_app(Settings(), run_engine=False)
     routes = {route.operation_id: route for route in app.routes if isinstance(route, APIRoute)}
-    missing = [op.operation_id for op in OPERATIONS if op.operation_id not in routes]
+    missing = [op.operation_id for op in (*OPERATIONS, *EXTENSIONS) if op.operation_id not in routes]
     if missing:
         raise SystemExit(f"the app has no route for: {', '.join(missing)}")
-    return {op.operation_id: routes[op.operation_id] for op in OPERATIONS}
+    return {op.operation_id: routes[op.operation_id] for op in (*OPERATIONS, *EXTENSIONS)}
 
 
 def state_label(route: APIRoute) -> str:
@@ -75,7 +84,7 @@ def state_label(route: APIRoute) -> str:
 
 
 def state_counts(routes: dict[str, APIRoute]) -> Counter[str]:
-    return Counter(state_label(route) for route in routes.values())
+    return Counter(state_label(routes[op.operation_id]) for op in OPERATIONS)
 
 
 def notes(op: Operation, route: APIRoute) -> str:
@@ -130,6 +139,21 @@ def render(routes: dict[str, APIRoute]) -> str:
                 notes(op, route),
             ]
             lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        EXTENSIONS_INTRO,
+        "| Method | Path | operationId | Scope | Notes |",
+        "|---|---|---|---|---|",
+    ]
+    for op in EXTENSIONS:
+        cells = [
+            op.method,
+            f"`{op.path}`",
+            f"`{op.operation_id}`",
+            f"`{op.scope}`",
+            notes(op, routes[op.operation_id]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

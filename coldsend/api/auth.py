@@ -30,6 +30,18 @@ class Principal:
     scopes: frozenset[str]
     ip_address: str
     user_agent: str | None
+    # The admin workspace that minted the key inside its sub workspace (see ApiKey.admin_workspace_id).
+    key_admin_workspace_id: uuid.UUID | None = None
+
+    @property
+    def acting_as_admin(self) -> bool:
+        """Whether an admin workspace's key acts here through x-as-workspace."""
+        return self.workspace_id != self.key_workspace_id
+
+    @property
+    def granted_by_admin(self) -> uuid.UUID | None:
+        """The admin workspace behind this call, whose group link anything it creates here depends on."""
+        return self.key_workspace_id if self.acting_as_admin else self.key_admin_workspace_id
 
 
 def _bearer_token(request: Request) -> str:
@@ -43,6 +55,17 @@ def _bearer_token(request: Request) -> str:
     return token
 
 
+async def _is_linked(session: Session, *, admin_workspace_id: uuid.UUID, sub_workspace_id: uuid.UUID) -> bool:
+    link = await session.scalar(
+        select(WorkspaceGroupMember.id).where(
+            WorkspaceGroupMember.admin_workspace_id == admin_workspace_id,
+            WorkspaceGroupMember.sub_workspace_id == sub_workspace_id,
+            WorkspaceGroupMember.status == GroupMemberStatus.ACCEPTED,
+        )
+    )
+    return link is not None
+
+
 async def _acting_workspace(request: Request, session: Session, key: KeyRecord) -> uuid.UUID:
     raw = request.headers.get(AS_WORKSPACE_HEADER)
     if raw is None:
@@ -53,14 +76,7 @@ async def _acting_workspace(request: Request, session: Session, key: KeyRecord) 
         raise BadRequest(f'headers/{AS_WORKSPACE_HEADER} must match format "uuid"') from None
     if target == key.workspace_id:
         return target
-    link = await session.scalar(
-        select(WorkspaceGroupMember.id).where(
-            WorkspaceGroupMember.admin_workspace_id == key.workspace_id,
-            WorkspaceGroupMember.sub_workspace_id == target,
-            WorkspaceGroupMember.status == GroupMemberStatus.ACCEPTED,
-        )
-    )
-    if link is None:
+    if not await _is_linked(session, admin_workspace_id=key.workspace_id, sub_workspace_id=target):
         raise Forbidden(
             f"{AS_WORKSPACE_HEADER} needs an API key of an admin workspace "
             "whose group that workspace has joined"
@@ -81,9 +97,16 @@ async def _key_record(request: Request, session: Session) -> KeyRecord:
             workspace_id=key.workspace_id,
             scopes=frozenset(key.scopes),
             revoked=key.revoked_at is not None,
+            admin_workspace_id=key.admin_workspace_id,
         )
         cache.put(key_hash, record)
     if record.revoked:
+        raise Unauthorized("API key has been revoked")
+    # Checked on every request, not only revoked at unlinking: the link may go on another node or with
+    # the admin workspace's removal, and a cached record must not outlive it.
+    if record.admin_workspace_id is not None and not await _is_linked(
+        session, admin_workspace_id=record.admin_workspace_id, sub_workspace_id=record.workspace_id
+    ):
         raise Unauthorized("API key has been revoked")
     return record
 
@@ -113,6 +136,7 @@ async def authorize(request: Request, session: Session) -> Principal:
         scopes=scopes,
         ip_address=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent"),
+        key_admin_workspace_id=key.admin_workspace_id,
     )
 
 

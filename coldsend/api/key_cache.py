@@ -12,6 +12,7 @@ class KeyRecord:
     workspace_id: uuid.UUID
     scopes: frozenset[str]
     revoked: bool
+    admin_workspace_id: uuid.UUID | None = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ from coldsend.api.auth import Authorized, forget_key
 from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
+from coldsend.api.scopes import ungranted
 from coldsend.api_keys import service as api_key_service
 from coldsend.api_keys.schemas import APIKey, APIKeyCreate
 from coldsend.audit_logs import service as audit_log_service
@@ -28,11 +29,29 @@ def _shown(key: ApiKey, secret: str | None = None) -> APIKey:
     )
 
 
-@router.post("", operation_id="createAPIKey", response_model=APIKey, responses=errors.doc(errors.BadRequest))
+@router.post(
+    "",
+    operation_id="createAPIKey",
+    response_model=APIKey,
+    openapi_extra={
+        "x-coldsend-notes": "A key can only grant scopes it holds itself (403). A key made by an admin "
+        "workspace through x-as-workspace is revoked when the sub workspace leaves its group"
+    },
+    responses=errors.doc(errors.BadRequest, errors.Forbidden),
+)
 async def create_api_key(body: APIKeyCreate, principal: Authorized, session: Session) -> APIKey:
     """Create api key"""
+    beyond = ungranted(body.scopes, principal.scopes)
+    if beyond:
+        raise errors.Forbidden(
+            f"An API key can only grant scopes it holds itself; not held: {', '.join(beyond)}"
+        )
     key, secret = await api_key_service.create(
-        session, workspace_id=principal.workspace_id, name=body.name, scopes=body.scopes
+        session,
+        workspace_id=principal.workspace_id,
+        name=body.name,
+        scopes=body.scopes,
+        admin_workspace_id=principal.granted_by_admin,
     )
     await audit_log_service.record(
         session,

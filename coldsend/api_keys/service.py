@@ -32,12 +32,21 @@ SHOWN_COLUMNS = (
 
 
 async def create(
-    session: AsyncSession, *, workspace_id: uuid.UUID, name: str, scopes: Sequence[str]
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    name: str,
+    scopes: Sequence[str],
+    admin_workspace_id: uuid.UUID | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key and its secret, which exists only in this return value."""
+    """A new key and its secret, which exists only in this return value.
+
+    `admin_workspace_id`: the admin workspace making it inside its sub workspace; the key dies with that link.
+    """
     secret = generate_key()
     key = ApiKey(
         workspace_id=workspace_id,
+        admin_workspace_id=admin_workspace_id,
         name=name,
         scopes=list(dict.fromkeys(scopes)),
         key_hash=hash_key(secret),
@@ -62,6 +71,25 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, key_id: uuid.UU
     )
     key: ApiKey | None = await session.scalar(stmt)
     return key
+
+
+async def revoke_made_by_admin(
+    session: AsyncSession, *, workspace_id: uuid.UUID, admin_workspace_id: uuid.UUID
+) -> list[str]:
+    """Revoke the keys an admin workspace made inside `workspace_id`; their hashes, to drop from caches."""
+    keys = await session.scalars(
+        select(ApiKey).where(
+            ApiKey.workspace_id == workspace_id,
+            ApiKey.admin_workspace_id == admin_workspace_id,
+            ApiKey.revoked_at.is_(None),
+        )
+    )
+    hashes = []
+    for key in keys:
+        key.revoked_at = utcnow()
+        hashes.append(key.key_hash)
+    await session.flush()
+    return hashes
 
 
 async def revoke(session: AsyncSession, key: ApiKey) -> ApiKey:

@@ -236,16 +236,17 @@ async def share_campaign(campaign: CampaignOf, session: Session) -> Response:
     "/{id}/from-export",
     operation_id="createFromExport",
     response_model=Campaign,
-    responses=errors.doc(errors.Forbidden, errors.NotFound),
+    responses=errors.doc(errors.NotFound),
     openapi_extra={"x-coldsend-notes": FROM_EXPORT_NOTES},
 )
 async def create_campaign_from_export(id: uuid.UUID, principal: Authorized, session: Session) -> Campaign:
     """Create a campaign from a shared campaign"""
     source = await campaign_service.get_any(session, campaign_id=id)
-    if source is None:
+    # Another workspace's campaign that is not shared is as good as missing: a 403 would confirm it exists.
+    if source is None or (
+        source.workspace_id != principal.workspace_id and not campaign_service.is_shared(source)
+    ):
         raise errors.NotFound()
-    if source.workspace_id != principal.workspace_id and not campaign_service.is_shared(source):
-        raise errors.Forbidden("The requested campaign is not shared")
     campaign = await campaign_service.copy(
         session, source, workspace_id=principal.workspace_id, name=source.name
     )

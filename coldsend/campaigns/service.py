@@ -24,6 +24,7 @@ from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.db.repository import get_in_workspace, keyset_rows
 from coldsend.models import Account, Campaign, CustomTag, CustomTagMapping, Lead
+from coldsend.workspace_members.membership import check_members
 
 SHARE_DAYS = 7
 LEAD_ACTIVE = 1  # Lead.status "Active": still in the sequence
@@ -80,16 +81,26 @@ async def _check_accounts(session: AsyncSession, workspace_id: uuid.UUID, emails
         )
 
 
-async def _check_tags(session: AsyncSession, workspace_id: uuid.UUID, tag_ids: Sequence[uuid.UUID]) -> None:
-    """email_tag_list may only name the workspace's custom tags."""
-    if not tag_ids:
-        return
-    stmt = select(CustomTag.id).where(CustomTag.workspace_id == workspace_id, CustomTag.id.in_(set(tag_ids)))
-    found = set(await session.scalars(stmt))
-    unknown = [str(tag) for tag in dict.fromkeys(tag_ids) if tag not in found]
-    if unknown:
-        raise BadRequest(
-            f"email_tag_list holds ids that are not custom tags of this workspace: {', '.join(unknown)}"
+async def _check_references(
+    session: AsyncSession, workspace_id: uuid.UUID, body: CampaignCreate | CampaignUpdate
+) -> None:
+    """email_list names the workspace's accounts, email_tag_list its tags, owned_by one of its members."""
+    given = body.model_fields_set
+    if "email_list" in given:
+        await _check_accounts(session, workspace_id, body.email_list)
+    if "email_tag_list" in given and body.email_tag_list:
+        wanted = set(body.email_tag_list)
+        found = await session.scalars(
+            select(CustomTag.id).where(CustomTag.workspace_id == workspace_id, CustomTag.id.in_(wanted))
+        )
+        unknown = sorted(str(tag) for tag in wanted - set(found))
+        if unknown:
+            raise BadRequest(
+                f"email_tag_list holds ids that are not tags of this workspace: {', '.join(unknown)}"
+            )
+    if "owned_by" in given:
+        await check_members(
+            session, workspace_id=workspace_id, user_ids=[body.owned_by], field="body/owned_by"
         )
 
 
@@ -115,8 +126,7 @@ async def sending_accounts(session: AsyncSession, campaign: Campaign) -> list[st
 
 async def create(session: AsyncSession, *, workspace_id: uuid.UUID, campaign_in: CampaignCreate) -> Campaign:
     """A draft: creating a campaign never sends."""
-    await _check_accounts(session, workspace_id, campaign_in.email_list)
-    await _check_tags(session, workspace_id, campaign_in.email_tag_list)
+    await _check_references(session, workspace_id, campaign_in)
     fields = set(CampaignCreate.model_fields)
     campaign = Campaign(
         workspace_id=workspace_id, status=CampaignStatus.DRAFT, **_stored(campaign_in, fields)
@@ -164,10 +174,7 @@ async def list_page(
 
 async def update(session: AsyncSession, campaign: Campaign, *, campaign_in: CampaignUpdate) -> list[str]:
     """Apply the sent fields; the names of those that changed."""
-    if "email_list" in campaign_in.model_fields_set:
-        await _check_accounts(session, campaign.workspace_id, campaign_in.email_list)
-    if "email_tag_list" in campaign_in.model_fields_set:
-        await _check_tags(session, campaign.workspace_id, campaign_in.email_tag_list)
+    await _check_references(session, campaign.workspace_id, campaign_in)
     changed = []
     for name, value in _stored(campaign_in, campaign_in.model_fields_set).items():
         if getattr(campaign, name) != value:

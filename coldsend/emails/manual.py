@@ -28,6 +28,7 @@ from coldsend.engine.message import OutgoingMessage, build_message, new_message_
 from coldsend.engine.transport import AccountConnection, SmtpAuthError, SmtpError, endpoint_for
 from coldsend.ids import new_id
 from coldsend.models import Account, Email, EmailType, Lead
+from coldsend.workspace_members.membership import check_members
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,9 @@ async def reply(
     original, account = await _email_and_account(
         session, workspace_id, request.reply_to_uuid, request.eaccount
     )
+    await check_members(
+        session, workspace_id=workspace_id, user_ids=[request.assigned_to], field="body/assigned_to"
+    )
     if original.ue_type == EmailType.RECEIVED:
         first = [original.reply_to or original.from_address_email or ""]
     else:
@@ -233,6 +237,9 @@ async def forward(
 ) -> Email:
     original, account = await _email_and_account(
         session, workspace_id, request.reply_to_uuid, request.eaccount
+    )
+    await check_members(
+        session, workspace_id=workspace_id, user_ids=[request.assigned_to], field="body/assigned_to"
     )
     addressed = Addressed(
         to=_split(request.to_address_email_list),

@@ -11,6 +11,7 @@ from coldsend.db.repository import keyset_rows
 from coldsend.lead_lists.schemas import VerificationCounts, VerificationStats
 from coldsend.leads.schemas import VerificationStatus
 from coldsend.models import Lead, LeadList, Workspace
+from coldsend.workspace_members.membership import check_members
 
 SHOWN_COLUMNS = (
     LeadList.id,
@@ -49,6 +50,7 @@ async def create(
     owned_by: uuid.UUID | None,
 ) -> LeadList:
     """`owned_by` defaults to the workspace's owner, the one user an API key acts for."""
+    await check_members(session, workspace_id=workspace_id, user_ids=[owned_by], field="body/owned_by")
     if owned_by is None:
         workspace = await session.get(Workspace, workspace_id)
         owned_by = workspace.owner_id if workspace else None
@@ -81,6 +83,11 @@ async def list_page(
 
 
 async def update(session: AsyncSession, lead_list: LeadList, *, changes: dict[str, Any]) -> LeadList:
+    if "owned_by" in changes:
+        owner = [changes["owned_by"]]
+        await check_members(
+            session, workspace_id=lead_list.workspace_id, user_ids=owner, field="body/owned_by"
+        )
     for field, value in changes.items():
         setattr(lead_list, field, value)
     await session.flush()

@@ -31,6 +31,7 @@ from coldsend.leads.bulk_schemas import (
 )
 from coldsend.leads.schemas import Lead as LeadOut
 from coldsend.models import CampaignSubsequence, Lead, WorkspaceMember
+from coldsend.workspace_members.membership import check_members
 
 router = APIRouter(prefix="/api/v2/leads", tags=["Lead"])
 
@@ -60,6 +61,9 @@ async def _lead(session: AsyncSession, workspace_id: uuid.UUID, id: uuid.UUID) -
 async def move_leads(body: LeadsMove, principal: Authorized, session: Session) -> BackgroundJob:
     """Move leads to a campaign or list"""
     await _check_source(session, principal.workspace_id, body)
+    await check_members(
+        session, workspace_id=principal.workspace_id, user_ids=[body.assigned_to], field="body/assigned_to"
+    )
     if not await jobs.destination_exists(session, principal.workspace_id, body):
         raise errors.NotFound()
     to_campaign = body.to_campaign_id is not None
@@ -143,6 +147,9 @@ async def update_interest_status(
 async def bulk_assign_leads(body: LeadsAssign, principal: Authorized, session: Session) -> AssignQueued:
     """Bulk assign leads to organization users"""
     await _check_source(session, principal.workspace_id, body)
+    await check_members(
+        session, workspace_id=principal.workspace_id, user_ids=[body.assigned_to], field="body/assigned_to"
+    )
     wanted = set(body.organization_user_ids)
     members = await session.scalars(
         select(WorkspaceMember.user_id).where(

@@ -31,6 +31,7 @@ from coldsend.models import Campaign, LeadList
 from coldsend.models import Lead as LeadRow
 from coldsend.subsequences import triggers
 from coldsend.verification.jobs import enqueue_lead_verification
+from coldsend.workspace_members.membership import check_members
 
 __all__ = ["SHOWN_COLUMNS", "ListParams", "list_page", "shown", "shown_rows"]
 
@@ -242,6 +243,9 @@ async def create(session: AsyncSession, principal: Principal, *, lead_in: LeadCr
     await check_container(
         session, workspace_id=workspace_id, campaign_id=lead_in.campaign, list_id=lead_in.list_id
     )
+    await check_members(
+        session, workspace_id=workspace_id, user_ids=[lead_in.assigned_to], field="body/assigned_to"
+    )
     if email is not None:
         flags = SkipFlags(
             in_workspace=bool(lead_in.skip_if_in_workspace),
@@ -306,6 +310,10 @@ async def create(session: AsyncSession, principal: Principal, *, lead_in: LeadCr
 async def update(session: AsyncSession, lead: LeadRow, *, lead_in: LeadFields) -> LeadRow:
     """Set the fields given; custom variables are merged into the payload (given keys win)."""
     given = lead_in.model_fields_set
+    if "assigned_to" in given:
+        await check_members(
+            session, workspace_id=lead.workspace_id, user_ids=[lead_in.assigned_to], field="body/assigned_to"
+        )
     for name in (*_SETTABLE, "pl_value_lead", "assigned_to"):
         if name in given:
             setattr(lead, name, getattr(lead_in, name))
@@ -487,6 +495,8 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
     workspace_id = principal.workspace_id
     campaign_id, list_id = add_in.campaign_id, add_in.list_id
     await check_container(session, workspace_id=workspace_id, campaign_id=campaign_id, list_id=list_id)
+    assignees = [add_in.assigned_to, *(lead.assigned_to for lead in add_in.leads)]
+    await check_members(session, workspace_id=workspace_id, user_ids=assignees, field="body/assigned_to")
     result = AddResult(total_sent=len(add_in.leads))
     kept, emails = _sort_batch(add_in, result)
     blocked = await block_list_service.blocked(session, workspace_id=workspace_id, addresses=emails)

@@ -18,3 +18,7 @@ class ApiKey(RecordModel):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     key_prefix: Mapped[str] = mapped_column(String(16))
     revoked_at: Mapped[datetime | None]
+    # Set when an admin workspace made the key inside this (sub) workspace, directly through x-as-workspace or
+    # through another such key: removing that workspace group link revokes it.
+    # No foreign key: removing the admin workspace leaves these keys dead (auth finds no link), not blocked.
+    admin_workspace_id: Mapped[uuid.UUID | None] = mapped_column(index=True)

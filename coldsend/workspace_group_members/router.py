@@ -1,10 +1,11 @@
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from coldsend.api import errors
-from coldsend.api.auth import Authorized
+from coldsend.api.auth import Authorized, Principal, forget_key
 from coldsend.api.deps import Session
+from coldsend.api.extensions import EXTENSION_KEY
 from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
 from coldsend.models import WorkspaceGroupMember as WorkspaceGroupMemberRow
@@ -21,7 +22,11 @@ router = APIRouter(prefix="/api/v2/workspace-group-members", tags=["WorkspaceGro
 NO_ADMIN_WORKSPACE_NAME = "Undefined"
 
 
-def _shown(member: WorkspaceGroupMemberRow, names: dict[uuid.UUID, str]) -> WorkspaceGroupMember:
+def _shown(
+    member: WorkspaceGroupMemberRow, names: dict[uuid.UUID, str], *, viewer: uuid.UUID
+) -> WorkspaceGroupMember:
+    # Until the sub workspace accepts, inviting it must not tell the admin side anything about it.
+    sub_name_shown = member.status == GroupMemberStatus.ACCEPTED or viewer == member.sub_workspace_id
     return WorkspaceGroupMember(
         id=member.id,
         admin_workspace_id=member.admin_workspace_id,
@@ -29,13 +34,15 @@ def _shown(member: WorkspaceGroupMemberRow, names: dict[uuid.UUID, str]) -> Work
         status=GroupMemberStatus(member.status),
         timestamp_created=member.timestamp_created,
         timestamp_updated=member.timestamp_updated,
-        sub_workspace_name=names.get(member.sub_workspace_id),
+        sub_workspace_name=names.get(member.sub_workspace_id) if sub_name_shown else None,
         admin_workspace_name=names.get(member.admin_workspace_id),
     )
 
 
-async def _one_shown(session: Session, member: WorkspaceGroupMemberRow) -> WorkspaceGroupMember:
-    return _shown(member, await group_member_service.workspace_names(session, [member]))
+async def _one_shown(
+    session: Session, member: WorkspaceGroupMemberRow, *, viewer: uuid.UUID
+) -> WorkspaceGroupMember:
+    return _shown(member, await group_member_service.workspace_names(session, [member]), viewer=viewer)
 
 
 @router.post(
@@ -49,15 +56,16 @@ async def create_workspace_group_member(
 ) -> WorkspaceGroupMember:
     """Create workspace group member
 
-    Invites `sub_workspace_id` into the calling (admin) workspace's group. The invitation is `accepted` at
-    once when both workspaces have the same owner; otherwise it stays `pending` until the sub workspace's
-    owner runs `coldsend workspace accept-invite <id>` (or `reject-invite`). A pending invitation already
-    counts as a relationship: a workspace with one cannot be invited elsewhere or become an admin (409).
+    Invites `sub_workspace_id` into the calling (admin) workspace's group. The invitation stays `pending`
+    until the sub workspace answers, with a key of its own (`POST /workspace-group-members/{id}/accept` or
+    `/reject`) or through its owner's `coldsend workspace accept-invite <id>` (or `reject-invite`). Until
+    then the sub workspace's name is not shown, and the invitation binds only the admin side: it blocks
+    neither the sub workspace's real admin nor the sub workspace's own group (409 only once accepted).
     """
     member = await group_member_service.invite(
         session, admin_workspace_id=principal.workspace_id, sub_workspace_id=body.sub_workspace_id
     )
-    return await _one_shown(session, member)
+    return await _one_shown(session, member, viewer=principal.workspace_id)
 
 
 @router.get("", operation_id="listWorkspaceGroupMember", response_model=Page[WorkspaceGroupMember])
@@ -74,7 +82,7 @@ async def list_workspace_group_members(
     )
     names = await group_member_service.workspace_names(session, members)
     return Page(
-        items=[_shown(member, names) for member in members],
+        items=[_shown(member, names, viewer=principal.workspace_id) for member in members],
         next_starting_after=str(members[-1].id) if more else None,
     )
 
@@ -114,7 +122,7 @@ async def get_workspace_group_member(
     member = await group_member_service.get(session, workspace_id=principal.workspace_id, member_id=id)
     if member is None:
         raise errors.NotFound()
-    return await _one_shown(session, member)
+    return await _one_shown(session, member, viewer=principal.workspace_id)
 
 
 @router.delete(
@@ -124,15 +132,68 @@ async def get_workspace_group_member(
     responses=errors.doc(errors.NotFound),
 )
 async def delete_workspace_group_member(
-    id: uuid.UUID, principal: Authorized, session: Session
+    id: uuid.UUID, request: Request, principal: Authorized, session: Session
 ) -> WorkspaceGroupMember:
     """Delete workspace group member
 
-    Either side may delete: the admin workspace drops a sub workspace, or the sub workspace leaves.
+    Either side may delete: the admin workspace drops a sub workspace, or the sub workspace leaves. The API
+    keys the admin workspace made inside the sub workspace (through x-as-workspace, or with such a key)
+    are revoked with the link.
     """
     member = await group_member_service.get(session, workspace_id=principal.workspace_id, member_id=id)
     if member is None:
         raise errors.NotFound()
-    shown = await _one_shown(session, member)
-    await group_member_service.delete(session, member)
+    shown = await _one_shown(session, member, viewer=principal.workspace_id)
+    for key_hash in await group_member_service.delete(session, member):
+        forget_key(request, key_hash)
     return shown
+
+
+async def _answer(
+    id: uuid.UUID, principal: Principal, session: Session, *, accept: bool
+) -> WorkspaceGroupMember:
+    if principal.acting_as_admin or principal.key_admin_workspace_id is not None:
+        # Only the sub workspace itself may consent, never a key its (would-be) admin controls.
+        raise errors.Forbidden("Only a key of the invited workspace itself can answer its invitation")
+    member = await group_member_service.answer_invitation(
+        session, member_id=id, accept=accept, sub_workspace_id=principal.workspace_id
+    )
+    return await _one_shown(session, member, viewer=principal.workspace_id)
+
+
+ANSWER_NOTES = (
+    "Coldsend extension: the invited (sub) workspace's own key answers a pending invitation; "
+    "x-as-workspace and keys made by an admin workspace are refused (403)"
+)
+
+
+@router.post(
+    "/{id}/accept",
+    operation_id="acceptWorkspaceGroupMember",
+    response_model=WorkspaceGroupMember,
+    openapi_extra={EXTENSION_KEY: True, "x-coldsend-notes": ANSWER_NOTES},
+    responses=errors.doc(errors.Forbidden, errors.NotFound, errors.Conflict),
+)
+async def accept_workspace_group_member(
+    id: uuid.UUID, principal: Authorized, session: Session
+) -> WorkspaceGroupMember:
+    """Accept an invitation into an admin workspace's group
+
+    Called with a key of the invited workspace; from then on the admin workspace's keys act on it with
+    x-as-workspace. 409 when the invitation is not pending or the workspace is already in a group.
+    """
+    return await _answer(id, principal, session, accept=True)
+
+
+@router.post(
+    "/{id}/reject",
+    operation_id="rejectWorkspaceGroupMember",
+    response_model=WorkspaceGroupMember,
+    openapi_extra={EXTENSION_KEY: True, "x-coldsend-notes": ANSWER_NOTES},
+    responses=errors.doc(errors.Forbidden, errors.NotFound, errors.Conflict),
+)
+async def reject_workspace_group_member(
+    id: uuid.UUID, principal: Authorized, session: Session
+) -> WorkspaceGroupMember:
+    """Reject an invitation into an admin workspace's group"""
+    return await _answer(id, principal, session, accept=False)

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Request
 
 from coldsend.api import errors
-from coldsend.api.auth import Authorized
+from coldsend.api.auth import Authorized, Principal
 from coldsend.api.deps import Session
 from coldsend.models import Workspace as WorkspaceRow
 from coldsend.workspaces import removal
@@ -16,6 +16,14 @@ from coldsend.workspaces.schemas import (
 )
 
 router = APIRouter(prefix="/api/v2/workspaces/current", tags=["Workspace"])
+
+# The spec's admin role: "Full access except workspace deletion"; managing the workspace is the owner's.
+OWNER_ONLY = "An admin workspace cannot {} a sub workspace through x-as-workspace; its own keys can"
+
+
+def _refuse_admin(principal: Principal, action: str) -> None:
+    if principal.acting_as_admin:
+        raise errors.Forbidden(OWNER_ONLY.format(action))
 
 
 def _shown(workspace: WorkspaceRow) -> Workspace:
@@ -39,10 +47,15 @@ async def patch_workspace(body: WorkspaceUpdate, principal: Authorized, session:
 
 
 @router.post(
-    "/schedule-for-removal", operation_id="scheduleCurrentWorkspaceRemoval", response_model=Workspace
+    "/schedule-for-removal",
+    operation_id="scheduleCurrentWorkspaceRemoval",
+    response_model=Workspace,
+    openapi_extra={"x-coldsend-notes": "Not through x-as-workspace (403): only the workspace's own keys"},
+    responses=errors.doc(errors.Forbidden),
 )
 async def schedule_workspace_removal(request: Request, principal: Authorized, session: Session) -> Workspace:
     """Schedule Current Workspace Removal"""
+    _refuse_admin(principal, "schedule the removal of")
     workspace = await workspace_service.get_current(session, principal.workspace_id)
     if workspace.scheduled_for_removal_at is None:
         delay = request.app.state.settings.workspace_removal_delay_seconds
@@ -120,12 +133,14 @@ async def delete_whitelabel_domain(principal: Authorized, session: Session) -> W
     operation_id="changeWorkspaceOwner",
     response_model=Workspace,
     openapi_extra={
-        "x-coldsend-notes": "`sec` must be the workspace id; the new owner must be an accepted member"
+        "x-coldsend-notes": "`sec` must be the workspace id; the new owner must be an accepted member. "
+        "Not through x-as-workspace (403): only the workspace's own keys"
     },
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=errors.doc(errors.BadRequest, errors.Forbidden, errors.NotFound),
 )
 async def change_workspace_owner(body: OwnerChange, principal: Authorized, session: Session) -> Workspace:
     """Change workspace owner"""
+    _refuse_admin(principal, "change the owner of")
     workspace = await workspace_service.get_current(session, principal.workspace_id)
     return _shown(
         await workspace_service.change_owner(session, workspace, email=body.email, confirmation=body.sec)

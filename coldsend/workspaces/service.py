@@ -9,10 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import addresses, dns
 from coldsend.api.errors import BadRequest, NotFound
+from coldsend.ids import new_id
 from coldsend.models import User, Workspace, WorkspaceMember
 from coldsend.workspace_members.schemas import MemberRole
 
-DEFAULT_OWNER_EMAIL = "owner@localhost"
+# A workspace created without an owner's email gets an owner of its own (owner+<workspace id>@localhost):
+# one owner shared by unrelated workspaces would let each pass for the other's owner.
+DEFAULT_OWNER_DOMAIN = "localhost"
 VERIFICATION_PREFIX = "_coldsend-verification"
 VERIFICATION_VALUE_PREFIX = "coldsend-verification="
 
@@ -26,10 +29,11 @@ async def get_or_create_user(session: AsyncSession, email: str) -> User:
     return user
 
 
-async def create(session: AsyncSession, *, name: str, owner_email: str = DEFAULT_OWNER_EMAIL) -> Workspace:
-    """A workspace with its owner as an accepted `owner` member."""
-    owner = await get_or_create_user(session, owner_email)
-    workspace = Workspace(name=name, owner_id=owner.id)
+async def create(session: AsyncSession, *, name: str, owner_email: str | None = None) -> Workspace:
+    """A workspace with its owner as an accepted `owner` member; without `owner_email`, a new user."""
+    workspace_id = new_id()
+    owner = await get_or_create_user(session, owner_email or f"owner+{workspace_id}@{DEFAULT_OWNER_DOMAIN}")
+    workspace = Workspace(id=workspace_id, name=name, owner_id=owner.id)
     session.add(workspace)
     await session.flush()
     session.add(

@@ -454,9 +454,10 @@ class TestMove:
     async def test_move_within_admin_group(self, make_tenant: MakeTenant) -> None:
         admin, first, second = await make_tenant(), await make_tenant(), await make_tenant()
         for sub in (first, second):
-            joined = await admin.client.post(
+            invited = await admin.client.post(
                 "/api/v2/workspace-group-members", json={"sub_workspace_id": str(sub.workspace_id)}
             )
+            joined = await sub.client.post(f"/api/v2/workspace-group-members/{invited.json()['id']}/accept")
             assert joined.json()["status"] == "accepted"
         await create_account(first, "m1@example.com")
         await create_account(first, "m2@example.com")

@@ -46,7 +46,7 @@ class TestCreateLeadList:
             assert body["owned_by"] == str(workspace.owner_id)
 
     async def test_explicit_owner_and_null_enrichment(self, tenant: Tenant) -> None:
-        owner = str(uuid.uuid4())
+        owner = (await tenant.client.get("/api/v2/workspaces/current")).json()["owner"]
         body = await create_list(tenant, owned_by=owner, has_enrichment_task=None)
         assert body["owned_by"] == owner
         assert body["has_enrichment_task"] is None

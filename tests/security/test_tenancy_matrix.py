@@ -127,9 +127,6 @@ async def test_b_cannot_reach_a(app: FastAPI, matrix: Matrix, op: Operation, mod
     await check(app, matrix.world, op, mode, requests_for(op, matrix.world))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="fixed on the tenancy branch: owned_by/assigned_to accept another workspace's user"
-)
 @pytest.mark.parametrize("operation_id", sorted(MEMBER_REQUESTS))
 async def test_b_cannot_name_a_user_of_a(app: FastAPI, matrix: Matrix, operation_id: str) -> None:
     op = OPERATIONS_BY_ID[operation_id]

@@ -1,0 +1,26 @@
+"""Operations of Coldsend's own, beyond the Instantly API V2; listed in docs/compatibility.md (Extensions)."""
+
+from coldsend.api.operations import Operation
+
+EXTENSION_KEY = "x-coldsend-extension"
+
+EXTENSIONS: tuple[Operation, ...] = (
+    Operation(
+        operation_id="acceptWorkspaceGroupMember",
+        method="POST",
+        path="/api/v2/workspace-group-members/{id}/accept",
+        tag="WorkspaceGroupMember",
+        scope="workspace_group_members:update",
+        summary="Accept an invitation into an admin workspace's group",
+    ),
+    Operation(
+        operation_id="rejectWorkspaceGroupMember",
+        method="POST",
+        path="/api/v2/workspace-group-members/{id}/reject",
+        tag="WorkspaceGroupMember",
+        scope="workspace_group_members:update",
+        summary="Reject an invitation into an admin workspace's group",
+    ),
+)
+
+EXTENSIONS_BY_ID: dict[str, Operation] = {op.operation_id: op for op in EXTENSIONS}
