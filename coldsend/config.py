@@ -124,6 +124,12 @@ class Settings(BaseSettings):
     inbox_max_message_bytes: int = Field(
         default=2_000_000, ge=10_000, description="larger messages are read by their headers only"
     )
+    tracking_repeat_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="an open or click repeated through one tracking link counts again at most once per this "
+        "long (the first one always counts, as a unique open or click)",
+    )
 
     reply_rules_file: Path | None = Field(
         default=None,
