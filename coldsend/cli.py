@@ -98,6 +98,8 @@ def serve(
     from coldsend.api.app import create_app
 
     settings = get_settings()
+    # The options win over the environment everywhere, tracking links (effective_public_url) included.
+    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     _upgrade(settings)
     secret = _in_session(settings, _bootstrap)
     if secret:
@@ -105,8 +107,8 @@ def serve(
         print(secret, flush=True)
     uvicorn.run(
         create_app(settings, run_engine=not no_engine),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_level=settings.log_level,
         log_config=_logs_to_stderr(),
     )

@@ -1,4 +1,5 @@
 import json
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -8,6 +9,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from coldsend.dns import nameserver
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 class Settings(BaseSettings):
@@ -126,6 +130,12 @@ class Settings(BaseSettings):
     inbox_max_message_bytes: int = Field(
         default=2_000_000, ge=10_000, description="larger messages are read by their headers only"
     )
+    tracking_repeat_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="an open or click repeated through one tracking link counts again at most once per this "
+        "long (the first one always counts, as a unique open or click)",
+    )
 
     reply_rules_file: Path | None = Field(
         default=None,
@@ -178,8 +188,13 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'coldsend.db').resolve()}"
+        database = self._private_data_dir() / "coldsend.db"
+        _private_file(database)
+        # SQLite gives -wal and -shm the database's mode when it creates them; these tighten older files.
+        for sidecar in ("coldsend.db-wal", "coldsend.db-shm"):
+            if (self.data_dir / sidecar).exists():
+                (self.data_dir / sidecar).chmod(PRIVATE_FILE_MODE)
+        return f"sqlite+aiosqlite:///{database.resolve()}"
 
     def effective_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
@@ -188,12 +203,24 @@ class Settings(BaseSettings):
         """The configured key, or one generated into the data dir on first use."""
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / "secret_key"
+        path = self._private_data_dir() / "secret_key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            _private_file(path)
             path.write_text(secrets.token_urlsafe(32))
-            path.chmod(0o600)
         return path.read_text().strip()
+
+    def _private_data_dir(self) -> Path:
+        """The data dir, created readable by this user only (it holds lead data and the secret key)."""
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+            self.data_dir.chmod(PRIVATE_DIR_MODE)
+        return self.data_dir
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` with mode 0600 (never briefly wider), or narrow an existing one to it."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    path.chmod(PRIVATE_FILE_MODE)
 
 
 @lru_cache

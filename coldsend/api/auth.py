@@ -9,6 +9,7 @@ from sqlalchemy import select
 from coldsend.api.deps import Session
 from coldsend.api.errors import BadRequest, Forbidden, RateLimited, Unauthorized
 from coldsend.api.key_cache import KeyCache, KeyRecord
+from coldsend.api.nul import refuse_nul
 from coldsend.api.scopes import ACCEPTED_SCOPES
 from coldsend.api_keys.secrets import hash_key
 from coldsend.models import ApiKey, WorkspaceGroupMember
@@ -117,7 +118,7 @@ def forget_key(request: Request, key_hash: str) -> None:
 
 
 async def authorize(request: Request, session: Session) -> Principal:
-    """Authenticate the key, check the route's scope, apply x-as-workspace and the rate limit."""
+    """Authenticate the key, check the route's scope, apply x-as-workspace and the rate limit; refuse NUL."""
     key = await _key_record(request, session)
     route = request.scope.get("route")
     assert isinstance(route, APIRoute), "auth runs on API routes only"
@@ -129,6 +130,8 @@ async def authorize(request: Request, session: Session) -> Principal:
     workspace_id = await _acting_workspace(request, session, key)
     if not request.app.state.rate_limiter.allow(workspace_id):
         raise RateLimited()
+    # Every API route passes here, after authentication as FastAPI's own validation would come.
+    await refuse_nul(request)
     return Principal(
         workspace_id=workspace_id,
         key_workspace_id=key.workspace_id,

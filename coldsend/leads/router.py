@@ -120,6 +120,8 @@ async def bulk_add_leads(body: LeadsAdd, principal: Authorized, session: Session
             for index, lead_id, values in result.created
         ],
     }
+    if result.refused:
+        summary["skipped_leads"] = [{"index": index, "reason": reason} for index, reason in result.refused]
     # Built as plain JSON: up to 1000 created leads, without a second validation against LeadsAdded.
     return Response(orjson.dumps(summary), media_type="application/json")
 

@@ -61,6 +61,20 @@ CustomValue = (
     | None
 )
 CustomVariables = dict[Annotated[str, Field(max_length=200), NoNul], CustomValue]
+# The JSON columns are written by orjson, which holds integers in this range only. Checked by the lead
+# service rather than here: in a bulk add one such lead is skipped, not the whole batch (and a bound on
+# the int would let pydantic fall through to float, storing a different number).
+JSON_INT_MIN = -(2**63)
+JSON_INT_MAX = 2**64 - 1
+
+
+def unstorable_variable(variables: dict[str, Any] | None) -> str | None:
+    """`custom_variables/<name> must be ...` for the first integer the JSON columns cannot hold."""
+    for name, value in (variables or {}).items():
+        if type(value) is int and not JSON_INT_MIN <= value <= JSON_INT_MAX:
+            bound = f">= {JSON_INT_MIN}" if value < JSON_INT_MIN else f"<= {JSON_INT_MAX}"
+            return f"custom_variables/{name} must be {bound}"
+    return None
 
 
 class Lead(ResponseModel):
@@ -184,6 +198,11 @@ class CreatedLead(BaseModel):
     phone: str | None
 
 
+class SkippedLead(BaseModel):
+    index: int
+    reason: str
+
+
 class LeadsAdded(BaseModel):
     status: str = "success"
     total_sent: int
@@ -197,6 +216,11 @@ class LeadsAdded(BaseModel):
     duplicate_email_count: int
     remaining_in_plan: int | None
     created_leads: list[CreatedLead]
+    skipped_leads: list[SkippedLead] | None = Field(
+        default=None,
+        description="Coldsend: the leads refused for a value they cannot hold (also in skipped_count), "
+        "by index with the reason; present only when there are some",
+    )
 
 
 class LeadsDelete(RequestModel):

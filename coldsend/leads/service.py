@@ -26,7 +26,16 @@ from coldsend.clock import utcnow
 from coldsend.db import locks
 from coldsend.ids import new_id
 from coldsend.leads.filters import ListParams, list_page
-from coldsend.leads.schemas import Lead, LeadCreate, LeadFields, LeadIn, LeadsAdd, LeadsDelete, UploadMethod
+from coldsend.leads.schemas import (
+    Lead,
+    LeadCreate,
+    LeadFields,
+    LeadIn,
+    LeadsAdd,
+    LeadsDelete,
+    UploadMethod,
+    unstorable_variable,
+)
 from coldsend.models import Campaign, LeadList
 from coldsend.models import Lead as LeadRow
 from coldsend.subsequences import triggers
@@ -232,8 +241,15 @@ def _row_values(lead_in: LeadFields, email: str | None, assigned_to: uuid.UUID |
     return values
 
 
+def _storable_or_400(lead_in: LeadFields) -> None:
+    refused = unstorable_variable(lead_in.custom_variables)
+    if refused:
+        raise BadRequest(f"body/{refused}")
+
+
 async def create(session: AsyncSession, principal: Principal, *, lead_in: LeadCreate) -> LeadRow:
     """A new lead; with a skip flag (or already in the same campaign or list), the existing lead instead."""
+    _storable_or_400(lead_in)
     if lead_in.campaign is not None and lead_in.list_id is not None:
         raise BadRequest("body must not have both properties 'campaign' and 'list_id'")
     email = email_or_400(lead_in.email, "body/email") if lead_in.email else None
@@ -328,6 +344,7 @@ async def update(session: AsyncSession, lead: LeadRow, *, lead_in: LeadFields) -
     if "custom_variables" in given:
         if lead_in.custom_variables is None:
             raise BadRequest("body/custom_variables must be object")
+        _storable_or_400(lead_in)
         lead.payload = {**(lead.payload or {}), **lead_in.custom_variables}
     lead.timestamp_updated = utcnow()
     await session.flush()
@@ -453,6 +470,7 @@ class AddResult:
     invalid_email_count: int = 0
     incomplete_count: int = 0
     duplicate_email_count: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (index, reason), counted as skipped
 
 
 def _sort_batch(
@@ -463,6 +481,10 @@ def _sort_batch(
     kept: list[tuple[int, LeadIn, str | None]] = []
     seen: set[str] = set()
     for index, lead_in in enumerate(add_in.leads):
+        if lead_in.custom_variables and (refused := unstorable_variable(lead_in.custom_variables)):
+            result.refused.append((index, f"body/leads/{index}/{refused}"))
+            result.skipped_count += 1
+            continue
         raw = (lead_in.email or "").strip()
         if not raw:
             if for_list and (lead_in.first_name or lead_in.last_name):

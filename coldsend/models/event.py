@@ -49,3 +49,5 @@ class Event(Base):
     count: Mapped[int] = mapped_column(default=1)
     detail: Mapped[str | None] = mapped_column(Text)
     timestamp: Mapped[datetime] = mapped_column(default=utcnow)
+    # Opens and clicks: when `count` last went up; a repeat sooner than tracking_repeat_seconds is not.
+    timestamp_counted: Mapped[datetime | None]

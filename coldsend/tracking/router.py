@@ -5,6 +5,7 @@ operation id. A token that does not verify is a 404, and a click never redirects
 """
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -38,6 +39,10 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _repeat_after(request: Request) -> timedelta:
+    return timedelta(seconds=_settings(request).tracking_repeat_seconds)
+
+
 async def _verified_send(
     request: Request, session: AsyncSession, purpose: bytes, token: str, target: str = ""
 ) -> Send | None:
@@ -58,7 +63,7 @@ async def _send(request: Request, session: AsyncSession, purpose: bytes, token: 
 @router.get(tokens.OPEN_PATH + "/{token}")
 async def track_open(token: str, request: Request, session: WriteSession) -> Response:
     send = await _send(request, session, tokens.Purpose.OPEN, token)
-    await tracking_service.record_open(session, send, now=utcnow())
+    await tracking_service.record_open(session, send, now=utcnow(), repeat_after=_repeat_after(request))
     return Response(pages.TRANSPARENT_GIF, media_type="image/gif", headers=NO_STORE)
 
 
@@ -68,7 +73,9 @@ async def track_click(token: str, request: Request, session: WriteSession, url: 
         raise NotFound()
     send = await _verified_send(request, session, tokens.Purpose.CLICK, token, url)
     if send is not None:  # a deleted lead's link still leads where the email said
-        await tracking_service.record_click(session, send, url=url, now=utcnow())
+        await tracking_service.record_click(
+            session, send, url=url, now=utcnow(), repeat_after=_repeat_after(request)
+        )
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
 
 

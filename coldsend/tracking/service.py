@@ -1,10 +1,10 @@
 """What opens, clicks and unsubscribes do to events, leads and pending sends."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,9 +27,30 @@ async def get_lead(session: AsyncSession, send: Send) -> Lead | None:
     return lead
 
 
+_EVENT_KEY = ["type", "sequence_id", "lead_id", "step"]
+
+
 def _insert(session: AsyncSession) -> Any:
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(Event)
+
+
+def _event_values(send: Send, event_type: str, email_id: uuid.UUID | None, now: datetime) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "workspace_id": send.workspace_id,
+        "type": event_type,
+        "campaign_id": send.campaign_id,
+        "subsequence_id": send.subsequence_id,
+        "sequence_id": send.sequence_id,
+        "lead_id": send.lead_id,
+        "step": send.step,
+        "variant": send.variant,
+        "account_email": send.account_email,
+        "email_id": email_id,
+        "count": 1,
+        "timestamp": now,
+    }
 
 
 async def record_event(
@@ -39,33 +60,44 @@ async def record_event(
     email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id))
     stmt = (
         _insert(session)
-        .values(
-            id=new_id(),
-            workspace_id=send.workspace_id,
-            type=event_type,
-            campaign_id=send.campaign_id,
-            subsequence_id=send.subsequence_id,
-            sequence_id=send.sequence_id,
-            lead_id=send.lead_id,
-            step=send.step,
-            variant=send.variant,
-            account_email=send.account_email,
-            email_id=email_id,
-            count=1,
-            detail=detail,
-            timestamp=now,
-        )
-        .on_conflict_do_update(
-            index_elements=["type", "sequence_id", "lead_id", "step"], set_={"count": Event.count + 1}
-        )
+        .values(**_event_values(send, event_type, email_id, now), detail=detail)
+        .on_conflict_do_update(index_elements=_EVENT_KEY, set_={"count": Event.count + 1})
         .returning(Event.count)
     )
     count = (await session.execute(stmt)).scalar_one()
     return bool(count == 1)
 
 
-async def record_open(session: AsyncSession, send: Send, *, now: datetime) -> None:
-    await record_event(session, send, EventType.OPENED, now=now)
+async def record_activity(
+    session: AsyncSession,
+    send: Send,
+    event_type: str,
+    *,
+    now: datetime,
+    repeat_after: timedelta,
+    detail: str | None = None,
+) -> bool:
+    """An open or click: the first one makes the event (a unique open or click), a repeat bumps its count
+    only if the last counted one is at least `repeat_after` old, so replaying a link cannot inflate the
+    numbers. True if it counted."""
+    email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id))
+    last_counted = func.coalesce(Event.timestamp_counted, Event.timestamp)
+    stmt = (
+        _insert(session)
+        .values(**_event_values(send, event_type, email_id, now), detail=detail, timestamp_counted=now)
+        .on_conflict_do_update(
+            index_elements=_EVENT_KEY,
+            set_={"count": Event.count + 1, "timestamp_counted": now},
+            where=last_counted <= now - repeat_after,
+        )
+        .returning(Event.count)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def record_open(session: AsyncSession, send: Send, *, now: datetime, repeat_after: timedelta) -> None:
+    if not await record_activity(session, send, EventType.OPENED, now=now, repeat_after=repeat_after):
+        return
     await session.execute(
         update(Lead)
         .where(Lead.id == send.lead_id)
@@ -79,8 +111,14 @@ async def record_open(session: AsyncSession, send: Send, *, now: datetime) -> No
     await _activity(session, send, triggers.Activity.OPENED, now)
 
 
-async def record_click(session: AsyncSession, send: Send, *, url: str, now: datetime) -> None:
-    await record_event(session, send, EventType.CLICKED, now=now, detail=url)
+async def record_click(
+    session: AsyncSession, send: Send, *, url: str, now: datetime, repeat_after: timedelta
+) -> None:
+    counted = await record_activity(
+        session, send, EventType.CLICKED, now=now, repeat_after=repeat_after, detail=url
+    )
+    if not counted:
+        return
     await session.execute(
         update(Lead)
         .where(Lead.id == send.lead_id)

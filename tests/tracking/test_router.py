@@ -20,7 +20,7 @@ from coldsend.config import Settings
 from coldsend.db.session import session_scope
 from coldsend.models import Event, EventType, Send, SendState, Workspace
 from coldsend.tracking import tokens
-from tests.conftest import Tenant
+from tests.conftest import OverrideSettings, Tenant
 
 NOT_FOUND = {"statusCode": 404, "error": "Not Found"}
 SCHEDULE = {
@@ -201,8 +201,9 @@ class TestTokens:
 
 class TestOpen:
     async def test_pixel_records_one_event_per_step_and_counts_repeats(
-        self, app: FastAPI, setup: Setup, anonymous: httpx.AsyncClient
+        self, app: FastAPI, setup: Setup, anonymous: httpx.AsyncClient, override_settings: OverrideSettings
     ) -> None:
+        override_settings(tracking_repeat_seconds=0)  # every repeat counts (tests/security: the throttle)
         url = local(tokens.open_url(settings(app), setup.sent))
         for _ in range(3):
             response = await anonymous.get(url)
@@ -260,8 +261,9 @@ class TestOpen:
 
 class TestClick:
     async def test_redirects_to_the_signed_url_and_records(
-        self, app: FastAPI, setup: Setup, anonymous: httpx.AsyncClient
+        self, app: FastAPI, setup: Setup, anonymous: httpx.AsyncClient, override_settings: OverrideSettings
     ) -> None:
+        override_settings(tracking_repeat_seconds=0)  # every repeat counts (tests/security: the throttle)
         url = local(tokens.click_url(settings(app), setup.sent, LANDING))
         for _ in range(2):
             response = await anonymous.get(url)
