@@ -63,7 +63,7 @@ class TestSendTestEmail:
 
     async def test_wrong_password_is_acc_auth_error(self, tenant: Tenant, smtp_sink: SmtpSink) -> None:
         await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port, password="wrong")
-        assert await send(tenant) == {"error": "ACC_AUTH_ERROR"}
+        assert (await send(tenant))["error"] == "ACC_AUTH_ERROR"
         assert smtp_sink.received == []
 
     async def test_unknown_account_is_acc_not_found(
@@ -108,7 +108,7 @@ class TestSendTestEmail:
 
     async def test_ten_a_minute_per_workspace(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
         for _ in range(10):
-            assert await send(tenant, eaccount="missing@example.com") == {"error": "ACC_NOT_FOUND"}
+            assert (await send(tenant, eaccount="missing@example.com"))["error"] == "ACC_NOT_FOUND"
         response = await tenant.client.post(PATH, json=preview())
         assert response.status_code == 429
         assert response.json() == {
@@ -117,4 +117,4 @@ class TestSendTestEmail:
             "message": "Rate limit exceeded",
         }
         other = await make_tenant()
-        assert await send(other, eaccount="missing@example.com") == {"error": "ACC_NOT_FOUND"}
+        assert (await send(other, eaccount="missing@example.com"))["error"] == "ACC_NOT_FOUND"
