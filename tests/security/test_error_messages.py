@@ -1,5 +1,6 @@
 """400 messages that tell the caller everything needed to fix the request in one round trip."""
 
+import re
 from typing import Any
 
 import httpx
@@ -88,3 +89,20 @@ class TestEnumValues:
         )
         assert response.status_code == 400
         assert "(102 allowed, closest 'America/Chicago'" in response.json()["message"]
+
+
+class TestManyMissingProperties:
+    async def test_a_long_list_is_cut_after_twenty(self, tenant: Tenant) -> None:
+        body = {
+            "name": "c",
+            "campaign_schedule": _schedule("Etc/GMT+12"),
+            "sequences": [{"steps": [{}] * 30}],
+        }
+        response = await tenant.client.post("/api/v2/campaigns", json=body)
+        assert response.status_code == 400
+        message = response.json()["message"]
+        named = message.split(", ")
+        assert named[0] == "body/sequences/0/steps/0 must have required property 'type'"
+        assert len(named) == 22
+        assert all(" must have required property '" in one for one in named[:21])
+        assert re.fullmatch(r"and \d+ more missing properties", named[21]), named[21]
