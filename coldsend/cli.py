@@ -1,5 +1,6 @@
 import asyncio
 import copy
+import logging.config
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
@@ -78,11 +79,24 @@ async def _bootstrap(session: AsyncSession) -> str | None:
     return secret
 
 
-def _logs_to_stderr() -> dict[str, Any]:
-    """uvicorn's logging, with access lines on stderr too: stdout carries only the first key."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging and the engine's (`coldsend.*`), timestamped, on stderr: stdout carries only
+    the first key. Without a handler of their own the engine's lines went out bare, warnings only."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     for handler in config["handlers"].values():
         handler["stream"] = "ext://sys.stderr"
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+    config["formatters"]["coldsend"] = {"format": LOG_FORMAT}
+    config["handlers"]["coldsend"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "coldsend",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["coldsend"] = {"handlers": ["coldsend"], "level": level.upper(), "propagate": False}
     return config
 
 
@@ -110,7 +124,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        log_config=_logs_to_stderr(),
+        log_config=_log_config(settings.log_level),
     )
 
 
@@ -118,6 +132,7 @@ def serve(
 def worker() -> None:
     """Run only the engine (jobs, sending, inbox...), for scale-out next to `serve --no-engine`."""
     settings = get_settings()
+    logging.config.dictConfig(_log_config(settings.log_level))
     _upgrade(settings)
 
     async def run() -> None:

@@ -60,7 +60,7 @@ async def mark_connection_error(
     account.status_message = message
     account.timestamp_updated = utcnow()
     await session.flush()
-    log.warning("account %s: connection error (%s): %s", account.id, code, reason)
+    log.warning("account %s: connection error (%s): %s", account.email, code, reason)
     return True
 
 

@@ -9,8 +9,10 @@ from coldsend import __version__
 from coldsend.account_campaign_mappings.router import router as account_campaign_mappings_router
 from coldsend.accounts.router import router as accounts_router
 from coldsend.analytics.router import router as analytics_router
+from coldsend.api.docs import install_docs
 from coldsend.api.errors import install_error_handlers
 from coldsend.api.key_cache import KeyCache
+from coldsend.api.openapi import install_openapi
 from coldsend.api.rate_limit import RateLimiter
 from coldsend.api.routing import add_unavailable_routes, mount_routers, sort_routes
 from coldsend.api_keys.router import router as api_keys_router
@@ -93,7 +95,7 @@ def create_app(settings: Settings | None = None, *, run_engine: bool = True) -> 
         description="Self-hosted cold-email outreach server with an Instantly API V2 compatible API.",
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs, from local files
         redoc_url=None,
     )
     app.state.settings = settings
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None, *, run_engine: bool = True) -> 
     )
     app.state.key_cache = KeyCache(ttl=settings.api_key_cache_seconds)
     install_error_handlers(app)
+    install_docs(app)
+    install_openapi(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

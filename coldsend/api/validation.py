@@ -1,5 +1,6 @@
 """Pydantic validation errors rendered as the AJV messages Instantly's Fastify server sends."""
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,13 @@ from pydantic import Field
 NO_NUL_PATTERN = "^[^\x00]*$"
 NO_NUL = "must not contain NUL characters"
 NoNul = Field(pattern=NO_NUL_PATTERN)
+
+ALLOWED = "must be equal to one of the allowed values"
+# Enums longer than this (timezones: 102) are shown by a few values, close matches and where the list is.
+_ALLOWED_SHOWN = 30
+_ALLOWED_EXAMPLES = 5
+# Other missing properties named after the first error; a bulk body can miss thousands.
+_MISSING_SHOWN = 20
 
 _LOCATIONS = {"body": "body", "query": "querystring", "path": "params", "header": "headers"}
 
@@ -72,7 +80,8 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
     if kind in _FORMATS:
         return where, f'must match format "{_FORMATS[kind]}"'
     if kind in ("enum", "literal_error"):
-        return where, "must be equal to one of the allowed values"
+        hint = _allowed_hint(str(ctx.get("expected", "")), error.get("input"))
+        return where, f"must be equal to one of the allowed values ({hint})" if hint else ALLOWED
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         ops = {
             "greater_than_equal": ">=",
@@ -100,9 +109,33 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
     return where, message.removeprefix("Value error, ")
 
 
+def _allowed_values(expected: str) -> list[str]:
+    """pydantic's `'a', 'b' or 'c'` (values as their repr) back into the values' reprs."""
+    head, _, last = expected.rpartition(" or ")
+    return [*head.split(", "), last] if head else [last]
+
+
+def _allowed_hint(expected: str, given: object) -> str:
+    if not expected:
+        return ""
+    values = _allowed_values(expected)
+    if len(values) <= _ALLOWED_SHOWN:
+        return f"allowed: {', '.join(values)}"
+    close = difflib.get_close_matches(repr(given), values, n=3)
+    shown = ", ".join(close or values[:_ALLOWED_EXAMPLES])
+    intro = "closest" if close else "e.g."
+    return f"{len(values)} allowed, {intro} {shown}; the full list is this field's enum in /openapi.json"
+
+
 def ajv_message(errors: Sequence[Any]) -> str:
-    """The first error, as AJV words it: `body must have required property 'name'`."""
+    """The first error, as AJV words it: `body must have required property 'name'`; then, as AJV's
+    errorsText joins them, every other missing required property, so one call tells them all."""
     if not errors:
         return "Bad Request"
-    where, message = _describe(dict(errors[0]))
-    return f"{where} {message}"
+    first = dict(errors[0])
+    messages = [" ".join(_describe(first))]
+    missing = [dict(error) for error in errors[1:] if error["type"] == "missing"]
+    messages += [" ".join(_describe(error)) for error in missing[:_MISSING_SHOWN]]
+    if len(missing) > _MISSING_SHOWN:
+        messages.append(f"and {len(missing) - _MISSING_SHOWN} more missing properties")
+    return ", ".join(messages)

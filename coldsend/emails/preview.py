@@ -1,7 +1,7 @@
 """`POST /emails/test`: one message through one of the workspace's accounts, over its own SMTP connection.
 
 Nothing is stored: the spec's test email leaves no Email row. Failures come back as the spec's error codes
-(in a 200), never as an exception.
+(in a 200) with a message saying what went wrong, never as an exception.
 """
 
 import logging
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldsend.addresses import normalize_email
 from coldsend.clock import utcnow
 from coldsend.config import Settings
-from coldsend.emails.schemas import PreviewEmail, PreviewError
+from coldsend.emails.schemas import PreviewEmail, PreviewFailed
 from coldsend.engine.html_text import html_to_text
 from coldsend.engine.message import OutgoingMessage, build_message, new_message_id
 from coldsend.engine.transport import AccountConnection, SmtpAuthError, SmtpError, endpoint_for
@@ -54,26 +54,45 @@ def _message(account: Account, preview: PreviewEmail, recipient: str) -> bytes:
 
 async def send(
     session: AsyncSession, settings: Settings, *, workspace_id: uuid.UUID, preview: PreviewEmail
-) -> PreviewError | None:
-    """None when every recipient's message was accepted; else the spec's error code."""
+) -> PreviewFailed | None:
+    """None when every recipient's message was accepted; else the spec's error code and what happened."""
     account = await account_named(session, workspace_id, preview.eaccount)
     if account is None:
-        return "ACC_NOT_FOUND"
+        return PreviewFailed(
+            error="ACC_NOT_FOUND",
+            message=f"{preview.eaccount} is not an account of this workspace: "
+            "eaccount must be the email of one of its accounts",
+        )
     try:
-        connection = AccountConnection(endpoint_for(account, settings))
+        endpoint = endpoint_for(account, settings)
     except InvalidToken:
-        log.warning("test email from %s: its password cannot be decrypted with the current key", account.id)
-        return "ACC_UNKNOWN_ERROR"
+        log.warning(
+            "test email from %s: its password cannot be decrypted with the current key", account.email
+        )
+        return PreviewFailed(
+            error="ACC_UNKNOWN_ERROR",
+            message=f"The SMTP password of {account.email} cannot be decrypted with this server's secret key "
+            "(was COLDSEND_SECRET_KEY changed?): set the account's password again",
+        )
+    server = f"{endpoint.host}:{endpoint.port}"
+    connection = AccountConnection(endpoint)
     try:
         for recipient in preview.to_address_email_list.split(","):
             await connection.send(
                 mail_from=account.email, rcpt_to=[recipient], message=_message(account, preview, recipient)
             )
-    except SmtpAuthError:
-        return "ACC_AUTH_ERROR"
+    except SmtpAuthError as error:
+        return PreviewFailed(
+            error="ACC_AUTH_ERROR",
+            message=f"The SMTP server {server} refused the login of {account.email} "
+            f"(smtp_username {account.smtp_username}): {error.reply}",
+        )
     except SmtpError as error:
-        log.info("test email from account %s failed: %s", account.id, error)
-        return "ACC_UNKNOWN_ERROR"
+        log.info("test email from %s failed: %s", account.email, error)
+        return PreviewFailed(
+            error="ACC_UNKNOWN_ERROR",
+            message=f"Sending from {account.email} through {server} failed: {error.reply}",
+        )
     finally:
         await connection.quit()
     return None

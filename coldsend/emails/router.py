@@ -41,7 +41,8 @@ LIST_NOTES = (
 PREVIEW_NOTES = (
     "Sent for real over the account's SMTP server, one message per recipient, not stored; "
     "ACC_AUTH_ERROR when the login is refused, ACC_NOT_FOUND for an address that is not one of the "
-    f"workspace's accounts, ACC_UNKNOWN_ERROR otherwise. {PREVIEWS_PER_MINUTE}/min per workspace (429)."
+    f"workspace's accounts, ACC_UNKNOWN_ERROR otherwise, each with a `message` naming the account and what "
+    f"its server answered. {PREVIEWS_PER_MINUTE}/min per workspace (429)."
 )
 
 
@@ -171,7 +172,7 @@ async def send_test_email(
     failure = await preview_service.send(
         session, request.app.state.settings, workspace_id=principal.workspace_id, preview=body
     )
-    return PreviewFailed(error=failure) if failure else PreviewSent()
+    return failure or PreviewSent()
 
 
 MANUAL_NOTES = (

@@ -177,9 +177,14 @@ PreviewError = Literal["ACC_AUTH_ERROR", "ACC_NOT_FOUND", "ACC_UNKNOWN_ERROR"]
 
 
 class PreviewFailed(BaseModel):
-    """HTTP 200 with an `error`: how the spec answers a test email that could not be sent."""
+    """HTTP 200 with an `error`: how the spec answers a test email that could not be sent.
+
+    `message` is ours (the spec's object allows more properties): the error code alone says neither which
+    account nor what the mail server answered.
+    """
 
     error: PreviewError
+    message: str
 
 
 class UnreadCount(BaseModel):

@@ -71,6 +71,13 @@ IN_FLIGHT = (SendState.SENDING, SendState.COMMITTED)
 _OTHER = aliased(Send)
 
 
+def _described(send: Send, ctx: composing.SendContext | None) -> str:
+    """A send as log lines name it: by the addresses the API shows, and the row for who digs further."""
+    if ctx is None:
+        return f"send {send.id}"
+    return f"send from {ctx.account.email} to {ctx.lead.email} (send {send.id})"
+
+
 class _DatabaseLine:
     """A pipeline's own database connection, outside any transaction, opened on first use."""
 
@@ -215,7 +222,10 @@ class Sender:
                         await self._hand_back(batch[index + 1 :], outcomes.release_many)
                         break
                     except Exception:
-                        log.exception("send %s: unexpected failure; recovered when its lease ends", send.id)
+                        log.exception(
+                            "%s: unexpected failure; recovered when its lease ends",
+                            _described(send, contexts.get(send.id)),
+                        )
                         self.pool.drop(account_id)
                         continue
                     if composed is not None:
@@ -336,7 +346,7 @@ class Sender:
             await self._write(outcomes.record_cancelled, send)
             return None
         if stop is not None:
-            log.info("send %s: not now (%s); handed back to the scheduler", send.id, stop)
+            log.info("%s: not now (%s); handed back to the scheduler", _described(send, ctx), stop)
             await self._write(outcomes.release, send)
             return None
         try:
@@ -374,10 +384,10 @@ class Sender:
                 smtputf8=composed.smtputf8,
             )
         except NotCommitted as error:
-            log.warning("send %s: not sent (%s)", send.id, error.__cause__ or error)
+            log.warning("%s: not sent (%s)", _described(send, ctx), error.__cause__ or error)
             return None
         except UnconfirmedError as error:
-            log.warning("send %s: no reply to the final dot (%s); counted as sent", send.id, error)
+            log.warning("%s: no reply to the final dot (%s); counted as sent", _described(send, ctx), error)
         except SmtpAuthError as error:
             await self._auth_failed(ctx, error)
             raise AccountDown(ctx.account.email) from error
@@ -446,7 +456,7 @@ class Sender:
             await outcome(session, send, self._holder())
 
     async def _bounce(self, ctx: composing.SendContext, error: SmtpError) -> None:
-        log.info("send %s: %s rejected %s: %s", ctx.send.id, ctx.account.email, ctx.lead.email, error.reply)
+        log.info("%s: rejected: %s", _described(ctx.send, ctx), error.reply)
         async with self.lock, session_scope(self.sessionmaker) as session:
             await outcomes.record_bounce(session, ctx, self._holder(), error.reply, self.clock.now())
 
@@ -458,7 +468,7 @@ class Sender:
                 self.settings.send_retry_base_seconds, self.settings.send_retry_max_seconds, send.attempts
             )
             retry_at = now + delay
-        log.info("send %s: attempt %d failed (%s)", send.id, send.attempts, reason)
+        log.info("%s: attempt %d failed (%s)", _described(send, ctx), send.attempts, reason)
         async with self.lock, session_scope(self.sessionmaker) as session:
             await outcomes.record_retry(session, send, self._holder(), reason, retry_at=retry_at, now=now)
 
@@ -517,7 +527,7 @@ class Sender:
         try:
             composed = composing.compose(ctx, self.settings, send.sent_at or self.clock.now())
         except (TemplateError, DkimError, InvalidToken, KeyError, IndexError):
-            log.exception("send %s: committed but cannot be rebuilt to record it", send.id)
+            log.exception("%s: committed but cannot be rebuilt to record it", _described(send, ctx))
             return
         async with self.lock, session_scope(self.sessionmaker) as session:
             recorded = await outcomes.record_sent(
@@ -525,7 +535,7 @@ class Sender:
             )
         if recorded:
             log.warning(
-                "send %s (%s) was committed by a vanished worker: counted as sent, not resent",
-                send.id,
+                "%s (%s) was committed by a vanished worker: counted as sent, not resent",
+                _described(send, ctx),
                 send.message_id,
             )

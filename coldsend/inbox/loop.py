@@ -125,12 +125,13 @@ class InboxLoop:
         try:
             handled = await self._read(account, cursor)
         except InvalidToken:
+            log.warning("inbox of %s not read: its IMAP password cannot be decrypted", account.email)
             await self._finish(
                 account_id, "the stored IMAP password cannot be decrypted (the secret key changed)"
             )
             return 0
         except imap.ImapError as error:
-            log.warning("inbox of account %s not read: %s", account_id, error)
+            log.warning("inbox of %s not read: %s", account.email, error)
             await self._finish(account_id, str(error))
             return 0
         await self._finish(account_id, None)
@@ -188,11 +189,11 @@ class InboxLoop:
                 except Exception:
                     # One message that cannot be recorded must not stop the mailbox for good: its
                     # savepoint is rolled back, it is logged, and the cursor moves past it.
-                    log.exception("account %s: message uid %d skipped", account.id, fetched.uid)
+                    log.exception("inbox of %s: message uid %d skipped", account.email, fetched.uid)
                     continue
                 if outcome in (service.Outcome.REPLY, service.Outcome.AUTO_REPLY, service.Outcome.BOUNCE):
                     handled += 1
-                    log.info("account %s: %s (uid %d)", account.id, outcome.value, fetched.uid)
+                    log.info("inbox of %s: %s (uid %d)", account.email, outcome.value, fetched.uid)
             cursor.last_uid = max(cursor.last_uid, chunk[-1].uid)
             return handled
 

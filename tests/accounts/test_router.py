@@ -124,7 +124,10 @@ class TestCreateAccount:
         ("change", "message"),
         [
             ({"email": "not-an-email"}, 'body/email must match format "email"'),
-            ({"provider_code": 5}, "body/provider_code must be equal to one of the allowed values"),
+            (
+                {"provider_code": 5},
+                "body/provider_code must be equal to one of the allowed values (allowed: 1, 2, 3, 4, 8, 11)",
+            ),
             ({"smtp_port": 0}, "body/smtp_port must be >= 1"),
             ({"imap_port": 70000}, "body/imap_port must be <= 65535"),
             ({"smtp_port": "abc"}, "body/smtp_port must be integer"),
@@ -136,9 +139,14 @@ class TestCreateAccount:
             ({"reply_to": "nope"}, 'body/reply_to must match format "email"'),
             (
                 {"warmup": {"increment": "9"}},
-                "body/warmup/increment must be equal to one of the allowed values",
+                "body/warmup/increment must be equal to one of the allowed values (allowed: 'disabled', "
+                "'0', '1', '2', '3', '4')",
             ),
-            ({"smtp_tls": "tls"}, "body/smtp_tls must be equal to one of the allowed values"),
+            (
+                {"smtp_tls": "tls"},
+                "body/smtp_tls must be equal to one of the allowed values (allowed: 'ssl', 'starttls', "
+                "'none')",
+            ),
             ({"status": 1}, "body must NOT have additional properties"),
         ],
     )

@@ -174,10 +174,27 @@ class TestListBackgroundJob:
             ({"included_ids": "ABC"}, 'querystring/included_ids must match pattern "^[0-9a-f]{24}$"'),
             ({"excluded_ids": "1"}, 'querystring/excluded_ids must match pattern "^[0-9a-f]{24}$"'),
             ({"status": "pending,done"}, "querystring/status must be equal to one of the allowed values"),
-            ({"type": "remove-workspace"}, "querystring/type must be equal to one of the allowed values"),
-            ({"entity_type": "lead"}, "querystring/entity_type must be equal to one of the allowed values"),
-            ({"sort_column": "id"}, "querystring/sort_column must be equal to one of the allowed values"),
-            ({"sort_order": "up"}, "querystring/sort_order must be equal to one of the allowed values"),
+            (
+                {"type": "remove-workspace"},
+                "querystring/type must be equal to one of the allowed values (allowed: 'move-leads', "
+                "'import-leads', 'export-leads', 'update-warmup-accounts', 'rename-variable', "
+                "'broadcast-ai-generate', 'broadcast-website-scrape', 'import-subscribers-from-crm', "
+                "'resync-subscriber-crm-tags')",
+            ),
+            (
+                {"entity_type": "lead"},
+                "querystring/entity_type must be equal to one of the allowed values (allowed: 'list', "
+                "'campaign', 'workspace', 'broadcast', 'subscriber-group-sync', 'subscriber-group')",
+            ),
+            (
+                {"sort_column": "id"},
+                "querystring/sort_column must be equal to one of the allowed values (allowed: 'created_at', "
+                "'updated_at')",
+            ),
+            (
+                {"sort_order": "up"},
+                "querystring/sort_order must be equal to one of the allowed values (allowed: 'asc', 'desc')",
+            ),
             ({"limit": 0}, "querystring/limit must be >= 1"),
             ({"limit": 101}, "querystring/limit must be <= 100"),
         ],

@@ -149,8 +149,16 @@ class TestListEmails:
         ("params", "message"),
         [
             ({"sort_order": "up"}, 'querystring/sort_order must match pattern "^(asc|desc)$"'),
-            ({"mode": "focused"}, "querystring/mode must be equal to one of the allowed values"),
-            ({"email_type": "draft"}, "querystring/email_type must be equal to one of the allowed values"),
+            (
+                {"mode": "focused"},
+                "querystring/mode must be equal to one of the allowed values (allowed: 'emode_focused', "
+                "'emode_others', 'emode_all')",
+            ),
+            (
+                {"email_type": "draft"},
+                "querystring/email_type must be equal to one of the allowed values (allowed: 'received', "
+                "'sent', 'manual')",
+            ),
             (
                 {"min_timestamp_created": "tuesday"},
                 "querystring/min_timestamp_created must be a date (YYYY-MM-DD) or an ISO 8601 timestamp",

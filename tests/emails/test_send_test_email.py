@@ -63,7 +63,7 @@ class TestSendTestEmail:
 
     async def test_wrong_password_is_acc_auth_error(self, tenant: Tenant, smtp_sink: SmtpSink) -> None:
         await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port, password="wrong")
-        assert await send(tenant) == {"error": "ACC_AUTH_ERROR"}
+        assert (await send(tenant))["error"] == "ACC_AUTH_ERROR"
         assert smtp_sink.received == []
 
     async def test_unknown_account_is_acc_not_found(
@@ -71,23 +71,28 @@ class TestSendTestEmail:
     ) -> None:
         other = await make_tenant()
         await create_account(other, SENDER, host=smtp_sink.host, port=smtp_sink.port)
-        assert await send(tenant) == {"error": "ACC_NOT_FOUND"}
-        assert await send(tenant, eaccount="not an address") == {"error": "ACC_NOT_FOUND"}
+        assert (await send(tenant))["error"] == "ACC_NOT_FOUND"
+        assert (await send(tenant, eaccount="not an address"))["error"] == "ACC_NOT_FOUND"
         assert smtp_sink.received == []
 
     async def test_other_failures_are_acc_unknown_error(self, tenant: Tenant, smtp_sink: SmtpSink) -> None:
         await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port)
         smtp_sink.answer_rcpt("lead@example.org", "550 5.1.1 User unknown")
-        assert await send(tenant) == {"error": "ACC_UNKNOWN_ERROR"}
+        assert (await send(tenant))["error"] == "ACC_UNKNOWN_ERROR"
         assert smtp_sink.received == []
         await create_account(tenant, "nobody@example.com", port=free_port())  # nothing listens there
-        assert await send(tenant, eaccount="nobody@example.com") == {"error": "ACC_UNKNOWN_ERROR"}
+        assert (await send(tenant, eaccount="nobody@example.com"))["error"] == "ACC_UNKNOWN_ERROR"
 
     async def test_bad_bodies_are_400(self, tenant: Tenant) -> None:
         not_addresses = "body/to_address_email_list must be a comma-separated list of email addresses"
         two_lines = "body/subject must not contain line breaks or NUL characters"
         for body, message in [
-            ({}, "body must have required property 'eaccount'"),
+            (
+                {},
+                "body must have required property 'eaccount', body must have required property "
+                "'to_address_email_list', body must have required property 'subject', "
+                "body must have required property 'body'",
+            ),
             (preview(body={}), "body/body must have required property 'html'"),
             (preview(to_address_email_list="x@"), not_addresses),
             (preview(to_address_email_list=" , "), not_addresses),
@@ -103,7 +108,7 @@ class TestSendTestEmail:
 
     async def test_ten_a_minute_per_workspace(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
         for _ in range(10):
-            assert await send(tenant, eaccount="missing@example.com") == {"error": "ACC_NOT_FOUND"}
+            assert (await send(tenant, eaccount="missing@example.com"))["error"] == "ACC_NOT_FOUND"
         response = await tenant.client.post(PATH, json=preview())
         assert response.status_code == 429
         assert response.json() == {
@@ -112,4 +117,4 @@ class TestSendTestEmail:
             "message": "Rate limit exceeded",
         }
         other = await make_tenant()
-        assert await send(other, eaccount="missing@example.com") == {"error": "ACC_NOT_FOUND"}
+        assert (await send(other, eaccount="missing@example.com"))["error"] == "ACC_NOT_FOUND"

@@ -91,7 +91,10 @@ class TestCreateLeadLabel:
         [
             ({"interest_status_label": "positive"}, "body must have required property 'label'"),
             ({"label": "x"}, "body must have required property 'interest_status_label'"),
-            ({**VALID, "interest_status_label": "happy"}, f"body/interest_status_label {NOT_ALLOWED}"),
+            (
+                {**VALID, "interest_status_label": "happy"},
+                f"body/interest_status_label {NOT_ALLOWED} (allowed: 'positive', 'negative', 'neutral')",
+            ),
             ({**VALID, "label": "   "}, "body/label must NOT have fewer than 1 characters"),
             ({**VALID, "use_with_ai": "yes"}, "body/use_with_ai must be boolean"),
             ({**VALID, "interest_status": 7}, "body must NOT have additional properties"),
@@ -140,7 +143,8 @@ class TestListLeadLabel:
     async def test_bad_filters_are_400(self, tenant: Tenant) -> None:
         assert_400(
             await tenant.client.get(PATH, params={"interest_status": "1"}),
-            "querystring/interest_status must be equal to one of the allowed values",
+            "querystring/interest_status must be equal to one of the allowed values (allowed: 'positive', "
+            "'negative', 'neutral')",
         )
         assert_400(
             await tenant.client.get(PATH, params={"starting_after": "yesterday"}),

@@ -89,7 +89,19 @@ class TestListLeads:
             ({"limit": 0}, "body/limit must be >= 1"),
             ({"limit": 101}, "body/limit must be <= 100"),
             ({"starting_after": "x"}, 'body/starting_after must match format "uuid"'),
-            ({"filter": "FILTER_NOPE"}, "body/filter must be equal to one of the allowed values"),
+            (
+                {"filter": "FILTER_NOPE"},
+                "body/filter must be equal to one of the allowed values (allowed: 'FILTER_VAL_CONTACTED', "
+                "'FILTER_VAL_NOT_CONTACTED', 'FILTER_VAL_COMPLETED', 'FILTER_VAL_UNSUBSCRIBED', "
+                "'FILTER_VAL_ACTIVE', 'FILTER_LEAD_INTERESTED', 'FILTER_LEAD_NOT_INTERESTED', "
+                "'FILTER_LEAD_MEETING_BOOKED', 'FILTER_LEAD_MEETING_COMPLETED', 'FILTER_LEAD_CLOSED', "
+                "'FILTER_LEAD_OUT_OF_OFFICE', 'FILTER_LEAD_WRONG_PERSON', 'FILTER_LEAD_LOST', "
+                "'FILTER_LEAD_NO_SHOW', 'FILTER_LEAD_CUSTOM_LABEL_POSITIVE', "
+                "'FILTER_LEAD_CUSTOM_LABEL_NEGATIVE', 'FILTER_VAL_BOUNCED', 'FILTER_VAL_SKIPPED', "
+                "'FILTER_VAL_RISKY', 'FILTER_VAL_INVALID', 'FILTER_VAL_VALID', 'FILTER_VAL_IN_SUBSEQUENCE', "
+                "'FILTER_VAL_OPENED_NO_REPLY', 'FILTER_VAL_COMPLETED_NO_REPLY', 'FILTER_VAL_NO_OPENS', "
+                "'FILTER_VAL_REPLIED', 'FILTER_VAL_LINK_CLICKED')",
+            ),
             ({"campaign": "x"}, 'body/campaign must match format "uuid"'),
             ({"unknown": 1}, "body must NOT have additional properties"),
         ]:

@@ -149,12 +149,16 @@ class TestCreateSubsequence:
             ),
             (
                 {**base, "conditions": {"lead_activity": [3]}},
-                "body/conditions/lead_activity/0 must be equal to one of the allowed values",
+                "body/conditions/lead_activity/0 must be equal to one of the allowed values (allowed: 2, 4, "
+                "91)",
             ),
             ({**base, "conditions": {"reply_contains": 5}}, "body/conditions/reply_contains must be string"),
             (
                 {**base, "subsequence_schedule": bad_tz},
-                "body/subsequence_schedule/schedules/0/timezone must be equal to one of the allowed values",
+                "body/subsequence_schedule/schedules/0/timezone must be equal to one of the allowed values ("
+                "102 allowed, e.g. 'Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', "
+                "'America/Dawson'; "
+                "the full list is this field's enum in /openapi.json)",
             ),
             ({**base, "subsequence_schedule": {"schedules": []}}, ""),
             ({**base, "subsequence_schedule": bad_day}, ""),
@@ -166,7 +170,8 @@ class TestCreateSubsequence:
             ),
             (
                 {**base, "daily_limit_mode": "sometimes"},
-                "body/daily_limit_mode must be equal to one of the allowed values",
+                "body/daily_limit_mode must be equal to one of the allowed values "
+                "(allowed: 'inherit', 'custom', 'unlimited')",
             ),
             ({**base, "status": 1}, "body must NOT have additional properties"),
             ({**base, "name": ""}, "body/name must NOT have fewer than 1 characters"),

@@ -143,11 +143,14 @@ class TestCreateWorkspaceMember:
             ({"email": "not-an-email", "role": "editor"}, 'body/email must match format "email"'),
             (
                 {"email": "a@example.com", "role": "boss"},
-                "body/role must be equal to one of the allowed values",
+                "body/role must be equal to one of the allowed values (allowed: 'owner', 'admin', 'editor', "
+                "'view', 'client')",
             ),
             (
                 {"email": "a@example.com", "role": "view", "permissions": ["everything"]},
-                "body/permissions/0 must be equal to one of the allowed values",
+                "body/permissions/0 must be equal to one of the allowed values (31 allowed, "
+                "e.g. 'dashboard.view', 'campaigns.view', 'campaigns.create', 'campaigns.edit', "
+                "'campaigns.delete'; the full list is this field's enum in /openapi.json)",
             ),
             (
                 {"email": "a@example.com", "role": "view", "nickname": "n" * 81},
@@ -297,7 +300,11 @@ class TestPatchWorkspaceMember:
             ({}, "body must NOT have fewer than 1 properties"),
             ({"permissions": ["crm.view"]}, "body must NOT have additional properties"),
             ({"role": None}, "body/role must be string"),
-            ({"role": "boss"}, "body/role must be equal to one of the allowed values"),
+            (
+                {"role": "boss"},
+                "body/role must be equal to one of the allowed values (allowed: 'owner', 'admin', 'editor', "
+                "'view', 'client')",
+            ),
             ({"nickname": "n" * 81}, "body/nickname must NOT have more than 80 characters"),
         ],
     )
