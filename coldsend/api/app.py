@@ -11,6 +11,7 @@ from coldsend.accounts.router import router as accounts_router
 from coldsend.analytics.router import router as analytics_router
 from coldsend.api.errors import install_error_handlers
 from coldsend.api.key_cache import KeyCache
+from coldsend.api.limits import RequestLimits
 from coldsend.api.rate_limit import RateLimiter
 from coldsend.api.routing import add_unavailable_routes, mount_routers, sort_routes
 from coldsend.api_keys.router import router as api_keys_router
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, run_engine: bool = True) -> 
     )
     app.state.key_cache = KeyCache(ttl=settings.api_key_cache_seconds)
     install_error_handlers(app)
+    app.add_middleware(RequestLimits)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
