@@ -59,6 +59,8 @@ class TestEventLoop:
 
 class TestTemplateWork:
     def test_loop_iterations_are_counted_over_the_whole_render(self) -> None:
+        nested = "{% for i in (1..3) %}{% for j in (1..2) %}{{i}}{{j}} {% endfor %}{% endfor %}"
+        assert render_copy("s", nested, {}, seed="x").text == "11 12 21 22 31 32"
         hostile = "{% for i in (1..10000) %}{% endfor %}" * 400
         with pytest.raises(TemplateError, match="iterations in all"):
             render_copy("s", hostile, {}, seed="x")
@@ -68,9 +70,3 @@ class TestTemplateWork:
         hostile = "{% for i in (1..1000) %}" + "{% if a == b %}{% endif %}" * 3_000 + "{% endfor %}"
         with pytest.raises(TemplateError, match="took more than"):
             render_copy("s", hostile, {}, seed="x")
-
-    def test_ordinary_loops_still_render(self) -> None:
-        copy = render_copy(
-            "s", "{% for i in (1..3) %}{% for j in (1..2) %}{{i}}{{j}} {% endfor %}{% endfor %}", {}, seed="x"
-        )
-        assert copy.text == "11 12 21 22 31 32"
