@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         ge=100,
         description="characters of copy over every variant of a campaign's sequences",
     )
+    max_custom_variables: int = Field(
+        default=500, ge=1, description="custom variables of one lead (a PATCH merges into the lead's)"
+    )
     job_lease_seconds: float = Field(default=30.0, gt=0)
     job_poll_interval: float = Field(default=0.5, gt=0)
     job_batch_size: int = Field(default=500, ge=1)
