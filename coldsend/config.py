@@ -33,6 +33,26 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = Field(
         default=2.0, ge=0, description="how long a node trusts a key it has looked up; 0 disables"
     )
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="largest request body; larger ones get a 413"
+    )
+    max_header_bytes: int = Field(
+        default=32 * 1024, ge=1024, description="largest request header block (names and values); 431 over it"
+    )
+    max_copy_chars: int = Field(
+        default=100_000, ge=100, description="longest subject or body of one sequence step variant"
+    )
+    max_sequence_variants: int = Field(
+        default=500, ge=1, description="variants over every step of a campaign's or subsequence's sequences"
+    )
+    max_sequence_copy_chars: int = Field(
+        default=1_000_000,
+        ge=100,
+        description="characters of copy over every variant of a campaign's sequences",
+    )
+    max_custom_variables: int = Field(
+        default=500, ge=1, description="custom variables of one lead (a PATCH merges into the lead's)"
+    )
     job_lease_seconds: float = Field(default=30.0, gt=0)
     job_poll_interval: float = Field(default=0.5, gt=0)
     job_batch_size: int = Field(default=500, ge=1)

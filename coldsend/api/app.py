@@ -12,6 +12,7 @@ from coldsend.analytics.router import router as analytics_router
 from coldsend.api.docs import install_docs
 from coldsend.api.errors import install_error_handlers
 from coldsend.api.key_cache import KeyCache
+from coldsend.api.limits import RequestLimits
 from coldsend.api.openapi import install_openapi
 from coldsend.api.rate_limit import RateLimiter
 from coldsend.api.routing import add_unavailable_routes, mount_routers, sort_routes
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, run_engine: bool = True) -> 
     install_error_handlers(app)
     install_docs(app)
     install_openapi(app)
+    app.add_middleware(RequestLimits)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -5,6 +5,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import State
 
 from coldsend.api.deps import Session
 from coldsend.api.errors import BadRequest, Forbidden, RateLimited, Unauthorized
@@ -16,6 +18,7 @@ from coldsend.models import ApiKey, WorkspaceGroupMember
 from coldsend.workspace_group_members.schemas import GroupMemberStatus
 
 AS_WORKSPACE_HEADER = "x-as-workspace"
+AUTHENTICATED_KEY = "api_key"  # request.state attribute: the key the limits middleware checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +48,7 @@ class Principal:
         return self.key_workspace_id if self.acting_as_admin else self.key_admin_workspace_id
 
 
-def _bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization")
+def _bearer_token(header: str | None) -> str:
     if not header:
         raise Unauthorized("Missing Authorization header")
     scheme, _, token = header.partition(" ")
@@ -85,9 +87,7 @@ async def _acting_workspace(request: Request, session: Session, key: KeyRecord) 
     return target
 
 
-async def _key_record(request: Request, session: Session) -> KeyRecord:
-    key_hash = hash_key(_bearer_token(request))
-    cache: KeyCache = request.app.state.key_cache
+async def _stored_key(session: AsyncSession, cache: KeyCache, key_hash: str) -> KeyRecord:
     record = cache.get(key_hash)
     if record is None:
         key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
@@ -110,6 +110,21 @@ async def _key_record(request: Request, session: Session) -> KeyRecord:
     ):
         raise Unauthorized("API key has been revoked")
     return record
+
+
+async def authenticate_header(state: State, authorization: str | None) -> KeyRecord:
+    """The live key an Authorization header value names, else Unauthorized: checked before a body is read."""
+    key_hash = hash_key(_bearer_token(authorization))
+    async with state.read_sessionmaker() as session:
+        return await _stored_key(session, state.key_cache, key_hash)
+
+
+async def _key_record(request: Request, session: Session) -> KeyRecord:
+    checked: KeyRecord | None = getattr(request.state, AUTHENTICATED_KEY, None)
+    if checked is not None:
+        return checked
+    key_hash = hash_key(_bearer_token(request.headers.get("authorization")))
+    return await _stored_key(session, request.app.state.key_cache, key_hash)
 
 
 def forget_key(request: Request, key_hash: str) -> None:

@@ -74,6 +74,11 @@ class PayloadTooLarge(ColdsendError):
     default_message = "Payload Too Large"
 
 
+class HeadersTooLarge(ColdsendError):
+    status_code = 431
+    default_message = "Request Header Fields Too Large"
+
+
 class RateLimited(ColdsendError):
     status_code = 429
     default_message = "Rate limit exceeded"

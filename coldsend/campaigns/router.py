@@ -12,6 +12,7 @@ from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
 from coldsend.campaigns import flows, sending_status
 from coldsend.campaigns import service as campaign_service
+from coldsend.campaigns.copy import check_sequences
 from coldsend.campaigns.schemas import (
     NAME_MAX_LENGTH,
     Campaign,
@@ -100,11 +101,14 @@ async def _audit(
     "",
     operation_id="createCampaign",
     response_model=Campaign,
-    responses=errors.doc(errors.BadRequest),
+    responses=errors.doc(errors.BadRequest, errors.PayloadTooLarge),
     openapi_extra={"x-coldsend-notes": CREATE_NOTES},
 )
-async def create_campaign(body: CampaignCreate, principal: Authorized, session: Session) -> Campaign:
+async def create_campaign(
+    body: CampaignCreate, principal: Authorized, session: Session, request: Request
+) -> Campaign:
     """Create campaign (a draft)"""
+    await check_sequences(body.sequences, request.app.state.settings)
     campaign = await campaign_service.create(session, workspace_id=principal.workspace_id, campaign_in=body)
     return campaign_service.shown(campaign)
 
@@ -168,13 +172,14 @@ async def get_campaign(campaign: CampaignOf) -> Campaign:
     "/{id}",
     operation_id="patchCampaign",
     response_model=Campaign,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=errors.doc(errors.BadRequest, errors.NotFound, errors.PayloadTooLarge),
 )
 async def patch_campaign(
-    id: uuid.UUID, body: CampaignUpdate, principal: Authorized, session: Session
+    id: uuid.UUID, body: CampaignUpdate, principal: Authorized, session: Session, request: Request
 ) -> Campaign:
     """Patch campaign (arrays such as email_list and sequences are replaced)"""
     campaign = await _campaign(id, principal, session)
+    await check_sequences(body.sequences, request.app.state.settings)
     changed = await campaign_service.update(session, campaign, campaign_in=body)
     if changed:
         await _audit(session, principal, ActivityType.CAMPAIGN_UPDATE, campaign, fields=changed)

@@ -13,6 +13,7 @@ from coldsend.api.validation import NoNul
 
 MAX_PREVIEW_RECIPIENTS = 10
 MAX_RECIPIENTS = 50  # of a reply or forward, To, Cc and Bcc each
+MAX_BODY_CHARS = 1_000_000  # of a test email, as of a reply or forward
 RECIPIENTS_MESSAGE = "must be a comma-separated list of email addresses"
 ONE_LINE_MESSAGE = "must not contain line breaks or NUL characters"
 
@@ -121,7 +122,7 @@ def _one_line(value: str) -> str:
 
 
 class PreviewBody(BaseModel):
-    html: str
+    html: Annotated[str, Field(max_length=MAX_BODY_CHARS)]
 
 
 class PreviewEmail(BaseModel):

@@ -2,7 +2,8 @@
 
 Templates run in a locked-down Liquid environment: the context holds plain strings and numbers only
 (no Python objects whose attributes a template could walk), there is no loader (`include`/`render` are
-removed), and loops, output and local variables are capped. A variable without a value renders empty,
+removed), and loops (their iterations summed over the whole render), output, local variables and
+render time are capped. A variable without a value renders empty,
 or as its `default:` fallback, never as raw `{{...}}`; it equals `blank` (but, as in Liquid, an empty
 string is truthy, so `{% if x != blank %}` is the test for a value, not `{% if x %}`).
 
@@ -13,13 +14,17 @@ as a permanent failure of the send (state `failed`) rather than mail a lead brok
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from liquid import BoundTemplate, Environment, Markup
-from liquid.exceptions import LiquidError
+from liquid import BoundTemplate, Environment, Markup, RenderContext
+from liquid.builtin.tags.for_tag import ForLoop
+from liquid.builtin.tags.tablerow_tag import TableRow
+from liquid.exceptions import LiquidError, LoopIterationLimitError
 
 from coldsend.engine.html_text import html_to_text, looks_like_html
 from coldsend.models import Account, Lead
@@ -36,6 +41,9 @@ SYSTEM_VARIABLES = frozenset(
 _SPINTAX_START = re.compile(r"\{\{\s*random\s*\|", re.IGNORECASE)
 _SCALARS = (str, int, float, bool)
 MAX_SPINTAX_DEPTH = 5
+LOOP_ITERATIONS_LIMIT = 10_000  # over a whole render, every loop counted
+RENDER_SECONDS_LIMIT = 1.0
+_CACHED_SOURCE_CHARS = 20_000  # longer copy is parsed each time rather than held in the cache
 
 
 class TemplateError(ValueError):
@@ -50,8 +58,53 @@ class RenderedCopy:
     missing: tuple[str, ...]  # variables the copy uses that have no value for this lead
 
 
+class _Budget:
+    """The loop iterations and time one render may still use, over all its loops and nested contexts.
+
+    python-liquid's own loop limit applies to each loop nest alone: 400 loops of 10,000 iterations one
+    after another passed it and took seconds.
+    """
+
+    __slots__ = ("deadline", "iterations")
+
+    def __init__(self) -> None:
+        self.iterations = 0
+        self.deadline = time.monotonic() + RENDER_SECONDS_LIMIT
+
+    def metered(self, items: Iterator[Any]) -> Iterator[Any]:
+        for item in items:
+            self.iterations += 1
+            if self.iterations > LOOP_ITERATIONS_LIMIT:
+                raise LoopIterationLimitError(
+                    f"loops ran more than {LOOP_ITERATIONS_LIMIT} iterations in all", token=None
+                )
+            if time.monotonic() > self.deadline:
+                raise LoopIterationLimitError(f"took more than {RENDER_SECONDS_LIMIT} s", token=None)
+            yield item
+
+
+class _BudgetedContext(RenderContext):
+    budget: _Budget
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parent = self.parent_context
+        self.budget = parent.budget if isinstance(parent, _BudgetedContext) else _Budget()
+
+    @contextmanager
+    def loop(self, namespace: Mapping[str, object], forloop: ForLoop | TableRow) -> Iterator[RenderContext]:
+        forloop.it = self.budget.metered(forloop.it)
+        with super().loop(namespace, forloop) as context:
+            yield context
+
+
+class _BudgetedTemplate(BoundTemplate):
+    context_class = _BudgetedContext
+
+
 class _SandboxedEnvironment(Environment):
-    loop_iteration_limit: ClassVar[int | None] = 10_000
+    template_class = _BudgetedTemplate
+    loop_iteration_limit: ClassVar[int | None] = LOOP_ITERATIONS_LIMIT
     output_stream_limit: ClassVar[int | None] = 1_000_000
     local_namespace_limit: ClassVar[int | None] = 100_000
     context_depth_limit: ClassVar[int] = 10
@@ -179,8 +232,7 @@ def _all_spintax_options(source: str, depth: int = 0) -> str:
     return " ".join(parts)
 
 
-@lru_cache(maxsize=2048)
-def _parse(source: str, autoescape: bool) -> BoundTemplate:
+def _parse_uncached(source: str, autoescape: bool) -> BoundTemplate:
     env = _HTML_ENV if autoescape else _TEXT_ENV
     try:
         return env.from_string(source)
@@ -188,13 +240,32 @@ def _parse(source: str, autoescape: bool) -> BoundTemplate:
         raise TemplateError(f"copy does not parse: {error.message}") from None
 
 
-@lru_cache(maxsize=2048)
-def _used_in(source: str) -> frozenset[str]:
+_parse_cached = lru_cache(maxsize=2048)(_parse_uncached)
+
+
+def _parse(source: str, autoescape: bool) -> BoundTemplate:
+    if len(source) > _CACHED_SOURCE_CHARS:
+        return _parse_uncached(source, autoescape)
+    return _parse_cached(source, autoescape)
+
+
+def _used_in_uncached(source: str) -> frozenset[str]:
     template = _parse(_all_spintax_options(source), False)
     try:
-        return frozenset(name.split(".")[0].split("[")[0] for name in template.analyze().globals)
+        analysis = template.analyze()
     except LiquidError as error:
         raise TemplateError(f"copy does not parse: {error.message}") from None
+    for name in analysis.filters:
+        if name not in _TEXT_ENV.filters:
+            raise TemplateError(f"copy does not parse: unknown filter '{name}'")
+    return frozenset(name.split(".")[0].split("[")[0] for name in analysis.globals)
+
+
+_used_in_cached = lru_cache(maxsize=2048)(_used_in_uncached)
+
+
+def _used_in(source: str) -> frozenset[str]:
+    return _used_in_uncached(source) if len(source) > _CACHED_SOURCE_CHARS else _used_in_cached(source)
 
 
 def _render(source: str, variables: Mapping[str, object], *, autoescape: bool) -> str:
@@ -232,6 +303,11 @@ def lead_missing_variables(used: Iterable[str], lead: Lead) -> tuple[str, ...]:
     For showing which leads miss variables before launch; system variables are the account's, not the lead's.
     """
     return missing_variables((name for name in used if name not in SYSTEM_VARIABLES), lead_fields(lead))
+
+
+def validate_template(source: str) -> None:
+    """Raise `TemplateError` if a subject or body does not parse (or uses an unknown filter)."""
+    used_variables(source)
 
 
 def validate_copy(subject: str, body: str) -> None:

@@ -350,7 +350,8 @@ class Sender:
             await self._write(outcomes.release, send)
             return None
         try:
-            composed = composing.compose(ctx, self.settings, now)
+            # User copy (Liquid, HTML to text) renders in a thread: a heavy one cannot stall the loop.
+            composed = await asyncio.to_thread(composing.compose, ctx, self.settings, now)
             endpoint = self._endpoint(ctx.account)
         except (TemplateError, DkimError, InvalidToken, KeyError, IndexError) as error:
             await self._retry(ctx, f"cannot build the message: {error}", final=True)
@@ -525,7 +526,9 @@ class Sender:
         if ctx is None:
             return
         try:
-            composed = composing.compose(ctx, self.settings, send.sent_at or self.clock.now())
+            composed = await asyncio.to_thread(
+                composing.compose, ctx, self.settings, send.sent_at or self.clock.now()
+            )
         except (TemplateError, DkimError, InvalidToken, KeyError, IndexError):
             log.exception("%s: committed but cannot be rebuilt to record it", _described(send, ctx))
             return

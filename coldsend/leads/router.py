@@ -2,7 +2,7 @@ import uuid
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Body, Depends, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 
 from coldsend.api import errors
 from coldsend.api.auth import Authorized
@@ -10,6 +10,7 @@ from coldsend.api.deps import Session
 from coldsend.api.schemas import Page
 from coldsend.leads import service as lead_service
 from coldsend.leads.filters import ListParams, list_page
+from coldsend.leads.limits import check_custom_variables
 from coldsend.leads.schemas import (
     DeletedCount,
     Lead,
@@ -42,8 +43,9 @@ LeadById = Annotated[LeadRow, Depends(_lead)]
     response_model=Lead,
     responses=errors.doc(errors.BadRequest, errors.NotFound),
 )
-async def create_lead(body: LeadCreate, principal: Authorized, session: Session) -> Lead:
+async def create_lead(body: LeadCreate, principal: Authorized, session: Session, request: Request) -> Lead:
     """Create lead (one already there, or skipped by a `skip_if_in_*` flag, is returned instead)"""
+    check_custom_variables("body/custom_variables", body.custom_variables, request.app.state.settings)
     return lead_service.shown(await lead_service.create(session, principal, lead_in=body))
 
 
@@ -93,8 +95,13 @@ async def merge_leads(body: LeadMerge, principal: Authorized, session: Session) 
     response_model=LeadsAdded,
     responses=errors.doc(errors.BadRequest, errors.NotFound),
 )
-async def bulk_add_leads(body: LeadsAdd, principal: Authorized, session: Session) -> Response:
+async def bulk_add_leads(
+    body: LeadsAdd, principal: Authorized, session: Session, request: Request
+) -> Response:
     """Add up to 1000 leads to a campaign or a list; each lead lands in exactly one counter"""
+    for index, lead_in in enumerate(body.leads):
+        where = f"body/leads/{index}/custom_variables"
+        check_custom_variables(where, lead_in.custom_variables, request.app.state.settings)
     result = await lead_service.add_many(session, principal, add_in=body)
     summary = {
         "status": "success",
@@ -143,9 +150,14 @@ async def get_lead(lead: LeadById) -> Lead:
     response_model=Lead,
     responses=errors.doc(errors.BadRequest, errors.NotFound),
 )
-async def patch_lead(id: uuid.UUID, body: LeadUpdate, principal: Authorized, session: Session) -> Lead:
+async def patch_lead(
+    id: uuid.UUID, body: LeadUpdate, principal: Authorized, session: Session, request: Request
+) -> Lead:
     """Patch lead (`custom_variables` are merged into the payload: given keys are set, others kept)"""
     lead = await _lead(id, principal, session)
+    if body.custom_variables:
+        merged = {**(lead.payload or {}), **body.custom_variables}
+        check_custom_variables("body/custom_variables", merged, request.app.state.settings)
     return lead_service.shown(await lead_service.update(session, lead, lead_in=body))
 
 

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from coldsend.api import errors
 from coldsend.api.auth import Authorized, Principal
@@ -10,6 +10,7 @@ from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
+from coldsend.campaigns.copy import check_sequences
 from coldsend.campaigns.schemas import SendingState, SendingStatus, SendingSummary
 from coldsend.models import Campaign
 from coldsend.models import CampaignSubsequence as SubsequenceRow
@@ -99,10 +100,11 @@ async def _audit_update(
     },
 )
 async def create_subsequence(
-    body: SubsequenceCreate, principal: Authorized, session: Session
+    body: SubsequenceCreate, principal: Authorized, session: Session, request: Request
 ) -> CampaignSubsequence:
     """Create campaign subsequence (a draft; without a schedule it takes the parent campaign's)"""
     parent = await _campaign(session, principal, body.parent_campaign)
+    await check_sequences(body.sequences, request.app.state.settings)
     fields = {
         name: stored(getattr(body, name))
         for name in body.model_fields_set - {"parent_campaign", "name", "conditions"}
@@ -203,10 +205,11 @@ async def get_subsequence(subsequence: Found) -> CampaignSubsequence:
     responses=errors.doc(errors.BadRequest, errors.NotFound),
 )
 async def patch_subsequence(
-    id: uuid.UUID, body: SubsequenceUpdate, principal: Authorized, session: Session
+    id: uuid.UUID, body: SubsequenceUpdate, principal: Authorized, session: Session, request: Request
 ) -> CampaignSubsequence:
     """Patch campaign subsequence (arrays and objects sent replace the stored ones)"""
     subsequence = await _subsequence(id, principal, session)
+    await check_sequences(body.sequences, request.app.state.settings)
     changes = {name: stored(getattr(body, name)) for name in body.model_fields_set}
     await subsequence_service.update_fields(session, subsequence, changes=changes)
     await _audit_update(session, principal, subsequence, fields=sorted(changes))
