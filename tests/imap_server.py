@@ -2,7 +2,8 @@
 
 `Dovecot(directory)` writes a config, a passwd-file and Maildirs under `directory` and listens on two
 free ports: `port` (plain, offering STARTTLS) and `ssl_port` (implicit TLS), with a certificate for
-localhost / 127.0.0.1 issued by `ca` (a trustme CA; `ca_path` is its PEM file). Add users with
+localhost / 127.0.0.1 issued by `ca` (a trustme CA, its own unless one is given; `ca_path` is its PEM
+file). Add users with
 `add_user(login, password)` (appended to the passwd-file; no reload needed). `stop()` / `start()`
 take it down and bring it back on the same ports, for outage tests.
 
@@ -11,7 +12,8 @@ as the current user. When the `dovecot` binary is missing, `ensure_dovecot()` in
 `dovecot-imapd` with apt-get (CI runs as root on a clean machine) and fails loudly if it cannot.
 
 Fixtures: `dovecot` (session scope, shared) and `make_dovecot` (function scope, for a server a test
-stops and starts).
+stops and starts). Every server `make_dovecot` starts has a certificate from the session server's CA,
+so an app that trusts `dovecot.ca_path` verifies them all, as a client of one mail host would.
 """
 
 import os
@@ -135,7 +137,7 @@ def ensure_dovecot() -> str:
 
 
 class Dovecot:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, ca: trustme.CA | None = None) -> None:
         self.binary = ensure_dovecot()
         self.doveadm = str(Path(self.binary).with_name("doveadm"))
         if not os.access(self.doveadm, os.X_OK):
@@ -148,7 +150,7 @@ class Dovecot:
         account = pwd.getpwnam(UNPRIVILEGED_USER) if self.as_root else pwd.getpwuid(os.getuid())
         self.uid, self.gid = account.pw_uid, account.pw_gid
         self.user = account.pw_name
-        self.ca = trustme.CA()
+        self.ca = ca or trustme.CA()
         self.ca_path = directory / "ca.pem"
         self.process: subprocess.Popen[bytes] | None = None
         self._write_files()
@@ -271,12 +273,12 @@ MakeDovecot = Callable[[], Dovecot]
 
 
 @pytest.fixture
-def make_dovecot() -> Iterator[MakeDovecot]:
+def make_dovecot(dovecot: Dovecot) -> Iterator[MakeDovecot]:
     started: list[tuple[Dovecot, Path]] = []
 
     def make() -> Dovecot:
         directory = _directory()
-        server = Dovecot(directory).start()
+        server = Dovecot(directory, ca=dovecot.ca).start()
         started.append((server, directory))
         return server
 

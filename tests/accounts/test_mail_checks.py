@@ -2,6 +2,7 @@
 
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -285,6 +286,27 @@ async def wait_until(app: FastAPI, email: str, condition: Any, what: str) -> Acc
     return await stored(app, email)
 
 
+async def after_a_check(app: FastAPI, email: str, what: str, since: datetime | None = None) -> Account:
+    """The account once a health check claimed after `since` has finished. The loop stamps
+    health_checked_at when it claims a check, before the login is tried, so a new stamp alone says
+    nothing of the outcome: it is written before the next claim, and an account in error is not
+    claimed again, so the outcome is there once the stamp moves on again or the status is -1."""
+    claimed = await wait_until(
+        app,
+        email,
+        lambda a: a.health_checked_at is not None and (since is None or a.health_checked_at > since),
+        what,
+    )
+    stamp = claimed.health_checked_at
+    assert stamp is not None
+    return await wait_until(
+        app,
+        email,
+        lambda a: a.status == -1 or (a.health_checked_at is not None and a.health_checked_at > stamp),
+        f"the outcome of {what}",
+    )
+
+
 class TestHealthLoop:
     async def test_unreachable_imap_then_fixed(self, engine_app: FastAPI, make_dovecot: MakeDovecot) -> None:
         server = make_dovecot()
@@ -293,10 +315,8 @@ class TestHealthLoop:
         async with tenant.client as client:
             body = account_body("health@example.com", imap_port=server.port, imap_password=IMAP_PASSWORD)
             assert (await client.post(PATH, json=body)).status_code == 200
-            first = await wait_until(
-                engine_app, "health@example.com", lambda a: a.health_checked_at is not None, "a first check"
-            )
-            assert first.status == 1
+            first = await after_a_check(engine_app, "health@example.com", "a first check")
+            assert first.status == 1, first.status_message
             server.stop()
             broken = await wait_until(engine_app, "health@example.com", lambda a: a.status == -1, "the error")
             assert broken.status_message is not None
@@ -313,14 +333,10 @@ class TestHealthLoop:
             assert fixed["status"] == 1
             assert "status_message" not in fixed
             checked_at = (await stored(engine_app, "health@example.com")).health_checked_at
-            assert checked_at is not None
-            again = await wait_until(
-                engine_app,
-                "health@example.com",
-                lambda a: a.health_checked_at is not None and a.health_checked_at > checked_at,
-                "a check after the fix",
+            again = await after_a_check(
+                engine_app, "health@example.com", "a check after the fix", since=checked_at
             )
-            assert again.status == 1
+            assert again.status == 1, again.status_message
 
     async def test_refused_login(self, engine_app: FastAPI, dovecot: Dovecot) -> None:
         dovecot.add_user("refused@example.com", IMAP_PASSWORD)
@@ -341,14 +357,10 @@ class TestHealthLoop:
             assert resumed.status_code == 200
             assert (await client.post(f"{PATH}/refused%40example.com/resume")).json()["status"] == 1
             checked_at = (await stored(engine_app, "refused@example.com")).health_checked_at
-            assert checked_at is not None
-            again = await wait_until(
-                engine_app,
-                "refused@example.com",
-                lambda a: a.health_checked_at is not None and a.health_checked_at > checked_at,
-                "a check after the fix",
+            again = await after_a_check(
+                engine_app, "refused@example.com", "a check after the fix", since=checked_at
             )
-            assert again.status == 1
+            assert again.status == 1, again.status_message
 
 
 class TestSmtpTls:

@@ -16,6 +16,7 @@ from tests.engine.sending import (
     create_campaign,
     leads_of,
     make_engine,
+    real_now,
     schedule,
     sent_at,
     step,
@@ -24,9 +25,9 @@ from tests.smtp_sink import SmtpSink
 
 
 async def simple_campaign(tenant: Tenant, accounts: list[str], leads: int, **options: Any) -> str:
+    options.setdefault("campaign_schedule", schedule())
     campaign = await create_campaign(
         tenant,
-        campaign_schedule=schedule(),
         sequences=[{"steps": [step("Hello {{firstName}}", "Hi {{firstName}}", delay=1, unit="hours")]}],
         email_list=accounts,
         **options,
@@ -92,7 +93,13 @@ async def test_subsequence_sends_its_steps_after_its_pre_delay(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
     await create_account(tenant, smtp_sink, "sub@out.test", daily_limit=100, sending_gap=0)
-    campaign_id = await simple_campaign(tenant, ["sub@out.test"], 3)
+    # The pre-delay counts from the move below, stamped with the real time, so the clock starts at the
+    # real time too; late in the UTC day the window is Taipei's (UTC+8), so the three hours simulated
+    # stay inside it.
+    timezone = "Africa/Abidjan" if datetime.now(UTC).hour < 20 else "Asia/Taipei"
+    campaign_id = await simple_campaign(
+        tenant, ["sub@out.test"], 3, campaign_schedule=schedule(timezone=timezone)
+    )
     response = await tenant.client.post(
         "/api/v2/subsequences",
         json={
@@ -124,7 +131,7 @@ async def test_subsequence_sends_its_steps_after_its_pre_delay(
     )
     assert response.status_code == 200, response.text
     await activate(tenant, campaign_id)
-    engine = make_engine(app)
+    engine = make_engine(app, start=real_now())
     try:
         await engine.run()
         assert sorted(item.rcpt_tos[0] for item in smtp_sink.received) == ["c0@leads.test", "c1@leads.test"]

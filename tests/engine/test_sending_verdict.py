@@ -16,6 +16,7 @@ from tests.engine.sending import (
     create_campaign,
     launch_campaign,
     make_engine,
+    real_now,
     schedule,
     sent_at,
     step,
@@ -58,7 +59,7 @@ async def test_both_fields_agree_for_each_reason(app: FastAPI, tenant: Tenant, s
     await create_account(tenant, smtp_sink, "full@sv.test", daily_limit=1, sending_gap=0)
     await create_account(tenant, smtp_sink, "broken@sv.test", daily_limit=100, sending_gap=0)
     smtp_sink.users["broken@sv.test"] = "changed-on-the-server"
-    engine = make_engine(app)
+    engine = make_engine(app, start=real_now())
     today = str(engine.clock.now().isoweekday() % 7)  # the spec's days: 0 is Sunday
 
     campaigns = {
@@ -96,7 +97,7 @@ async def test_the_sending_gap_is_named_and_the_last_send_is_healthy(
 ) -> None:
     await create_account(tenant, smtp_sink, "paced@sv.test", daily_limit=100, sending_gap=10)
     campaign_id = await campaign(tenant, 3, "paced@sv.test")
-    engine = make_engine(app)
+    engine = make_engine(app, start=real_now())
     try:
         await engine.run()
         assert len(smtp_sink.received) == 1  # the others wait for the account's 10-minute gap
