@@ -60,6 +60,7 @@ PURGED: tuple[tuple[type[Base], str], ...] = (
     (CustomTag, "workspace_id"),
     (LeadLabel, "workspace_id"),
     (ReplyLabelPrediction, "workspace_id"),
+    (ApiKey, "admin_workspace_id"),  # keys it made inside its sub workspaces die with their links
     (ApiKey, "workspace_id"),
     (WorkspaceMember, "workspace_id"),
     (WorkspaceGroupMember, "admin_workspace_id"),
