@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldsend.accounts import listing
 from coldsend.accounts.schemas import AccountStatus, WarmupSelection
 from coldsend.addresses import normalize_email
-from coldsend.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from coldsend.clock import utcnow
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.custom_tag_mappings.schemas import ResourceType
+from coldsend.errors import BadRequest, Conflict, Forbidden, NotFound
 from coldsend.models import Account, WorkspaceGroupMember
 from coldsend.workspace_group_members.schemas import GroupMemberStatus
 

@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts.schemas import AccountFilter, AccountStatus, AccountTag, SortColumn, WarmupStatus
-from coldsend.api.errors import BadRequest
 from coldsend.clock import iso_z
 from coldsend.custom_tag_mappings.schemas import ResourceType
+from coldsend.errors import BadRequest
 from coldsend.models import Account, CustomTag, CustomTagMapping
 
 CURSOR_ERROR = 'querystring/starting_after must be "<timestamp_created>&<email>" or an ISO date-time'

@@ -15,11 +15,11 @@ from coldsend.accounts.schemas import (
     AccountUpdate,
     implicit_tls_mode,
 )
-from coldsend.api.errors import BadRequest
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.custom_tag_mappings.schemas import ResourceType
+from coldsend.errors import BadRequest
 from coldsend.models import Account
 
 DUPLICATE = "An account with this email already exists in this workspace"

@@ -24,7 +24,7 @@ from coldsend.analytics.schemas import (
     CampaignStepAnalytics,
     DailyCampaignAnalytics,
 )
-from coldsend.api.errors import NotFound
+from coldsend.errors import NotFound
 from coldsend.lead_labels.schemas import InterestStatus
 from coldsend.leads.schemas import LeadStatus
 from coldsend.models import Campaign, Event, Lead

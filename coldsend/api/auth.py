@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import State
 
 from coldsend.api.deps import Session
-from coldsend.api.errors import BadRequest, Forbidden, RateLimited, Unauthorized
 from coldsend.api.key_cache import KeyCache, KeyRecord
 from coldsend.api.nul import refuse_nul
 from coldsend.api.scopes import ACCEPTED_SCOPES
 from coldsend.api_keys.secrets import hash_key
+from coldsend.errors import BadRequest, Forbidden, RateLimited, Unauthorized
 from coldsend.models import ApiKey, WorkspaceGroupMember
 from coldsend.workspace_group_members.schemas import GroupMemberStatus
 

@@ -7,8 +7,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coldsend.api.auth import AUTHENTICATED_KEY, authenticate_header
-from coldsend.api.errors import BadRequest, ColdsendError, HeadersTooLarge, PayloadTooLarge, error_response
+from coldsend.api.errors import error_response
 from coldsend.config import Settings
+from coldsend.errors import BadRequest, ColdsendError, HeadersTooLarge, PayloadTooLarge
 
 API_PREFIX = "/api/v2"
 

@@ -3,8 +3,9 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from coldsend.api.auth import authorize
-from coldsend.api.errors import NotAvailable, doc
 from coldsend.api.operations import OPERATIONS, Operation
+from coldsend.errors import NotAvailable
+from coldsend.http.responses import doc
 
 NOT_AVAILABLE = "not-available"
 

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from coldsend.api import errors
+from coldsend import errors
 from coldsend.api.auth import Authorized
 from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
@@ -19,6 +19,7 @@ from coldsend.background_jobs.schemas import (
     SortOrder,
 )
 from coldsend.background_jobs.service import JobFilters
+from coldsend.http.responses import doc
 
 router = APIRouter(prefix="/api/v2/background-jobs", tags=["BackgroundJob"])
 
@@ -65,7 +66,7 @@ def _statuses(value: str | None) -> list[JobStatus] | None:
     "",
     operation_id="listBackgroundJob",
     response_model=Page[BackgroundJob],
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
     openapi_extra={"x-coldsend-notes": "Default sort: `created_at` asc; `ids`, `included_ids` both narrow"},
 )
 async def list_background_jobs(
@@ -113,7 +114,7 @@ async def list_background_jobs(
     "/{id}",
     operation_id="getBackgroundJob",
     response_model=BackgroundJob,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": "An id that is not 24 lowercase hex digits is a 400"},
 )
 async def get_background_job(

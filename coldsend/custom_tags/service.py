@@ -7,7 +7,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts.tagging import AccountTaggable
-from coldsend.api.errors import Conflict, NotFound
 from coldsend.campaigns.tagging import CampaignTaggable
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.custom_tag_mappings.schemas import ResourceType
@@ -19,6 +18,7 @@ from coldsend.custom_tags.schemas import (
     ToggleTagResource,
 )
 from coldsend.db.repository import get_in_workspace, keyset_rows
+from coldsend.errors import Conflict, NotFound
 from coldsend.models import CustomTag, CustomTagMapping
 
 DUPLICATE_LABEL = "A tag with this name already exists."

@@ -19,7 +19,6 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest, NotFound
 from coldsend.clock import iso_z, utcnow
 from coldsend.config import Settings
 from coldsend.emails.preview import account_named
@@ -27,6 +26,7 @@ from coldsend.emails.schemas import EmailForward, EmailReply, ManualBody
 from coldsend.engine.html_text import html_to_text
 from coldsend.engine.message import OutgoingMessage, build_message, new_message_id
 from coldsend.engine.transport import AccountConnection, SmtpAuthError, SmtpError, endpoint_for
+from coldsend.errors import BadRequest, NotFound
 from coldsend.ids import new_id
 from coldsend.models import Account, Email, EmailType, Lead
 from coldsend.workspace_members.membership import check_members

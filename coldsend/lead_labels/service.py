@@ -19,9 +19,9 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest
 from coldsend.clock import utcnow
 from coldsend.db.repository import get_in_workspace, keyset_page
+from coldsend.errors import BadRequest
 from coldsend.lead_labels.classifier import Label
 from coldsend.lead_labels.schemas import (
     INTEREST_STATUS_MAX,

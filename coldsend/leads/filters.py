@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from coldsend.addresses import email_key
-from coldsend.api.errors import BadRequest
 from coldsend.clock import utcnow
 from coldsend.db.repository import keyset_rows
+from coldsend.errors import BadRequest
 from coldsend.lead_labels.schemas import INTEREST_STATUS_MIN, InterestStatus
 from coldsend.leads.schemas import (
     LeadFilter,

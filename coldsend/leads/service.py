@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import normalize_email
 from coldsend.api.auth import Principal
-from coldsend.api.errors import BadRequest, NotFound
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.clock import utcnow
 from coldsend.db import locks
+from coldsend.errors import BadRequest, NotFound
 from coldsend.ids import new_id
 from coldsend.leads.filters import ListParams, list_page
 from coldsend.leads.schemas import (

@@ -9,9 +9,9 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import PaymentRequired
 from coldsend.clock import utcnow
 from coldsend.config import Settings
+from coldsend.errors import PaymentRequired
 from coldsend.ids import new_id
 from coldsend.leads.schemas import VerificationStatus as LeadVerificationStatus
 from coldsend.models import EmailVerification, Lead

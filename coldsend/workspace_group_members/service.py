@@ -4,9 +4,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest, Conflict, NotFound
 from coldsend.api_keys import service as api_key_service
 from coldsend.db.repository import keyset_page
+from coldsend.errors import BadRequest, Conflict, NotFound
 from coldsend.models import Workspace, WorkspaceGroupMember
 from coldsend.workspace_group_members.schemas import GroupMemberStatus
 

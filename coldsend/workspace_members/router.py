@@ -5,11 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api import errors
+from coldsend import errors
 from coldsend.api.auth import Authorized, Principal
 from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
+from coldsend.http.responses import doc
 from coldsend.models import User
 from coldsend.models import WorkspaceMember as WorkspaceMemberRow
 from coldsend.workspace_members import service as member_service
@@ -60,7 +61,7 @@ async def _found(session: AsyncSession, principal: Principal, member_id: uuid.UU
     "",
     operation_id="createWorkspaceMember",
     response_model=WorkspaceMember,
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
     openapi_extra={"x-coldsend-notes": "An email already in the workspace is a 400"},
 )
 async def create_workspace_member(
@@ -100,7 +101,7 @@ async def list_workspace_members(
     "/{id}",
     operation_id="getWorkspaceMember",
     response_model=WorkspaceMember,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def get_workspace_member(id: uuid.UUID, principal: Authorized, session: Session) -> WorkspaceMember:
     """Get workspace member"""
@@ -111,7 +112,7 @@ async def get_workspace_member(id: uuid.UUID, principal: Authorized, session: Se
     "/{id}",
     operation_id="patchWorkspaceMember",
     response_model=WorkspaceMember,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def patch_workspace_member(
     id: uuid.UUID, body: WorkspaceMemberUpdate, principal: Authorized, session: Session
@@ -126,7 +127,7 @@ async def patch_workspace_member(
     "/{id}",
     operation_id="deleteWorkspaceMember",
     response_model=WorkspaceMember,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def delete_workspace_member(id: uuid.UUID, principal: Authorized, session: Session) -> WorkspaceMember:
     """Delete workspace member"""

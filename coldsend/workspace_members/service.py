@@ -5,8 +5,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest
 from coldsend.db.repository import get_in_workspace, keyset_page
+from coldsend.errors import BadRequest
 from coldsend.models import User, WorkspaceMember
 from coldsend.workspace_members.schemas import MemberRole, WorkspaceMemberCreate
 from coldsend.workspaces import service as workspace_service

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import addresses, dns
-from coldsend.api.errors import BadRequest, NotFound
+from coldsend.errors import BadRequest, NotFound
 from coldsend.ids import new_id
 from coldsend.models import User, Workspace, WorkspaceMember
 from coldsend.workspace_members.schemas import MemberRole
