@@ -27,7 +27,7 @@ from coldsend.accounts.schemas import (
     WarmupSelection,
 )
 from coldsend.addresses import normalize_email
-from coldsend.api.auth import Authorized, Principal
+from coldsend.api.auth import Authorized
 from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
@@ -39,6 +39,7 @@ from coldsend.config import Settings
 from coldsend.custom_tag_mappings.router import comma_list
 from coldsend.http.responses import doc, error_body
 from coldsend.models import Account as AccountRow
+from coldsend.principal import Principal
 
 router = APIRouter(prefix="/api/v2/accounts", tags=["Account"])
 

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from coldsend import errors
-from coldsend.api.auth import Authorized, Principal
+from coldsend.api.auth import Authorized
 from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
@@ -27,6 +27,7 @@ from coldsend.campaigns.schemas import (
 )
 from coldsend.http.responses import doc
 from coldsend.models import Campaign as CampaignRow
+from coldsend.principal import Principal
 
 router = APIRouter(prefix="/api/v2/campaigns", tags=["Campaign"])
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import errors
-from coldsend.api.auth import Authorized, Principal
+from coldsend.api.auth import Authorized
 from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
@@ -20,6 +20,7 @@ from coldsend.custom_tags.schemas import (
 )
 from coldsend.http.responses import doc
 from coldsend.models import CustomTag as CustomTagRow
+from coldsend.principal import Principal
 
 router = APIRouter(prefix="/api/v2/custom-tags", tags=["CustomTag"])
 

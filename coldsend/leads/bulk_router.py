@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import errors
 from coldsend.addresses import normalize_email
-from coldsend.api.auth import Authorized, Principal
+from coldsend.api.auth import Authorized
 from coldsend.api.deps import Session
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
@@ -32,6 +32,7 @@ from coldsend.leads.bulk_schemas import (
 )
 from coldsend.leads.schemas import Lead as LeadOut
 from coldsend.models import CampaignSubsequence, Lead, WorkspaceMember
+from coldsend.principal import Principal
 from coldsend.workspace_members.membership import check_members
 
 router = APIRouter(prefix="/api/v2/leads", tags=["Lead"])

@@ -17,7 +17,6 @@ from sqlalchemy import Row, String, bindparam, delete, func, insert, select, tex
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import normalize_email
-from coldsend.api.auth import Principal
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
 from coldsend.block_list_entries import service as block_list_service
@@ -38,6 +37,7 @@ from coldsend.leads.schemas import (
 )
 from coldsend.models import Campaign, LeadList
 from coldsend.models import Lead as LeadRow
+from coldsend.principal import Principal
 from coldsend.subsequences import triggers
 from coldsend.verification.jobs import enqueue_lead_verification
 from coldsend.workspace_members.membership import check_members

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from coldsend import errors
-from coldsend.api.auth import Authorized, Principal
+from coldsend.api.auth import Authorized
 from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
@@ -15,6 +15,7 @@ from coldsend.campaigns.schemas import SendingState, SendingStatus, SendingSumma
 from coldsend.http.responses import doc
 from coldsend.models import Campaign
 from coldsend.models import CampaignSubsequence as SubsequenceRow
+from coldsend.principal import Principal
 from coldsend.subsequences import service as subsequence_service
 from coldsend.subsequences.schemas import (
     CampaignSubsequence,

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import errors
-from coldsend.api.auth import Authorized, Principal
+from coldsend.api.auth import Authorized
 from coldsend.api.deps import Session
 from coldsend.api.pagination import Cursor
 from coldsend.api.schemas import Page
 from coldsend.http.responses import doc
 from coldsend.models import User
 from coldsend.models import WorkspaceMember as WorkspaceMemberRow
+from coldsend.principal import Principal
 from coldsend.workspace_members import service as member_service
 from coldsend.workspace_members.schemas import (
     MemberName,

@@ -1,10 +1,11 @@
 from fastapi import APIRouter, Request
 
 from coldsend import errors
-from coldsend.api.auth import Authorized, Principal
+from coldsend.api.auth import Authorized
 from coldsend.api.deps import Session
 from coldsend.http.responses import doc
 from coldsend.models import Workspace as WorkspaceRow
+from coldsend.principal import Principal
 from coldsend.workspaces import removal
 from coldsend.workspaces import service as workspace_service
 from coldsend.workspaces.schemas import (
