@@ -6,12 +6,12 @@ from coldsend import errors
 from coldsend.account_campaign_mappings import service as mapping_service
 from coldsend.account_campaign_mappings.schemas import AccountCampaignMapping
 from coldsend.accounts.router import account_of
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
 from coldsend.clock import iso_z
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 
 router = APIRouter(prefix="/api/v2/account-campaign-mappings", tags=["AccountCampaignMapping"])
 

@@ -27,17 +27,17 @@ from coldsend.accounts.schemas import (
     WarmupSelection,
 )
 from coldsend.addresses import normalize_email
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
 from coldsend.background_jobs import service as background_job_service
 from coldsend.background_jobs.schemas import BackgroundJob, EntityType
 from coldsend.config import Settings
 from coldsend.custom_tag_mappings.router import comma_list
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc, error_body
+from coldsend.http.schemas import Page
 from coldsend.models import Account as AccountRow
 from coldsend.principal import Principal
 

@@ -7,8 +7,8 @@ from pydantic import AfterValidator, BaseModel, Field, SerializerFunctionWrapHan
 from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 from coldsend.custom_tags.schemas import AccountFilter
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 
 __all__ = ["AccountFilter"]
 

@@ -21,10 +21,10 @@ from coldsend.analytics.schemas import (
     WarmupAnalytics,
     WarmupAnalyticsRequest,
 )
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
 from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import utcnow
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
 from coldsend.http.responses import doc
 
 router = APIRouter(prefix="/api/v2")

@@ -5,9 +5,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from coldsend.api.validation import ajv_message
 from coldsend.errors import ColdsendError
 from coldsend.http.responses import error_body, reason
+from coldsend.http.validation import ajv_message
 
 log = logging.getLogger(__name__)
 

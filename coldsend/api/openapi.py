@@ -7,8 +7,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from coldsend import errors
-from coldsend.api.auth import authorize
 from coldsend.api.routing import NOT_AVAILABLE, route_state
+from coldsend.http.auth import authorize
 from coldsend.http.responses import doc
 
 # The spec's name for it, so generated clients keep their configuration.

@@ -3,16 +3,16 @@ import uuid
 from fastapi import APIRouter, Request
 
 from coldsend import errors
-from coldsend.api.auth import Authorized, forget_key
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
-from coldsend.api.scopes import ungranted
 from coldsend.api_keys import service as api_key_service
 from coldsend.api_keys.schemas import APIKey, APIKeyCreate
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
+from coldsend.http.auth import Authorized, forget_key
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
+from coldsend.http.scopes import ungranted
 from coldsend.models import ApiKey
 
 router = APIRouter(prefix="/api/v2/api-keys", tags=["APIKey"])

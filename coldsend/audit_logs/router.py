@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from coldsend import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import AuditCursor
-from coldsend.api.schemas import Page
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import AuditLog
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import AuditCursor
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 
 router = APIRouter(prefix="/api/v2/audit-logs", tags=["AuditLog"])
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
-from coldsend.api.schemas import ResponseModel, Timestamp
+from coldsend.http.schemas import ResponseModel, Timestamp
 
 
 class ActivityType(IntEnum):

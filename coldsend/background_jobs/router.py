@@ -4,10 +4,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from coldsend import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
 from coldsend.background_jobs import service as background_job_service
 from coldsend.background_jobs.schemas import (
     OBJECT_ID_PATTERN,
@@ -19,7 +15,11 @@ from coldsend.background_jobs.schemas import (
     SortOrder,
 )
 from coldsend.background_jobs.service import JobFilters
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 
 router = APIRouter(prefix="/api/v2/background-jobs", tags=["BackgroundJob"])
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import SerializerFunctionWrapHandler, model_serializer
 
-from coldsend.api.schemas import ResponseModel, Timestamp
+from coldsend.http.schemas import ResponseModel, Timestamp
 
 OBJECT_ID_PATTERN = "^[0-9a-f]{24}$"
 

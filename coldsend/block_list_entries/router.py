@@ -5,10 +5,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from coldsend import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.block_list_entries.schemas import (
     BlockListEntry,
@@ -19,7 +15,11 @@ from coldsend.block_list_entries.schemas import (
     BulkCreated,
     SkippedValue,
 )
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import BlockListEntry as BlockListEntryRow
 
 router = APIRouter(prefix="/api/v2/block-lists-entries", tags=["BlockListEntry"])

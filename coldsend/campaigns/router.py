@@ -4,10 +4,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from coldsend import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
 from coldsend.campaigns import flows, sending_status
@@ -25,7 +21,11 @@ from coldsend.campaigns.schemas import (
     LaunchedCount,
     SendingStatus,
 )
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import Campaign as CampaignRow
 from coldsend.principal import Principal
 

@@ -7,9 +7,9 @@ from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
-from coldsend.api.validation import NoNul
 from coldsend.campaigns.timezones import Timezone
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.http.validation import NoNul
 
 NAME_MAX_LENGTH = 500
 MAX_INT = 2**31 - 1

@@ -1,7 +1,7 @@
 import uuid
 from enum import IntEnum
 
-from coldsend.api.schemas import ResponseModel, Timestamp
+from coldsend.http.schemas import ResponseModel, Timestamp
 
 
 class ResourceType(IntEnum):

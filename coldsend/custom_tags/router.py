@@ -5,10 +5,6 @@ from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
 from coldsend.custom_tag_mappings.router import comma_list
 from coldsend.custom_tags import service as custom_tag_service
 from coldsend.custom_tags.schemas import (
@@ -18,7 +14,11 @@ from coldsend.custom_tags.schemas import (
     ToggleResult,
     ToggleTagResource,
 )
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import CustomTag as CustomTagRow
 from coldsend.principal import Principal
 

@@ -5,11 +5,6 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from coldsend import errors
 from coldsend.analytics.dates import parse_timestamp
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.rate_limit import RateLimiter
-from coldsend.api.schemas import Page
 from coldsend.emails import manual as manual_service
 from coldsend.emails import preview as preview_service
 from coldsend.emails import service as email_service
@@ -26,7 +21,12 @@ from coldsend.emails.schemas import (
     ThreadMarkedRead,
     UnreadCount,
 )
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.rate_limit import RateLimiter
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import Email as EmailRow
 
 router = APIRouter(prefix="/api/v2/emails", tags=["Email"])

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 
 INTEREST_STATUS_MIN = -30_000
 INTEREST_STATUS_MAX = 30_000

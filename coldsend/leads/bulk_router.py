@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import errors
 from coldsend.addresses import normalize_email
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import ActivityType
 from coldsend.background_jobs import service as background_job_service
 from coldsend.background_jobs.schemas import BackgroundJob, EntityType
 from coldsend.clock import utcnow
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
 from coldsend.http.responses import doc
 from coldsend.leads import jobs
 from coldsend.leads import service as lead_service

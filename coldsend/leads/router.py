@@ -5,10 +5,10 @@ import orjson
 from fastapi import APIRouter, Body, Depends, Request, Response
 
 from coldsend import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.schemas import Page
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.leads import service as lead_service
 from coldsend.leads.filters import ListParams, list_page
 from coldsend.leads.limits import check_custom_variables

@@ -5,8 +5,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
-from coldsend.api.validation import NoNul
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.http.validation import NoNul
 from coldsend.lead_labels.schemas import INTEREST_STATUS_MAX, INTEREST_STATUS_MIN
 
 MAX_ADD = 1000

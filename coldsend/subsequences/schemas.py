@@ -4,7 +4,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 from coldsend.campaigns.schemas import (
     NAME_MAX_LENGTH,
     AutoVariantSelect,
@@ -14,6 +13,7 @@ from coldsend.campaigns.schemas import (
     Text,
 )
 from coldsend.campaigns.schemas import Sequence as CampaignSequence
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 
 INTEREST_MIN = -30000
 INTEREST_MAX = 30000

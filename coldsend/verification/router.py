@@ -3,9 +3,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from coldsend import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
 from coldsend.config import Settings
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
 from coldsend.http.responses import doc
 from coldsend.verification import flows as verification_flows
 from coldsend.verification import service as verification_service

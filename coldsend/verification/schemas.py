@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel
 from pydantic_core import PydanticCustomError
 
-from coldsend.api.schemas import RequestModel, refuse_null
+from coldsend.http.schemas import RequestModel, refuse_null
 from coldsend.verification.syntax import InvalidAddress, parse
 
 MAX_WEBHOOK_URL_LENGTH = 2048

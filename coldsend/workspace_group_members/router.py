@@ -3,12 +3,12 @@ import uuid
 from fastapi import APIRouter, Request
 
 from coldsend import errors
-from coldsend.api.auth import Authorized, forget_key
-from coldsend.api.deps import Session
-from coldsend.api.extensions import EXTENSION_KEY
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend.http.auth import Authorized, forget_key
+from coldsend.http.deps import Session
+from coldsend.http.extensions import EXTENSION_KEY
+from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import WorkspaceGroupMember as WorkspaceGroupMemberRow
 from coldsend.principal import Principal
 from coldsend.workspace_group_members import service as group_member_service

@@ -1,7 +1,7 @@
 import uuid
 from enum import StrEnum
 
-from coldsend.api.schemas import RequestModel, ResponseModel, Timestamp
+from coldsend.http.schemas import RequestModel, ResponseModel, Timestamp
 
 
 class GroupMemberStatus(StrEnum):

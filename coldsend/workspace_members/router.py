@@ -6,11 +6,11 @@ from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import User
 from coldsend.models import WorkspaceMember as WorkspaceMemberRow
 from coldsend.principal import Principal

@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import EmailStr, Field
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 
 
 class MemberRole(StrEnum):

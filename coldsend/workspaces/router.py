@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Request
 
 from coldsend import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
 from coldsend.http.responses import doc
 from coldsend.models import Workspace as WorkspaceRow
 from coldsend.principal import Principal

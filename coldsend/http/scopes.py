@@ -1,7 +1,7 @@
 from collections.abc import Iterable
 
-from coldsend.api.extensions import EXTENSIONS_BY_ID
-from coldsend.api.operations import GRANTABLE_SCOPES, OPERATIONS_BY_ID, SCOPE_ACTIONS
+from coldsend.http.extensions import EXTENSIONS_BY_ID
+from coldsend.http.operations import GRANTABLE_SCOPES, OPERATIONS_BY_ID, SCOPE_ACTIONS
 
 
 def accepted_scopes(operation_id: str) -> frozenset[str]:

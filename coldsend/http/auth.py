@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import State
 
-from coldsend.api.deps import Session
-from coldsend.api.key_cache import KeyCache, KeyRecord
-from coldsend.api.nul import refuse_nul
-from coldsend.api.scopes import ACCEPTED_SCOPES
-from coldsend.api_keys.secrets import hash_key
+from coldsend.api_key_secrets import hash_key
 from coldsend.errors import BadRequest, Forbidden, RateLimited, Unauthorized
+from coldsend.http.deps import Session
+from coldsend.http.key_cache import KeyCache, KeyRecord
+from coldsend.http.nul import refuse_nul
+from coldsend.http.scopes import ACCEPTED_SCOPES
 from coldsend.models import ApiKey, WorkspaceGroupMember
 from coldsend.principal import Principal
 from coldsend.workspace_group_members.schemas import GroupMemberStatus
