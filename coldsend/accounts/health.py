@@ -17,11 +17,10 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.accounts import imap
-from coldsend.accounts.schemas import AccountStatus
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
-from coldsend.models import Account
+from coldsend.models import Account, AccountStatus
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,11 @@ from coldsend.accounts.schemas import (
     AccountFilter,
     AccountsMove,
     AccountsPause,
-    AccountStatus,
     AccountTag,
     AccountUpdate,
     CtdStatus,
     MoveResult,
     PauseResult,
-    ProviderCode,
     SortColumn,
     VitalsRequest,
     VitalsResult,
@@ -28,9 +26,8 @@ from coldsend.accounts.schemas import (
 )
 from coldsend.addresses import normalize_email
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.background_jobs import service as background_job_service
-from coldsend.background_jobs.schemas import BackgroundJob, EntityType
+from coldsend.background_jobs.schemas import BackgroundJob
 from coldsend.config import Settings
 from coldsend.custom_tag_mappings.router import comma_list
 from coldsend.http.auth import Authorized
@@ -39,6 +36,7 @@ from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc, error_body
 from coldsend.http.schemas import Page
 from coldsend.models import Account as AccountRow
+from coldsend.models import AccountStatus, ActivityType, EntityType, ProviderCode
 from coldsend.principal import Principal
 
 router = APIRouter(prefix="/api/v2/accounts", tags=["Account"])

@@ -9,18 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts import secrets
-from coldsend.accounts.schemas import (
-    AccountCreate,
-    AccountStatus,
-    AccountUpdate,
-    implicit_tls_mode,
-)
+from coldsend.accounts.schemas import AccountCreate, AccountUpdate, implicit_tls_mode
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.custom_tag_mappings import service as mapping_service
-from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.errors import BadRequest
-from coldsend.models import Account
+from coldsend.models import Account, AccountStatus, ResourceType
 
 DUPLICATE = "An account with this email already exists in this workspace"
 ERROR_STATUSES = frozenset(

@@ -25,9 +25,7 @@ from coldsend.analytics.schemas import (
     DailyCampaignAnalytics,
 )
 from coldsend.errors import NotFound
-from coldsend.lead_labels.schemas import InterestStatus
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Campaign, Event, Lead
+from coldsend.models import Campaign, Event, InterestStatus, Lead, LeadStatus
 
 Counts = dict[str, int]
 

@@ -21,11 +21,11 @@ from coldsend.analytics.schemas import (
     WarmupAnalytics,
     WarmupAnalyticsRequest,
 )
-from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import utcnow
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.responses import doc
+from coldsend.models import CampaignStatus
 
 router = APIRouter(prefix="/api/v2")
 

@@ -6,14 +6,13 @@ from coldsend import errors
 from coldsend.api_keys import service as api_key_service
 from coldsend.api_keys.schemas import APIKey, APIKeyCreate
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.http.auth import Authorized, forget_key
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.http.scopes import ungranted
-from coldsend.models import ApiKey
+from coldsend.models import ActivityType, ApiKey
 
 router = APIRouter(prefix="/api/v2/api-keys", tags=["APIKey"])
 

@@ -5,21 +5,14 @@ from fastapi import APIRouter, Path, Query
 
 from coldsend import errors
 from coldsend.background_jobs import service as background_job_service
-from coldsend.background_jobs.schemas import (
-    OBJECT_ID_PATTERN,
-    BackgroundJob,
-    EntityType,
-    JobStatus,
-    JobType,
-    SortColumn,
-    SortOrder,
-)
+from coldsend.background_jobs.schemas import OBJECT_ID_PATTERN, BackgroundJob, SortColumn, SortOrder
 from coldsend.background_jobs.service import JobFilters
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
+from coldsend.models import EntityType, JobStatus, JobType
 
 router = APIRouter(prefix="/api/v2/background-jobs", tags=["BackgroundJob"])
 

@@ -5,7 +5,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from coldsend import errors
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.campaigns import flows, sending_status
 from coldsend.campaigns import service as campaign_service
 from coldsend.campaigns.copy import check_sequences
@@ -15,7 +14,6 @@ from coldsend.campaigns.schemas import (
     CampaignCreate,
     CampaignDuplicate,
     CampaignItems,
-    CampaignStatus,
     CampaignUpdate,
     CampaignVariables,
     LaunchedCount,
@@ -26,6 +24,7 @@ from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
+from coldsend.models import ActivityType, CampaignStatus
 from coldsend.models import Campaign as CampaignRow
 from coldsend.principal import Principal
 

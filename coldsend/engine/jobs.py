@@ -23,11 +23,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coldsend.background_jobs.schemas import JobStatus
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
-from coldsend.models import BackgroundJob
+from coldsend.models import BackgroundJob, JobStatus
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from coldsend.block_list_entries.service import blocked
 from coldsend.campaigns.schedule import in_schedule
-from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
@@ -38,8 +37,7 @@ from coldsend.engine.rotation import AccountSlot
 from coldsend.engine.sequences import Sequence, Step
 from coldsend.engine.serial import EngineLock
 from coldsend.engine.statistics import StatisticsKeeper
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Campaign, CampaignSubsequence, Lead, Send, SendState
+from coldsend.models import Campaign, CampaignStatus, CampaignSubsequence, Lead, LeadStatus, Send, SendState
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import aliased
 
 from coldsend.accounts import health
-from coldsend.accounts.schemas import AccountStatus
 from coldsend.campaigns.schedule import in_schedule
-from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.locks import advisory_key
@@ -52,8 +50,7 @@ from coldsend.engine.transport import (
     UnconfirmedError,
     endpoint_for,
 )
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Account, Send, SendState
+from coldsend.models import Account, AccountStatus, CampaignStatus, LeadStatus, Send, SendState
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,8 @@ from coldsend.http.deps import Session
 from coldsend.http.key_cache import KeyCache, KeyRecord
 from coldsend.http.nul import refuse_nul
 from coldsend.http.scopes import ACCEPTED_SCOPES
-from coldsend.models import ApiKey, WorkspaceGroupMember
+from coldsend.models import ApiKey, GroupMemberStatus, WorkspaceGroupMember
 from coldsend.principal import Principal
-from coldsend.workspace_group_members.schemas import GroupMemberStatus
 
 AS_WORKSPACE_HEADER = "x-as-workspace"
 AUTHENTICATED_KEY = "api_key"  # request.state attribute: the key the limits middleware checked

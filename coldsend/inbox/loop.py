@@ -20,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.accounts import imap
-from coldsend.accounts.schemas import AccountStatus
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db import locks
@@ -28,7 +27,7 @@ from coldsend.db.session import session_scope
 from coldsend.inbox import service
 from coldsend.inbox.mailbox import FETCH_CHUNK, Fetched, Inbox
 from coldsend.inbox.parse import parse
-from coldsend.models import Account, InboxCursor
+from coldsend.models import Account, AccountStatus, InboxCursor
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ from coldsend.http.schemas import Page
 from coldsend.lead_labels import service as lead_label_service
 from coldsend.lead_labels.classifier import ClassificationError, built_in_labels, classifier_for
 from coldsend.lead_labels.schemas import (
-    InterestStatusLabel,
     LeadLabel,
     LeadLabelCreate,
     LeadLabelDelete,
@@ -22,6 +21,7 @@ from coldsend.lead_labels.schemas import (
     ReplyLabelRequest,
     ReplyLabelResult,
 )
+from coldsend.models import InterestStatusLabel
 from coldsend.models import LeadLabel as LeadLabelRow
 
 router = APIRouter(prefix="/api/v2/lead-labels", tags=["LeadLabel"])

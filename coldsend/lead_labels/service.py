@@ -26,12 +26,10 @@ from coldsend.lead_labels.classifier import Label
 from coldsend.lead_labels.schemas import (
     INTEREST_STATUS_MAX,
     INTEREST_STATUS_MIN,
-    InterestStatus,
-    InterestStatusLabel,
     LeadLabelCreate,
     LeadLabelUpdate,
 )
-from coldsend.models import LeadLabel, Workspace
+from coldsend.models import InterestStatus, InterestStatusLabel, LeadLabel, Workspace
 from coldsend.models.lead_label import ReplyLabelPrediction
 
 BUILT_IN_STATUSES = frozenset(InterestStatus)

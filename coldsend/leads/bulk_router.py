@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldsend import errors
 from coldsend.addresses import normalize_email
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.background_jobs import service as background_job_service
-from coldsend.background_jobs.schemas import BackgroundJob, EntityType
+from coldsend.background_jobs.schemas import BackgroundJob
 from coldsend.clock import utcnow
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
@@ -31,7 +30,7 @@ from coldsend.leads.bulk_schemas import (
     SubsequenceRemove,
 )
 from coldsend.leads.schemas import Lead as LeadOut
-from coldsend.models import CampaignSubsequence, Lead, WorkspaceMember
+from coldsend.models import ActivityType, CampaignSubsequence, EntityType, Lead, WorkspaceMember
 from coldsend.principal import Principal
 from coldsend.workspace_members.membership import check_members
 

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import normalize_email
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.clock import utcnow
 from coldsend.db import locks
@@ -32,10 +31,9 @@ from coldsend.leads.schemas import (
     LeadIn,
     LeadsAdd,
     LeadsDelete,
-    UploadMethod,
     unstorable_variable,
 )
-from coldsend.models import Campaign, LeadList
+from coldsend.models import ActivityType, Campaign, LeadList, UploadMethod
 from coldsend.models import Lead as LeadRow
 from coldsend.principal import Principal
 from coldsend.subsequences import triggers

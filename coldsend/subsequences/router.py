@@ -5,7 +5,6 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from coldsend import errors
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.campaigns.copy import check_sequences
 from coldsend.campaigns.schemas import SendingState, SendingStatus, SendingSummary
 from coldsend.http.auth import Authorized
@@ -13,7 +12,7 @@ from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
-from coldsend.models import Campaign
+from coldsend.models import ActivityType, Campaign
 from coldsend.models import CampaignSubsequence as SubsequenceRow
 from coldsend.principal import Principal
 from coldsend.subsequences import service as subsequence_service

@@ -1,19 +1,13 @@
 import uuid
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from coldsend.campaigns.schemas import (
-    NAME_MAX_LENGTH,
-    AutoVariantSelect,
-    CampaignSchedule,
-    CampaignStatus,
-    Count,
-    Text,
-)
+from coldsend.campaigns.schemas import NAME_MAX_LENGTH, AutoVariantSelect, CampaignSchedule, Count, Text
 from coldsend.campaigns.schemas import Sequence as CampaignSequence
 from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.models import CampaignStatus
 
 INTEREST_MIN = -30000
 INTEREST_MAX = 30000
@@ -27,12 +21,6 @@ class LeadActivity(IntEnum):
     EMAIL_OPENED = 2
     LINK_CLICKED = 4
     COMPLETED_WITHOUT_REPLY = 91
-
-
-class DailyLimitMode(StrEnum):
-    INHERIT = "inherit"
-    CUSTOM = "custom"
-    UNLIMITED = "unlimited"
 
 
 InterestStatus = Annotated[int, Field(ge=INTEREST_MIN, le=INTEREST_MAX)]

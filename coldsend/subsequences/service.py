@@ -17,8 +17,8 @@ from coldsend.campaigns.schedule import in_schedule
 from coldsend.clock import iso_z, utcnow
 from coldsend.db.repository import keyset_rows
 from coldsend.errors import BadRequest
-from coldsend.models import Campaign, CampaignSubsequence, Lead
-from coldsend.subsequences.schemas import DailyLimitMode, SubsequenceStatus
+from coldsend.models import Campaign, CampaignSubsequence, DailyLimitMode, Lead
+from coldsend.subsequences.schemas import SubsequenceStatus
 
 SHOWN_COLUMNS = (
     CampaignSubsequence.id,

@@ -9,12 +9,12 @@ from coldsend.http.extensions import EXTENSION_KEY
 from coldsend.http.pagination import Cursor
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
+from coldsend.models import GroupMemberStatus
 from coldsend.models import WorkspaceGroupMember as WorkspaceGroupMemberRow
 from coldsend.principal import Principal
 from coldsend.workspace_group_members import service as group_member_service
 from coldsend.workspace_group_members.schemas import (
     AdminWorkspace,
-    GroupMemberStatus,
     WorkspaceGroupMember,
     WorkspaceGroupMemberCreate,
 )

@@ -9,7 +9,6 @@ from sqlalchemy import CursorResult, Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.background_jobs import service as background_job_service
-from coldsend.background_jobs.schemas import EntityType, JobStatus
 from coldsend.clock import utcnow
 from coldsend.db.base import Base
 from coldsend.engine.jobs import JobContext, register
@@ -26,7 +25,9 @@ from coldsend.models import (
     CustomTagMapping,
     Email,
     EmailVerification,
+    EntityType,
     Event,
+    JobStatus,
     Lead,
     LeadLabel,
     LeadList,
