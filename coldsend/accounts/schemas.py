@@ -9,6 +9,7 @@ from pydantic_core import PydanticCustomError
 from coldsend.addresses import normalize_email
 from coldsend.custom_tags.schemas import AccountFilter
 from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.mail.tls import TlsMode
 from coldsend.models import ProviderCode
 
 __all__ = ["AccountFilter"]
@@ -16,7 +17,6 @@ __all__ = ["AccountFilter"]
 MAX_BULK = 100
 MAX_PORT = 65535
 MAX_HOST_LENGTH = 253
-TlsMode = Literal["ssl", "starttls", "none"]
 # Ports whose protocol starts with TLS (SMTPS, IMAPS); any other port upgrades with STARTTLS when offered.
 IMPLICIT_TLS_PORTS = frozenset({465, 993})
 _HOST_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")

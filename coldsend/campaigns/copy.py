@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from coldsend.campaigns.schemas import Sequence
 from coldsend.config import Settings
-from coldsend.engine.render import TemplateError, validate_template
 from coldsend.errors import BadRequest, PayloadTooLarge
+from coldsend.mail.render import TemplateError, validate_template
 
 
 def _copy(sequences: list[Sequence]) -> Iterator[tuple[str, str]]:

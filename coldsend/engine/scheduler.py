@@ -32,11 +32,11 @@ from coldsend.db.session import session_scope
 from coldsend.engine import diagnosis
 from coldsend.engine.diagnosis import OPEN, VERDICTS, Reason
 from coldsend.engine.due import SUBSEQUENCE_SENDABLE, Due, follow_ups, new_leads, not_replied, slot_for
-from coldsend.engine.message import new_message_id
 from coldsend.engine.rotation import AccountSlot
 from coldsend.engine.sequences import Sequence, Step
 from coldsend.engine.serial import EngineLock
 from coldsend.engine.statistics import StatisticsKeeper
+from coldsend.mail.message import new_message_id
 from coldsend.models import Campaign, CampaignStatus, CampaignSubsequence, Lead, LeadStatus, Send, SendState
 
 log = logging.getLogger(__name__)
