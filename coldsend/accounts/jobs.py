@@ -13,7 +13,7 @@ from coldsend.accounts import bulk
 from coldsend.accounts.schemas import WarmupSelection
 from coldsend.clock import utcnow
 from coldsend.custom_tag_mappings.service import batched
-from coldsend.engine.jobs import JobContext, register
+from coldsend.jobs import JobContext, register
 from coldsend.models import Account, JobType, WarmupStatus
 
 log = logging.getLogger(__name__)

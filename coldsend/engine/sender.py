@@ -36,8 +36,8 @@ from coldsend.db.session import session_scope
 from coldsend.engine import compose as composing
 from coldsend.engine import outcomes
 from coldsend.engine.due import SUBSEQUENCE_SENDABLE, stopped_by_reply
-from coldsend.engine.jobs import default_worker_id
 from coldsend.engine.serial import EngineLock
+from coldsend.ids import default_worker_id
 from coldsend.mail.message import DkimError
 from coldsend.mail.render import TemplateError
 from coldsend.mail.smtp import (

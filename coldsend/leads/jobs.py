@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import email_key
 from coldsend.clock import utcnow
-from coldsend.engine.jobs import JobContext, register
+from coldsend.jobs import JobContext, register
 from coldsend.leads import filters as lead_filters
 from coldsend.leads.bulk_schemas import LeadsAssign, LeadSelection, LeadsMove
 from coldsend.leads.schemas import LeadsQuery

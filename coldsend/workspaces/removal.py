@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldsend.background_jobs import service as background_job_service
 from coldsend.clock import utcnow
 from coldsend.db.base import Base
-from coldsend.engine.jobs import JobContext, register
 from coldsend.errors import Conflict
+from coldsend.jobs import JobContext, register
 from coldsend.models import (
     Account,
     ApiKey,
