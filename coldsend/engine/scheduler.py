@@ -28,6 +28,7 @@ from coldsend.block_list_entries.service import blocked
 from coldsend.campaigns.schedule import in_schedule
 from coldsend.clock import Clock
 from coldsend.config import Settings
+from coldsend.db.locks import SCHEDULER_LOCK
 from coldsend.db.session import session_scope
 from coldsend.engine import diagnosis
 from coldsend.engine.diagnosis import OPEN, VERDICTS, Reason
@@ -41,7 +42,6 @@ from coldsend.models import Campaign, CampaignStatus, CampaignSubsequence, Lead,
 
 log = logging.getLogger(__name__)
 
-SCHEDULER_LOCK = 0x636F6C6473656E64  # "coldsend": one planner at a time across workers
 WAITING = (LeadStatus.ACTIVE, LeadStatus.PAUSED)
 SENDING_CAMPAIGN = (CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES)
 
