@@ -1,7 +1,6 @@
 """Sending accounts: create, read, list, change, pause/resume and delete. Keyed by email in a workspace."""
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -42,19 +41,6 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, email: str) -> 
         select(Account).where(Account.workspace_id == workspace_id, Account.email == email)
     )
     return account
-
-
-async def existing_emails(
-    session: AsyncSession, *, workspace_id: uuid.UUID, emails: Sequence[str]
-) -> set[str]:
-    found: set[str] = set()
-    for chunk in mapping_service.batched(emails):
-        found.update(
-            await session.scalars(
-                select(Account.email).where(Account.workspace_id == workspace_id, Account.email.in_(chunk))
-            )
-        )
-    return found
 
 
 def _warmup(warmup: dict[str, Any] | None, custom_ftag: str | None) -> dict[str, Any] | None:

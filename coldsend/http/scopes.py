@@ -11,11 +11,6 @@ def accepted_scopes(operation_id: str) -> frozenset[str]:
     return frozenset({f"{resource}:{action}", f"{resource}:all", f"all:{action}", "all:all"})
 
 
-def is_valid_scope(scope: str) -> bool:
-    resource, _, action = scope.partition(":")
-    return bool(resource) and action in SCOPE_ACTIONS
-
-
 ACCEPTED_SCOPES: dict[str, frozenset[str]] = {
     op_id: accepted_scopes(op_id) for op_id in (*OPERATIONS_BY_ID, *EXTENSIONS_BY_ID)
 }

@@ -610,10 +610,6 @@ _JSON_DEFAULTS = ("status_summary", "status_summary_subseq")
 _varying = operator.itemgetter(*(name for name, _ in _VARYING))
 
 
-def _json_text(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
-
-
 async def _insert(
     session: AsyncSession,
     rows: list[dict[str, Any]],

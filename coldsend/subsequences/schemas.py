@@ -1,5 +1,4 @@
 import uuid
-from enum import IntEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -15,12 +14,6 @@ REPLY_CONTAINS_MAX_LENGTH = 1000
 
 # Subsequences share the campaigns' status values (0 draft, 1 active, 2 paused, ...).
 SubsequenceStatus = CampaignStatus
-
-
-class LeadActivity(IntEnum):
-    EMAIL_OPENED = 2
-    LINK_CLICKED = 4
-    COMPLETED_WITHOUT_REPLY = 91
 
 
 InterestStatus = Annotated[int, Field(ge=INTEREST_MIN, le=INTEREST_MAX)]
