@@ -30,13 +30,12 @@ import aiosmtplib
 from sqlalchemy import func, insert, select
 
 from coldsend.accounts import secrets
-from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.config import Settings
 from coldsend.db import migrate
 from coldsend.db.admin import create_database, drop_database
 from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.ids import new_id
-from coldsend.models import Account, Campaign, Lead, Send, SendState
+from coldsend.models import Account, Campaign, CampaignStatus, Lead, Send, SendState
 from coldsend.workspaces import service as workspace_service
 from tests.smtp_sink import free_port
 

@@ -16,13 +16,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import leads_import
-from coldsend.api.errors import ColdsendError
-from coldsend.api.operations import GRANTABLE_SCOPES
 from coldsend.api_keys import service as api_key_service
 from coldsend.config import Settings, get_settings
 from coldsend.db import migrate
+from coldsend.db.locks import BOOTSTRAP_LOCK
 from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.engine.loops import build_engine
+from coldsend.errors import ColdsendError
+from coldsend.http.operations import GRANTABLE_SCOPES
 from coldsend.leads import schemas as lead_schemas
 from coldsend.verification.cli import verify as verify_command
 from coldsend.workspace_group_members import service as group_member_service
@@ -62,14 +63,11 @@ def _upgrade(settings: Settings) -> None:
     settings.effective_secret_key()
 
 
-BOOTSTRAP_LOCK_ID = 0x636F6C6473656E65
-
-
 async def _bootstrap(session: AsyncSession) -> str | None:
     """On an empty database: a first workspace and an all:all key, returned once."""
     if (await session.connection()).dialect.name == "postgresql":
         # Nodes started together on an empty database: one creates the workspace, the others see it.
-        await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": BOOTSTRAP_LOCK_ID})
+        await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": BOOTSTRAP_LOCK})
     if await workspace_service.any_exists(session):
         return None
     workspace = await workspace_service.create(session, name="My Workspace")

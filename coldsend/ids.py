@@ -1,4 +1,6 @@
 import os
+import secrets
+import socket
 import threading
 import time
 import uuid
@@ -24,3 +26,7 @@ def new_object_id() -> str:
         counter = _object_id_counter
     raw = int(time.time()).to_bytes(4, "big") + _object_id_process + counter.to_bytes(3, "big")
     return raw.hex()
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"

@@ -21,14 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.addresses import normalize_email
-from coldsend.api.auth import Principal
-from coldsend.api.errors import NotFound
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.db.session import session_scope
+from coldsend.errors import NotFound
 from coldsend.leads import service as lead_service
 from coldsend.leads.schemas import MAX_ADD, LeadIn, LeadsAdd
 from coldsend.models import Campaign, LeadList
 from coldsend.models import Lead as LeadRow
+from coldsend.principal import Principal
 from coldsend.workspaces import service as workspace_service
 
 # The lead fields a column can fill (custom_variables are the unmapped columns).

@@ -18,11 +18,12 @@ from pathlib import Path
 from fastapi.routing import APIRoute
 
 from coldsend.api.app import create_app
-from coldsend.api.errors import NotAvailable, error_body, reason
-from coldsend.api.extensions import EXTENSIONS
-from coldsend.api.operations import OPERATIONS, Operation
 from coldsend.api.routing import route_state, unavailable_message
 from coldsend.config import Settings
+from coldsend.errors import NotAvailable
+from coldsend.http.extensions import EXTENSIONS
+from coldsend.http.operations import OPERATIONS, Operation
+from coldsend.http.responses import error_body, reason
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "compatibility.md"

@@ -1,4 +1,4 @@
-"""Generate coldsend/api/operations.py from the Instantly API V2 OpenAPI document.
+"""Generate coldsend/http/operations.py from the Instantly API V2 OpenAPI document.
 
 Usage: python scripts/gen_operations.py [path/to/instantly-openapi.json]
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SPEC = PROJECT_ROOT.parent / "shared" / "api" / "instantly-openapi.json"
-OUTPUT = PROJECT_ROOT / "coldsend" / "api" / "operations.py"
+OUTPUT = PROJECT_ROOT / "coldsend" / "http" / "operations.py"
 
 EXPECTED_OPERATIONS = 173
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")

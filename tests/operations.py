@@ -7,8 +7,8 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from coldsend.api.operations import OPERATIONS, Operation
 from coldsend.api.routing import route_state
+from coldsend.http.operations import OPERATIONS, Operation
 
 BODY_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 

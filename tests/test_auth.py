@@ -3,8 +3,8 @@
 import pytest
 from fastapi import FastAPI
 
-from coldsend.api.scopes import ACCEPTED_SCOPES
-from coldsend.api_keys.secrets import generate_key
+from coldsend.api_key_secrets import generate_key
+from coldsend.http.scopes import ACCEPTED_SCOPES
 from tests.conftest import MakeKey, Tenant, client_for
 from tests.operations import call, is_envelope, served_operations
 

@@ -13,11 +13,12 @@ import pytest
 from fastapi.routing import APIRoute
 
 from coldsend.api.app import create_app
-from coldsend.api.errors import NotAvailable, reason
-from coldsend.api.extensions import EXTENSION_KEY
-from coldsend.api.operations import OPERATIONS, OPERATIONS_BY_ID
 from coldsend.api.routing import route_state, unavailable_message
 from coldsend.config import Settings
+from coldsend.errors import NotAvailable
+from coldsend.http.extensions import EXTENSION_KEY
+from coldsend.http.operations import OPERATIONS, OPERATIONS_BY_ID
+from coldsend.http.responses import reason
 from tests.conftest import Tenant
 from tests.operations import call
 

@@ -7,13 +7,7 @@ from typing import Any
 
 import pytest
 
-from coldsend.api.operations import (
-    GRANTABLE_SCOPES,
-    OPERATIONS,
-    OPERATIONS_BY_ID,
-    SCOPE_ACTIONS,
-    Operation,
-)
+from coldsend.http.operations import GRANTABLE_SCOPES, OPERATIONS, OPERATIONS_BY_ID, SCOPE_ACTIONS, Operation
 
 SPEC_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "api" / "instantly-openapi.json"
 SCOPE_RE = re.compile(r"Requires one of the following scopes:\s*`([^`]+)`")

@@ -4,9 +4,9 @@ import pytest
 from fastapi import FastAPI
 
 from coldsend.api.app import create_app
-from coldsend.api.rate_limit import RateLimiter
 from coldsend.api_keys import service as api_key_service
 from coldsend.db.session import session_scope
+from coldsend.http.rate_limit import RateLimiter
 from coldsend.workspaces import service as workspace_service
 from tests.conftest import client_for, make_settings
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from coldsend.api.operations import Operation
+from coldsend.http.operations import Operation
 from tests.conftest import Tenant
 from tests.operations import call, fill_path, is_envelope, served_operations
 

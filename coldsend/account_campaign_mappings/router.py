@@ -2,15 +2,16 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
+from coldsend import errors
 from coldsend.account_campaign_mappings import service as mapping_service
 from coldsend.account_campaign_mappings.schemas import AccountCampaignMapping
 from coldsend.accounts.router import account_of
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
 from coldsend.clock import iso_z
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 
 router = APIRouter(prefix="/api/v2/account-campaign-mappings", tags=["AccountCampaignMapping"])
 
@@ -29,7 +30,7 @@ def _after(raw: str | None) -> datetime | None:
     "/{email}",
     operation_id="getAccountCampaignMapping",
     response_model=Page[AccountCampaignMapping],
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
     openapi_extra={
         "x-coldsend-notes": "Campaigns listing the account in email_list or one of its tags in "
         "email_tag_list, oldest first; cursor = timestamp_created of the last one"

@@ -1,6 +1,6 @@
 import uuid
 
-from coldsend.api.schemas import ResponseModel, Timestamp
+from coldsend.http.schemas import ResponseModel, Timestamp
 
 
 class AccountCampaignMapping(ResponseModel):

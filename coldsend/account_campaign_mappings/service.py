@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.custom_tag_mappings.schemas import ResourceType
-from coldsend.models import Campaign, CustomTagMapping
+from coldsend.models import Campaign, CustomTagMapping, ResourceType
 
 
 async def account_tags(session: AsyncSession, *, workspace_id: uuid.UUID, email: str) -> set[str]:

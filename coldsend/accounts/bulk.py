@@ -7,14 +7,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts import listing
-from coldsend.accounts.schemas import AccountStatus, WarmupSelection
+from coldsend.accounts.schemas import WarmupSelection
 from coldsend.addresses import normalize_email
-from coldsend.api.errors import BadRequest, Conflict, Forbidden, NotFound
 from coldsend.clock import utcnow
 from coldsend.custom_tag_mappings import service as mapping_service
-from coldsend.custom_tag_mappings.schemas import ResourceType
-from coldsend.models import Account, WorkspaceGroupMember
-from coldsend.workspace_group_members.schemas import GroupMemberStatus
+from coldsend.errors import BadRequest, Conflict, Forbidden, NotFound
+from coldsend.models import Account, AccountStatus, GroupMemberStatus, ResourceType, WorkspaceGroupMember
 
 SHOWN = 10
 

@@ -16,12 +16,12 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coldsend.accounts import imap
-from coldsend.accounts.schemas import AccountStatus
+from coldsend.accounts import mailbox_settings
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
-from coldsend.models import Account
+from coldsend.mail import imap
+from coldsend.models import Account, AccountStatus
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ async def mark_connection_error(
 async def check_imap(account: Account, settings: Settings) -> tuple[str, str] | None:
     """None when the account logs in to its IMAP server; else (code, reason)."""
     try:
-        endpoint = imap.endpoint_for(account, settings)
+        endpoint = mailbox_settings.imap_endpoint_for(account, settings)
     except InvalidToken:
         return "EDECRYPT", "the stored IMAP password cannot be decrypted (the secret key changed)"
     except imap.ImapError as error:

@@ -10,12 +10,11 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts import bulk
-from coldsend.accounts.schemas import WarmupSelection, WarmupStatus
-from coldsend.background_jobs.schemas import JobType
+from coldsend.accounts.schemas import WarmupSelection
 from coldsend.clock import utcnow
 from coldsend.custom_tag_mappings.service import batched
-from coldsend.engine.jobs import JobContext, register
-from coldsend.models import Account
+from coldsend.jobs import JobContext, register
+from coldsend.models import Account, JobType, WarmupStatus
 
 log = logging.getLogger(__name__)
 

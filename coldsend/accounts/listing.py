@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.accounts.schemas import AccountFilter, AccountStatus, AccountTag, SortColumn, WarmupStatus
-from coldsend.api.errors import BadRequest
+from coldsend.accounts.schemas import AccountFilter, AccountTag, SortColumn
 from coldsend.clock import iso_z
-from coldsend.custom_tag_mappings.schemas import ResourceType
-from coldsend.models import Account, CustomTag, CustomTagMapping
+from coldsend.errors import BadRequest
+from coldsend.models import Account, AccountStatus, CustomTag, CustomTagMapping, ResourceType, WarmupStatus
 
 CURSOR_ERROR = 'querystring/starting_after must be "<timestamp_created>&<email>" or an ISO date-time'
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from coldsend import errors
 from coldsend.accounts import bulk, jobs, listing, tracking_domain, vitals
 from coldsend.accounts import service as account_service
 from coldsend.accounts.schemas import (
@@ -13,31 +14,30 @@ from coldsend.accounts.schemas import (
     AccountFilter,
     AccountsMove,
     AccountsPause,
-    AccountStatus,
     AccountTag,
     AccountUpdate,
     CtdStatus,
     MoveResult,
     PauseResult,
-    ProviderCode,
     SortColumn,
     VitalsRequest,
     VitalsResult,
     WarmupSelection,
 )
 from coldsend.addresses import normalize_email
-from coldsend.api import errors
-from coldsend.api.auth import Authorized, Principal
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.background_jobs import service as background_job_service
-from coldsend.background_jobs.schemas import BackgroundJob, EntityType
+from coldsend.background_jobs.schemas import BackgroundJob
 from coldsend.config import Settings
 from coldsend.custom_tag_mappings.router import comma_list
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc, error_body
+from coldsend.http.schemas import Page
 from coldsend.models import Account as AccountRow
+from coldsend.models import AccountStatus, ActivityType, EntityType, ProviderCode
+from coldsend.principal import Principal
 
 router = APIRouter(prefix="/api/v2/accounts", tags=["Account"])
 
@@ -167,7 +167,7 @@ Filters = Annotated[listing.Filters, Depends(_filters)]
     "",
     operation_id="createAccount",
     response_model=Account,
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
     openapi_extra={"x-coldsend-notes": CREATE_NOTES},
 )
 async def create_account(
@@ -244,7 +244,7 @@ async def get_ctd_status(
         name = None
     if name is None:
         message = "querystring/host must be a host name"
-        body = {**errors.error_body(400, message), "status": "error", "host": host}
+        body = {**error_body(400, message), "status": "error", "host": host}
         return JSONResponse(body, status_code=400)
     return await tracking_domain.status(name, settings)
 
@@ -253,7 +253,7 @@ async def get_ctd_status(
     "/test/vitals",
     operation_id="testAccountVitals",
     response_model=VitalsResult,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": VITALS_NOTES},
 )
 async def check_account_vitals(
@@ -304,7 +304,7 @@ async def _warmup_job(
     "/warmup/enable",
     operation_id="enableWarmupForAccounts",
     response_model=BackgroundJob,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": WARMUP_NOTES},
 )
 async def enable_warmup(body: WarmupSelection, principal: Authorized, session: Session) -> BackgroundJob:
@@ -316,7 +316,7 @@ async def enable_warmup(body: WarmupSelection, principal: Authorized, session: S
     "/warmup/disable",
     operation_id="disableWarmupForAccounts",
     response_model=BackgroundJob,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": WARMUP_NOTES},
 )
 async def disable_warmup(body: WarmupSelection, principal: Authorized, session: Session) -> BackgroundJob:
@@ -343,7 +343,7 @@ async def pause_accounts(body: AccountsPause, principal: Authorized, session: Se
     "/move",
     operation_id="moveAccounts",
     response_model=MoveResult,
-    responses=errors.doc(errors.BadRequest, errors.Forbidden, errors.NotFound, errors.Conflict),
+    responses=doc(errors.BadRequest, errors.Forbidden, errors.NotFound, errors.Conflict),
     openapi_extra={"x-coldsend-notes": MOVE_NOTES},
 )
 async def move_accounts(body: AccountsMove, principal: Authorized, session: Session) -> MoveResult:
@@ -370,9 +370,7 @@ async def move_accounts(body: AccountsMove, principal: Authorized, session: Sess
     return MoveResult(status="success")
 
 
-@router.get(
-    "/{email}", operation_id="getAccount", response_model=Account, responses=errors.doc(errors.NotFound)
-)
+@router.get("/{email}", operation_id="getAccount", response_model=Account, responses=doc(errors.NotFound))
 async def get_account(account: AccountOf) -> Account:
     """Get account"""
     return shown(account)
@@ -382,7 +380,7 @@ async def get_account(account: AccountOf) -> Account:
     "/{email}",
     operation_id="patchAccount",
     response_model=Account,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": PATCH_NOTES},
 )
 async def patch_account(
@@ -399,7 +397,7 @@ async def patch_account(
 
 
 @router.delete(
-    "/{email}", operation_id="deleteAccount", response_model=Account, responses=errors.doc(errors.NotFound)
+    "/{email}", operation_id="deleteAccount", response_model=Account, responses=doc(errors.NotFound)
 )
 async def delete_account(account: AccountOf, principal: Authorized, session: Session) -> Account:
     """Delete account, with its tag assignments"""
@@ -421,7 +419,7 @@ async def _status_change(
     "/{email}/pause",
     operation_id="pauseAccount",
     response_model=Account,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def pause_account(account: AccountOf, principal: Authorized, session: Session) -> Account:
     """Pause account: nothing is sent from it until it is resumed"""
@@ -433,7 +431,7 @@ async def pause_account(account: AccountOf, principal: Authorized, session: Sess
     "/{email}/resume",
     operation_id="resumeAccount",
     response_model=Account,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def resume_account(account: AccountOf, principal: Authorized, session: Session) -> Account:
     """Resume account (from paused or an error status)"""
@@ -445,7 +443,7 @@ async def resume_account(account: AccountOf, principal: Authorized, session: Ses
     "/{email}/mark-fixed",
     operation_id="markAccountFixed",
     response_model=Account,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def mark_account_fixed(account: AccountOf, principal: Authorized, session: Session) -> Account:
     """Mark an account in an error status as fixed: it becomes active again"""

@@ -1,50 +1,25 @@
 import ipaddress
 import uuid
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 from coldsend.custom_tags.schemas import AccountFilter
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.mail.tls import TlsMode
+from coldsend.models import ProviderCode
 
 __all__ = ["AccountFilter"]
 
 MAX_BULK = 100
 MAX_PORT = 65535
 MAX_HOST_LENGTH = 253
-TlsMode = Literal["ssl", "starttls", "none"]
 # Ports whose protocol starts with TLS (SMTPS, IMAPS); any other port upgrades with STARTTLS when offered.
 IMPLICIT_TLS_PORTS = frozenset({465, 993})
 _HOST_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-class AccountStatus(IntEnum):
-    ACTIVE = 1
-    PAUSED = 2
-    MAINTENANCE = 3
-    CONNECTION_ERROR = -1
-    SOFT_BOUNCE_ERROR = -2
-    SENDING_ERROR = -3
-
-
-class WarmupStatus(IntEnum):
-    PAUSED = 0
-    ACTIVE = 1
-    BANNED = -1
-    SPAM_FOLDER_UNKNOWN = -2
-    PERMANENT_SUSPENSION = -3
-
-
-class ProviderCode(IntEnum):
-    CUSTOM_IMAP_SMTP = 1
-    GOOGLE = 2
-    MICROSOFT = 3
-    AWS = 4
-    AIRMAIL = 8
-    AIRMAIL_INSTANT = 11
 
 
 PROVIDER_CODES = (

@@ -1,7 +1,6 @@
 """Sending accounts: create, read, list, change, pause/resume and delete. Keyed by email in a workspace."""
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -9,18 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts import secrets
-from coldsend.accounts.schemas import (
-    AccountCreate,
-    AccountStatus,
-    AccountUpdate,
-    implicit_tls_mode,
-)
-from coldsend.api.errors import BadRequest
+from coldsend.accounts.schemas import AccountCreate, AccountUpdate, implicit_tls_mode
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.custom_tag_mappings import service as mapping_service
-from coldsend.custom_tag_mappings.schemas import ResourceType
-from coldsend.models import Account
+from coldsend.errors import BadRequest
+from coldsend.models import Account, AccountStatus, ResourceType
 
 DUPLICATE = "An account with this email already exists in this workspace"
 ERROR_STATUSES = frozenset(
@@ -48,19 +41,6 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, email: str) -> 
         select(Account).where(Account.workspace_id == workspace_id, Account.email == email)
     )
     return account
-
-
-async def existing_emails(
-    session: AsyncSession, *, workspace_id: uuid.UUID, emails: Sequence[str]
-) -> set[str]:
-    found: set[str] = set()
-    for chunk in mapping_service.batched(emails):
-        found.update(
-            await session.scalars(
-                select(Account.email).where(Account.workspace_id == workspace_id, Account.email.in_(chunk))
-            )
-        )
-    return found
 
 
 def _warmup(warmup: dict[str, Any] | None, custom_ftag: str | None) -> dict[str, Any] | None:

@@ -2,7 +2,7 @@
 
 DNS (through the configured nameservers): MX, SPF (`v=spf1` at the domain), DKIM (a public key at the
 account's selector, or at common selectors when none is set), DMARC (`v=DMARC1` at `_dmarc.`).
-Logins: SMTP through the engine's transport, IMAP through `accounts/imap.py`. A failed login is reported by
+Logins: SMTP through `mail/smtp.py`, IMAP through `mail/imap.py`. A failed login is reported by
 its outcome (refused, timeout, TLS failure, login refused...), never with what the server sent: the host
 and port are the user's to choose, and echoing the peer's bytes would make this a banner grabber.
 """
@@ -18,10 +18,10 @@ import dns.rdtypes.ANY.MX
 from cryptography.fernet import InvalidToken
 
 from coldsend import dns as coldsend_dns
-from coldsend.accounts import imap
+from coldsend.accounts import mailbox_settings
 from coldsend.accounts.schemas import AccountVitals
 from coldsend.config import Settings
-from coldsend.engine import transport
+from coldsend.mail import imap, smtp
 from coldsend.models import Account
 
 COMMON_DKIM_SELECTORS = ("default", "google", "selector1", "selector2", "k1", "s1", "dkim", "mail")
@@ -94,21 +94,21 @@ def _unreachable_why(error: BaseException) -> str:
 
 async def _smtp_failure(account: Account, settings: Settings) -> str | None:
     try:
-        endpoint = transport.endpoint_for(account, settings)
+        endpoint = mailbox_settings.smtp_endpoint_for(account, settings)
     except InvalidToken:
         return "the stored SMTP password cannot be decrypted (the secret key changed)"
     try:
-        await transport.check_login(endpoint)
-    except transport.SmtpAuthError:
+        await smtp.check_login(endpoint)
+    except smtp.SmtpAuthError:
         return f"SMTP login refused ({endpoint.host}:{endpoint.port})"
-    except transport.SmtpError as error:
+    except smtp.SmtpError as error:
         return f"SMTP unreachable ({endpoint.host}:{endpoint.port}): {_unreachable_why(error)}"
     return None
 
 
 async def _imap_failure(account: Account, settings: Settings) -> str | None:
     try:
-        endpoint = imap.endpoint_for(account, settings)
+        endpoint = mailbox_settings.imap_endpoint_for(account, settings)
     except InvalidToken:
         return "the stored IMAP password cannot be decrypted (the secret key changed)"
     except imap.ImapError:

@@ -11,7 +11,7 @@ from coldsend.analytics import metrics
 from coldsend.analytics.dates import ORDER_MESSAGE, Days, parse_day
 from coldsend.analytics.metrics import in_range, utc_day
 from coldsend.analytics.schemas import DailyAccountAnalytics, WarmupAggregate, WarmupAnalytics
-from coldsend.api.errors import BadRequest, PayloadTooLarge
+from coldsend.errors import BadRequest, PayloadTooLarge
 from coldsend.models import Account, Event
 from coldsend.models.event import EventType
 

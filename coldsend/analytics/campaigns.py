@@ -24,10 +24,8 @@ from coldsend.analytics.schemas import (
     CampaignStepAnalytics,
     DailyCampaignAnalytics,
 )
-from coldsend.api.errors import NotFound
-from coldsend.lead_labels.schemas import InterestStatus
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Campaign, Event, Lead
+from coldsend.errors import NotFound
+from coldsend.models import Campaign, Event, InterestStatus, Lead, LeadStatus
 
 Counts = dict[str, int]
 

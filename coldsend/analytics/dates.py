@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from coldsend.api.errors import BadRequest
+from coldsend.errors import BadRequest
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ORDER_MESSAGE = "Start Date must be earlier than End Date"

@@ -6,8 +6,7 @@ import uuid
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.lead_labels.schemas import InterestStatus, InterestStatusLabel
-from coldsend.models import Lead, LeadLabel
+from coldsend.models import InterestStatus, InterestStatusLabel, Lead, LeadLabel
 
 POSITIVE_BUILT_IN = (
     InterestStatus.INTERESTED,

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from coldsend import errors
 from coldsend.analytics import accounts as account_analytics
 from coldsend.analytics import campaigns as campaign_analytics
 from coldsend.analytics import dates
@@ -20,11 +21,11 @@ from coldsend.analytics.schemas import (
     WarmupAnalytics,
     WarmupAnalyticsRequest,
 )
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import utcnow
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.responses import doc
+from coldsend.models import CampaignStatus
 
 router = APIRouter(prefix="/api/v2")
 
@@ -99,7 +100,7 @@ async def _selection(
     operation_id="getCampaignAnalytics",
     tags=["Campaign", "Analytics"],
     response_model=list[CampaignAnalytics],
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": ANALYTICS_NOTES},
 )
 async def get_campaign_analytics(
@@ -124,7 +125,7 @@ async def get_campaign_analytics(
     operation_id="getCampaignAnalyticsOverview",
     tags=["Campaign", "Analytics"],
     response_model=CampaignAnalyticsOverview,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": OVERVIEW_NOTES},
 )
 async def get_campaign_analytics_overview(
@@ -149,7 +150,7 @@ async def get_campaign_analytics_overview(
     operation_id="getDailyCampaignAnalytics",
     tags=["Campaign", "Analytics"],
     response_model=list[DailyCampaignAnalytics],
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": DAILY_NOTES},
 )
 async def get_daily_campaign_analytics(
@@ -171,7 +172,7 @@ async def get_daily_campaign_analytics(
     operation_id="getCampaignStepsAnalytics",
     tags=["Campaign", "Analytics"],
     response_model=list[CampaignStepAnalytics],
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": STEPS_NOTES},
 )
 async def get_campaign_steps_analytics(
@@ -197,7 +198,7 @@ async def get_campaign_steps_analytics(
     operation_id="getSubsequenceAnalytics",
     tags=["CampaignSubsequence"],
     response_model=list[SubsequenceAnalytics],
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": SUBSEQUENCE_NOTES},
 )
 async def get_subsequence_analytics(
@@ -216,7 +217,7 @@ async def get_subsequence_analytics(
     operation_id="getSubsequenceStepsAnalytics",
     tags=["CampaignSubsequence", "Analytics"],
     response_model=list[StepAnalytics],
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": SUBSEQUENCE_STEPS_NOTES},
 )
 async def get_subsequence_steps_analytics(
@@ -240,7 +241,7 @@ async def get_subsequence_steps_analytics(
     operation_id="getDailyAccountAnalytics",
     tags=["Account", "Analytics"],
     response_model=list[DailyAccountAnalytics],
-    responses=errors.doc(errors.BadRequest, errors.PayloadTooLarge),
+    responses=doc(errors.BadRequest, errors.PayloadTooLarge),
     openapi_extra={"x-coldsend-notes": ACCOUNT_DAILY_NOTES},
 )
 async def get_daily_account_analytics(
@@ -265,7 +266,7 @@ async def get_daily_account_analytics(
     operation_id="getWarmupAnalytics",
     tags=["Account", "Analytics"],
     response_model=WarmupAnalytics,
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
     openapi_extra={"x-coldsend-notes": WARMUP_NOTES},
 )
 async def get_warmup_analytics(

@@ -10,7 +10,7 @@ from coldsend.analytics.campaigns import engagement_by_step, step_fields, step_k
 from coldsend.analytics.dates import Days
 from coldsend.analytics.metrics import in_range
 from coldsend.analytics.schemas import StepAnalytics, SubsequenceAnalytics
-from coldsend.api.errors import NotFound
+from coldsend.errors import NotFound
 from coldsend.models import Campaign, CampaignSubsequence, Event
 from coldsend.models.event import EventType
 

@@ -11,10 +11,8 @@ from coldsend.accounts.router import router as accounts_router
 from coldsend.analytics.router import router as analytics_router
 from coldsend.api.docs import install_docs
 from coldsend.api.errors import install_error_handlers
-from coldsend.api.key_cache import KeyCache
 from coldsend.api.limits import RequestLimits
 from coldsend.api.openapi import install_openapi
-from coldsend.api.rate_limit import RateLimiter
 from coldsend.api.routing import add_unavailable_routes, mount_routers, sort_routes
 from coldsend.api_keys.router import router as api_keys_router
 from coldsend.audit_logs.router import router as audit_logs_router
@@ -28,6 +26,8 @@ from coldsend.db import migrate
 from coldsend.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from coldsend.emails.router import router as emails_router
 from coldsend.engine.loops import build_engine
+from coldsend.http.key_cache import KeyCache
+from coldsend.http.rate_limit import RateLimiter
 from coldsend.lead_labels.router import router as lead_labels_router
 from coldsend.lead_lists.router import router as lead_lists_router
 from coldsend.leads.bulk_router import router as leads_bulk_router

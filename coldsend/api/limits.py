@@ -6,9 +6,10 @@ and parse one, and nobody can make it hold more than `max_request_bytes` of it.
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coldsend.api.auth import AUTHENTICATED_KEY, authenticate_header
-from coldsend.api.errors import BadRequest, ColdsendError, HeadersTooLarge, PayloadTooLarge, error_response
+from coldsend.api.errors import error_response
 from coldsend.config import Settings
+from coldsend.errors import BadRequest, ColdsendError, HeadersTooLarge, PayloadTooLarge
+from coldsend.http.auth import AUTHENTICATED_KEY, authenticate_header
 
 API_PREFIX = "/api/v2"
 

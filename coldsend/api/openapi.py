@@ -6,9 +6,10 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from coldsend.api import errors
-from coldsend.api.auth import authorize
+from coldsend import errors
 from coldsend.api.routing import NOT_AVAILABLE, route_state
+from coldsend.http.auth import authorize
+from coldsend.http.responses import doc
 
 # The spec's name for it, so generated clients keep their configuration.
 SECURITY_SCHEME = "ApiKeyAuth"
@@ -48,7 +49,7 @@ def _document(schema: dict[str, Any], routes: list[Any]) -> None:
             if needs_key:
                 operation["security"] = [{SECURITY_SCHEME: []}]
             responses = operation["responses"]
-            for code, response in errors.doc(*_error_responses(route, operation, needs_key)).items():
+            for code, response in doc(*_error_responses(route, operation, needs_key)).items():
                 responses.setdefault(str(code), response)
             operation["responses"] = dict(sorted(responses.items()))
     for name in _VALIDATION_SCHEMAS:

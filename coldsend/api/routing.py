@@ -2,9 +2,10 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
-from coldsend.api.auth import authorize
-from coldsend.api.errors import NotAvailable, doc
-from coldsend.api.operations import OPERATIONS, Operation
+from coldsend.errors import NotAvailable
+from coldsend.http.auth import authorize
+from coldsend.http.operations import OPERATIONS, Operation
+from coldsend.http.responses import doc
 
 NOT_AVAILABLE = "not-available"
 

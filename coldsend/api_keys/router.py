@@ -2,17 +2,17 @@ import uuid
 
 from fastapi import APIRouter, Request
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized, forget_key
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
-from coldsend.api.scopes import ungranted
+from coldsend import errors
 from coldsend.api_keys import service as api_key_service
 from coldsend.api_keys.schemas import APIKey, APIKeyCreate
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
-from coldsend.models import ApiKey
+from coldsend.http.auth import Authorized, forget_key
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
+from coldsend.http.scopes import ungranted
+from coldsend.models import ActivityType, ApiKey
 
 router = APIRouter(prefix="/api/v2/api-keys", tags=["APIKey"])
 
@@ -37,7 +37,7 @@ def _shown(key: ApiKey, secret: str | None = None) -> APIKey:
         "x-coldsend-notes": "A key can only grant scopes it holds itself (403). A key made by an admin "
         "workspace through x-as-workspace is revoked when the sub workspace leaves its group"
     },
-    responses=errors.doc(errors.BadRequest, errors.Forbidden),
+    responses=doc(errors.BadRequest, errors.Forbidden),
 )
 async def create_api_key(body: APIKeyCreate, principal: Authorized, session: Session) -> APIKey:
     """Create api key"""
@@ -76,7 +76,7 @@ async def list_api_keys(principal: Authorized, session: Session, cursor: Cursor)
     "/{id}",
     operation_id="deleteAPIKey",
     response_model=APIKey,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def delete_api_key(id: uuid.UUID, request: Request, principal: Authorized, session: Session) -> APIKey:
     """Delete api key"""

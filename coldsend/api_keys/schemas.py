@@ -4,8 +4,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from coldsend.api.operations import GRANTABLE_SCOPES
-from coldsend.api.schemas import RequestModel, ResponseModel, Timestamp
+from coldsend.http.operations import GRANTABLE_SCOPES
+from coldsend.http.schemas import RequestModel, ResponseModel, Timestamp
 
 
 def _grantable(scope: str) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api_keys.secrets import generate_key, hash_key
+from coldsend.api_key_secrets import generate_key, hash_key
 from coldsend.clock import utcnow
 from coldsend.db.repository import keyset_rows
 from coldsend.models import ApiKey

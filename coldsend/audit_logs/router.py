@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import AuditCursor
-from coldsend.api.schemas import Page
+from coldsend import errors
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.audit_logs.schemas import AuditLog
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import AuditCursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 
 router = APIRouter(prefix="/api/v2/audit-logs", tags=["AuditLog"])
 
@@ -59,7 +60,7 @@ Filters = Annotated[audit_log_service.Filters, Depends(_filters)]
     "",
     operation_id="listAuditLog",
     response_model=Page[AuditLog],
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
 )
 async def list_audit_logs(
     principal: Authorized, session: Session, cursor: AuditCursor, filters: Filters

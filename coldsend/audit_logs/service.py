@@ -7,10 +7,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Text, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.auth import Principal
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.db.repository import keyset_page
-from coldsend.models import AuditLog
+from coldsend.models import ActivityType, AuditLog
+from coldsend.principal import Principal
 
 
 async def record(

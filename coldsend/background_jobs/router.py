@@ -3,22 +3,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend import errors
 from coldsend.background_jobs import service as background_job_service
-from coldsend.background_jobs.schemas import (
-    OBJECT_ID_PATTERN,
-    BackgroundJob,
-    EntityType,
-    JobStatus,
-    JobType,
-    SortColumn,
-    SortOrder,
-)
+from coldsend.background_jobs.schemas import OBJECT_ID_PATTERN, BackgroundJob, SortColumn, SortOrder
 from coldsend.background_jobs.service import JobFilters
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
+from coldsend.models import EntityType, JobStatus, JobType
 
 router = APIRouter(prefix="/api/v2/background-jobs", tags=["BackgroundJob"])
 
@@ -65,7 +59,7 @@ def _statuses(value: str | None) -> list[JobStatus] | None:
     "",
     operation_id="listBackgroundJob",
     response_model=Page[BackgroundJob],
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
     openapi_extra={"x-coldsend-notes": "Default sort: `created_at` asc; `ids`, `included_ids` both narrow"},
 )
 async def list_background_jobs(
@@ -113,7 +107,7 @@ async def list_background_jobs(
     "/{id}",
     operation_id="getBackgroundJob",
     response_model=BackgroundJob,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": "An id that is not 24 lowercase hex digits is a 400"},
 )
 async def get_background_job(

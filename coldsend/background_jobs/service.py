@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest
-from coldsend.background_jobs.schemas import EntityType, JobStatus, JobType, SortColumn, SortOrder
+from coldsend.background_jobs.schemas import SortColumn, SortOrder
 from coldsend.clock import utcnow
-from coldsend.models import BackgroundJob
+from coldsend.errors import BadRequest
+from coldsend.models import BackgroundJob, EntityType, JobStatus, JobType
 
 PUBLIC_TYPES = tuple(JobType)
 

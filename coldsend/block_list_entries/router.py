@@ -4,11 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend import errors
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.block_list_entries.schemas import (
     BlockListEntry,
@@ -19,6 +15,11 @@ from coldsend.block_list_entries.schemas import (
     BulkCreated,
     SkippedValue,
 )
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import BlockListEntry as BlockListEntryRow
 
 router = APIRouter(prefix="/api/v2/block-lists-entries", tags=["BlockListEntry"])
@@ -58,7 +59,7 @@ def _shown(entry: BlockListEntryRow) -> BlockListEntry:
     "",
     operation_id="createBlockListEntry",
     response_model=BlockListEntry,
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
 )
 async def create_block_list_entry(
     body: BlockListEntryCreate, principal: Authorized, session: Session
@@ -119,7 +120,7 @@ async def download_block_list_entries(
     "/bulk-create",
     operation_id="createblukBlockListEntry",
     response_model=BulkCreated,
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
 )
 async def bulk_create_block_list_entries(
     body: BlockListEntryBulkCreate, principal: Authorized, session: Session
@@ -142,7 +143,7 @@ async def bulk_create_block_list_entries(
     "/bulk-delete",
     operation_id="deletebulkBlockListEntry",
     response_model=list[BlockListEntry],
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
 )
 async def bulk_delete_block_list_entries(
     body: BlockListEntryBulkDelete, principal: Authorized, session: Session
@@ -158,7 +159,7 @@ async def bulk_delete_block_list_entries(
     "/{id}",
     operation_id="getBlockListEntry",
     response_model=BlockListEntry,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def get_block_list_entry(entry: Entry) -> BlockListEntry:
     """Get block list entry"""
@@ -169,7 +170,7 @@ async def get_block_list_entry(entry: Entry) -> BlockListEntry:
     "/{id}",
     operation_id="patchBlockListEntry",
     response_model=BlockListEntry,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def patch_block_list_entry(
     id: uuid.UUID, body: BlockListEntryUpdate, principal: Authorized, session: Session
@@ -187,7 +188,7 @@ async def patch_block_list_entry(
     "/{id}",
     operation_id="deleteBlockListEntry",
     response_model=BlockListEntry,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def delete_block_list_entry(entry: Entry, session: Session) -> BlockListEntry:
     """Delete block list entry"""

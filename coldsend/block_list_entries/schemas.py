@@ -5,7 +5,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email_or_domain
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 
 MAX_BULK = 1000
 INVALID_VALUE = 'must match format "email" or "hostname"'

@@ -4,10 +4,10 @@ that every subject and body parses as a template (else every lead would fail at 
 import asyncio
 from collections.abc import Iterator
 
-from coldsend.api.errors import BadRequest, PayloadTooLarge
 from coldsend.campaigns.schemas import Sequence
 from coldsend.config import Settings
-from coldsend.engine.render import TemplateError, validate_template
+from coldsend.errors import BadRequest, PayloadTooLarge
+from coldsend.mail.render import TemplateError, validate_template
 
 
 def _copy(sequences: list[Sequence]) -> Iterator[tuple[str, str]]:

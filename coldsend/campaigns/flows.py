@@ -2,12 +2,11 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest
 from coldsend.campaigns import schedule
 from coldsend.campaigns import service as campaign_service
-from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import utcnow
-from coldsend.models import Campaign
+from coldsend.errors import BadRequest
+from coldsend.models import Campaign, CampaignStatus
 
 # Statuses from which /pause stops sending; the negative ones are system holds.
 PAUSABLE = frozenset(

@@ -3,13 +3,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized, Principal
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend import errors
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.campaigns import flows, sending_status
 from coldsend.campaigns import service as campaign_service
 from coldsend.campaigns.copy import check_sequences
@@ -19,13 +14,19 @@ from coldsend.campaigns.schemas import (
     CampaignCreate,
     CampaignDuplicate,
     CampaignItems,
-    CampaignStatus,
     CampaignUpdate,
     CampaignVariables,
     LaunchedCount,
     SendingStatus,
 )
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
+from coldsend.models import ActivityType, CampaignStatus
 from coldsend.models import Campaign as CampaignRow
+from coldsend.principal import Principal
 
 router = APIRouter(prefix="/api/v2/campaigns", tags=["Campaign"])
 
@@ -101,7 +102,7 @@ async def _audit(
     "",
     operation_id="createCampaign",
     response_model=Campaign,
-    responses=errors.doc(errors.BadRequest, errors.PayloadTooLarge),
+    responses=doc(errors.BadRequest, errors.PayloadTooLarge),
     openapi_extra={"x-coldsend-notes": CREATE_NOTES},
 )
 async def create_campaign(
@@ -160,9 +161,7 @@ async def search_campaigns_by_contact(
     return CampaignItems(items=[campaign_service.shown(row) for row in rows])
 
 
-@router.get(
-    "/{id}", operation_id="getCampaign", response_model=Campaign, responses=errors.doc(errors.NotFound)
-)
+@router.get("/{id}", operation_id="getCampaign", response_model=Campaign, responses=doc(errors.NotFound))
 async def get_campaign(campaign: CampaignOf) -> Campaign:
     """Get campaign"""
     return campaign_service.shown(campaign)
@@ -172,7 +171,7 @@ async def get_campaign(campaign: CampaignOf) -> Campaign:
     "/{id}",
     operation_id="patchCampaign",
     response_model=Campaign,
-    responses=errors.doc(errors.BadRequest, errors.NotFound, errors.PayloadTooLarge),
+    responses=doc(errors.BadRequest, errors.NotFound, errors.PayloadTooLarge),
 )
 async def patch_campaign(
     id: uuid.UUID, body: CampaignUpdate, principal: Authorized, session: Session, request: Request
@@ -187,7 +186,7 @@ async def patch_campaign(
 
 
 @router.delete(
-    "/{id}", operation_id="deleteCampaign", response_model=Campaign, responses=errors.doc(errors.NotFound)
+    "/{id}", operation_id="deleteCampaign", response_model=Campaign, responses=doc(errors.NotFound)
 )
 async def delete_campaign(campaign: CampaignOf, principal: Authorized, session: Session) -> Campaign:
     """Delete campaign, with its leads and tag assignments"""
@@ -201,7 +200,7 @@ async def delete_campaign(campaign: CampaignOf, principal: Authorized, session: 
     "/{id}/activate",
     operation_id="activateCampaign",
     response_model=Campaign,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": ACTIVATE_NOTES},
 )
 async def activate_campaign(campaign: CampaignOf, principal: Authorized, session: Session) -> Campaign:
@@ -215,7 +214,7 @@ async def activate_campaign(campaign: CampaignOf, principal: Authorized, session
     "/{id}/pause",
     operation_id="pauseCampaign",
     response_model=Campaign,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def pause_campaign(campaign: CampaignOf, principal: Authorized, session: Session) -> Campaign:
     """Pause campaign"""
@@ -229,7 +228,7 @@ async def pause_campaign(campaign: CampaignOf, principal: Authorized, session: S
     operation_id="shareCampaign",
     status_code=204,
     response_class=Response,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def share_campaign(campaign: CampaignOf, session: Session) -> Response:
     """Share campaign for 7 days, so any workspace can copy it with from-export"""
@@ -241,7 +240,7 @@ async def share_campaign(campaign: CampaignOf, session: Session) -> Response:
     "/{id}/from-export",
     operation_id="createFromExport",
     response_model=Campaign,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
     openapi_extra={"x-coldsend-notes": FROM_EXPORT_NOTES},
 )
 async def create_campaign_from_export(id: uuid.UUID, principal: Authorized, session: Session) -> Campaign:
@@ -262,7 +261,7 @@ async def create_campaign_from_export(id: uuid.UUID, principal: Authorized, sess
     "/{id}/export",
     operation_id="exportCampaign",
     response_model=Campaign,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
     openapi_extra={"x-coldsend-notes": EXPORT_NOTES},
 )
 async def export_campaign(campaign: CampaignOf) -> Campaign:
@@ -274,7 +273,7 @@ async def export_campaign(campaign: CampaignOf) -> Campaign:
     "/{id}/duplicate",
     operation_id="duplicate",
     response_model=Campaign,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def duplicate_campaign(
     id: uuid.UUID, principal: Authorized, session: Session, body: CampaignDuplicate | None = None
@@ -290,7 +289,7 @@ async def duplicate_campaign(
     "/{id}/variables",
     operation_id="addVariables",
     response_model=Campaign,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def add_campaign_variables(
     id: uuid.UUID, body: CampaignVariables, principal: Authorized, session: Session
@@ -306,7 +305,7 @@ async def add_campaign_variables(
     "/{id}/sending-status",
     operation_id="getCampaignSendingStatus",
     response_model=SendingStatus,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
     openapi_extra={"x-coldsend-notes": SENDING_NOTES},
 )
 async def get_campaign_sending_status(

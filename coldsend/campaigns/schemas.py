@@ -1,40 +1,22 @@
 import uuid
 from datetime import date
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
-from coldsend.api.validation import NoNul
 from coldsend.campaigns.timezones import Timezone
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.http.validation import NoNul
+from coldsend.models import CampaignStatus, NotSendingStatus
 
 NAME_MAX_LENGTH = 500
 MAX_INT = 2**31 - 1
 MAX_LIST = 1000
 DAY_KEYS = frozenset(str(day) for day in range(7))
 HH_MM = r"^([01][0-9]|2[0-3]):([0-5][0-9])$"
-
-
-class CampaignStatus(IntEnum):
-    ACCOUNT_SUSPENDED = -99
-    ACCOUNTS_UNHEALTHY = -1
-    BOUNCE_PROTECT = -2
-    DRAFT = 0
-    ACTIVE = 1
-    PAUSED = 2
-    COMPLETED = 3
-    RUNNING_SUBSEQUENCES = 4
-
-
-class NotSendingStatus(IntEnum):
-    OUT_OF_SCHEDULE = 1
-    WAITING_FOR_LEAD = 2
-    CAMPAIGN_DAILY_LIMIT = 3
-    ACCOUNTS_DAILY_LIMIT = 4
-    ERROR = 99
 
 
 def _refuse(kind: str, message: str) -> PydanticCustomError:

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.campaigns.schemas import CampaignStatus, SendingState, SendingStatus, SendingSummary
+from coldsend.campaigns.schemas import SendingState, SendingStatus, SendingSummary
 from coldsend.clock import iso_z, utcnow
 from coldsend.config import Settings
 from coldsend.engine import diagnosis
 from coldsend.engine.diagnosis import Diagnosis, Reason
 from coldsend.engine.rotation import AccountSlot, campaign_accounts
 from coldsend.engine.sequences import Sequence
-from coldsend.models import Campaign
+from coldsend.models import Campaign, CampaignStatus
 
 HELD: dict[int, tuple[SendingState, str]] = {
     CampaignStatus.DRAFT: (SendingState.CAMPAIGN_DRAFT, "Campaign is a draft: activate it to start sending."),

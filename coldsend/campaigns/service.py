@@ -10,20 +10,15 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest
 from coldsend.campaigns.schemas import (
     Campaign as CampaignOut,
 )
-from coldsend.campaigns.schemas import (
-    CampaignCreate,
-    CampaignStatus,
-    CampaignUpdate,
-)
+from coldsend.campaigns.schemas import CampaignCreate, CampaignUpdate
 from coldsend.clock import utcnow
 from coldsend.custom_tag_mappings import service as mapping_service
-from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.db.repository import get_in_workspace, keyset_rows
-from coldsend.models import Account, Campaign, CustomTag, CustomTagMapping, Lead
+from coldsend.errors import BadRequest
+from coldsend.models import Account, Campaign, CampaignStatus, CustomTag, CustomTagMapping, Lead, ResourceType
 from coldsend.workspace_members.membership import check_members
 
 SHARE_DAYS = 7

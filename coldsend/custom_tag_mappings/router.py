@@ -2,12 +2,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.custom_tag_mappings.schemas import CustomTagMapping
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.schemas import Page
 
 router = APIRouter(prefix="/api/v2/custom-tag-mappings", tags=["CustomTagMapping"])
 

@@ -1,14 +1,7 @@
 import uuid
-from enum import IntEnum
 
-from coldsend.api.schemas import ResponseModel, Timestamp
-
-
-class ResourceType(IntEnum):
-    """What a tag is on. The spec's field text says the opposite; its enum table (followed here) says this."""
-
-    ACCOUNT = 1
-    CAMPAIGN = 2
+from coldsend.http.schemas import ResponseModel, Timestamp
+from coldsend.models import ResourceType
 
 
 class CustomTagMapping(ResponseModel):

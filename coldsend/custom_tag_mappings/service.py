@@ -5,9 +5,8 @@ from typing import Any
 from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.db.repository import keyset_rows
-from coldsend.models import CustomTagMapping
+from coldsend.models import CustomTagMapping, ResourceType
 
 # Bound parameters per statement stay well under SQLite's limit.
 BATCH = 500

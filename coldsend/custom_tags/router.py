@@ -4,11 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized, Principal
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend import errors
 from coldsend.custom_tag_mappings.router import comma_list
 from coldsend.custom_tags import service as custom_tag_service
 from coldsend.custom_tags.schemas import (
@@ -18,7 +14,13 @@ from coldsend.custom_tags.schemas import (
     ToggleResult,
     ToggleTagResource,
 )
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import CustomTag as CustomTagRow
+from coldsend.principal import Principal
 
 router = APIRouter(prefix="/api/v2/custom-tags", tags=["CustomTag"])
 
@@ -55,7 +57,7 @@ def _uuids(name: str, value: str | None) -> list[uuid.UUID] | None:
     "",
     operation_id="createCustomTag",
     response_model=CustomTag,
-    responses=errors.doc(errors.BadRequest, errors.Conflict),
+    responses=doc(errors.BadRequest, errors.Conflict),
 )
 async def create_custom_tag(body: CustomTagCreate, principal: Authorized, session: Session) -> CustomTag:
     """Create custom tag"""
@@ -96,7 +98,7 @@ async def list_custom_tags(
     "/toggle-resource",
     operation_id="toggleTagResource",
     response_model=ToggleResult,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={
         "x-coldsend-notes": "Unknown tag or resource ids are a 404 naming them; nothing changes then"
     },
@@ -109,9 +111,7 @@ async def toggle_tag_resource(
     return ToggleResult(success=True)
 
 
-@router.get(
-    "/{id}", operation_id="getCustomTag", response_model=CustomTag, responses=errors.doc(errors.NotFound)
-)
+@router.get("/{id}", operation_id="getCustomTag", response_model=CustomTag, responses=doc(errors.NotFound))
 async def get_custom_tag(id: uuid.UUID, principal: Authorized, session: Session) -> CustomTag:
     """Get custom tag"""
     return _shown(await _found(session, principal, id))
@@ -121,7 +121,7 @@ async def get_custom_tag(id: uuid.UUID, principal: Authorized, session: Session)
     "/{id}",
     operation_id="patchCustomTag",
     response_model=CustomTag,
-    responses=errors.doc(errors.BadRequest, errors.NotFound, errors.Conflict),
+    responses=doc(errors.BadRequest, errors.NotFound, errors.Conflict),
 )
 async def patch_custom_tag(
     id: uuid.UUID, body: CustomTagUpdate, principal: Authorized, session: Session
@@ -133,7 +133,7 @@ async def patch_custom_tag(
 
 
 @router.delete(
-    "/{id}", operation_id="deleteCustomTag", response_model=CustomTag, responses=errors.doc(errors.NotFound)
+    "/{id}", operation_id="deleteCustomTag", response_model=CustomTag, responses=doc(errors.NotFound)
 )
 async def delete_custom_tag(id: uuid.UUID, principal: Authorized, session: Session) -> CustomTag:
     """Delete custom tag"""

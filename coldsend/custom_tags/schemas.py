@@ -12,8 +12,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
-from coldsend.custom_tag_mappings.schemas import ResourceType
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.models import ResourceType
 
 LABEL_MAX_LENGTH = 200
 # AJV's `pattern`: the label holds at least one non-blank character.

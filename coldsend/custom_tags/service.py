@@ -7,10 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts.tagging import AccountTaggable
-from coldsend.api.errors import Conflict, NotFound
 from coldsend.campaigns.tagging import CampaignTaggable
 from coldsend.custom_tag_mappings import service as mapping_service
-from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.custom_tags.schemas import (
     LABEL_MAX_LENGTH,
     NO_TAG,
@@ -19,7 +17,8 @@ from coldsend.custom_tags.schemas import (
     ToggleTagResource,
 )
 from coldsend.db.repository import get_in_workspace, keyset_rows
-from coldsend.models import CustomTag, CustomTagMapping
+from coldsend.errors import Conflict, NotFound
+from coldsend.models import CustomTag, CustomTagMapping, ResourceType
 
 DUPLICATE_LABEL = "A tag with this name already exists."
 SHOWN_IDS = 10

@@ -5,6 +5,17 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Every fixed PostgreSQL advisory lock key, in one place so that no two share a key by accident ("coldsen"
+# and a letter, in ASCII). Locks on one row's work take `advisory_key(its id)` instead.
+# Held for the migration's transaction, so API nodes and workers started together on an empty database
+# migrate one after another (the later ones find the schema at head) instead of racing.
+MIGRATION_LOCK = 0x636F6C6473656E64  # "coldsend"
+# Nodes started together on an empty database: one creates the first workspace, the others see it.
+BOOTSTRAP_LOCK = 0x636F6C6473656E65  # "coldsene"
+# One scheduler plans at a time across workers; not the migration's key, or planning would pause while
+# any node migrates.
+SCHEDULER_LOCK = 0x636F6C6473656E66  # "coldsenf"
+
 
 def advisory_key(value: uuid.UUID) -> int:
     """A PostgreSQL advisory lock key (a signed 64-bit integer) for an id."""

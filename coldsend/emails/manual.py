@@ -19,15 +19,16 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest, NotFound
+from coldsend.accounts.mailbox_settings import smtp_endpoint_for
 from coldsend.clock import iso_z, utcnow
 from coldsend.config import Settings
 from coldsend.emails.preview import account_named
 from coldsend.emails.schemas import EmailForward, EmailReply, ManualBody
-from coldsend.engine.html_text import html_to_text
-from coldsend.engine.message import OutgoingMessage, build_message, new_message_id
-from coldsend.engine.transport import AccountConnection, SmtpAuthError, SmtpError, endpoint_for
+from coldsend.errors import BadRequest, NotFound
 from coldsend.ids import new_id
+from coldsend.mail.html_text import html_to_text
+from coldsend.mail.message import OutgoingMessage, build_message, new_message_id
+from coldsend.mail.smtp import AccountConnection, SmtpAuthError, SmtpError
 from coldsend.models import Account, Email, EmailType, Lead
 from coldsend.workspace_members.membership import check_members
 
@@ -77,7 +78,7 @@ async def _email_and_account(
 async def _send(settings: Settings, account: Account, message: OutgoingMessage, addressed: Addressed) -> None:
     """Over the account's SMTP server now; a failure is the caller's 400 (the account cannot send)."""
     try:
-        connection = AccountConnection(endpoint_for(account, settings))
+        connection = AccountConnection(smtp_endpoint_for(account, settings))
     except InvalidToken:
         raise BadRequest(
             "The account's SMTP password cannot be decrypted (the server's secret key changed)"

@@ -12,13 +12,14 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.accounts.mailbox_settings import smtp_endpoint_for
 from coldsend.addresses import normalize_email
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.emails.schemas import PreviewEmail, PreviewFailed
-from coldsend.engine.html_text import html_to_text
-from coldsend.engine.message import OutgoingMessage, build_message, new_message_id
-from coldsend.engine.transport import AccountConnection, SmtpAuthError, SmtpError, endpoint_for
+from coldsend.mail.html_text import html_to_text
+from coldsend.mail.message import OutgoingMessage, build_message, new_message_id
+from coldsend.mail.smtp import AccountConnection, SmtpAuthError, SmtpError
 from coldsend.models import Account
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ async def send(
             "eaccount must be the email of one of its accounts",
         )
     try:
-        endpoint = endpoint_for(account, settings)
+        endpoint = smtp_endpoint_for(account, settings)
     except InvalidToken:
         log.warning(
             "test email from %s: its password cannot be decrypted with the current key", account.email

@@ -3,13 +3,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from coldsend import errors
 from coldsend.analytics.dates import parse_timestamp
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.rate_limit import RateLimiter
-from coldsend.api.schemas import Page
 from coldsend.emails import manual as manual_service
 from coldsend.emails import preview as preview_service
 from coldsend.emails import service as email_service
@@ -26,6 +21,12 @@ from coldsend.emails.schemas import (
     ThreadMarkedRead,
     UnreadCount,
 )
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.rate_limit import RateLimiter
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import Email as EmailRow
 
 router = APIRouter(prefix="/api/v2/emails", tags=["Email"])
@@ -160,7 +161,7 @@ async def count_unread_emails(principal: Authorized, session: Session) -> Unread
     "/test",
     operation_id="sendTestEmail",
     response_model=PreviewSent | PreviewFailed,
-    responses=errors.doc(errors.BadRequest, errors.RateLimited),
+    responses=doc(errors.BadRequest, errors.RateLimited),
     openapi_extra={"x-coldsend-notes": PREVIEW_NOTES},
 )
 async def send_test_email(
@@ -185,7 +186,7 @@ MANUAL_NOTES = (
     "/reply",
     operation_id="replyToEmail",
     response_model=Email,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={
         "x-coldsend-notes": MANUAL_NOTES
         + " To: the email's Reply-To or sender (for mail we sent, its recipients), then"
@@ -206,7 +207,7 @@ async def reply_to_email(
     "/forward",
     operation_id="forwardEmail",
     response_model=Email,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={
         "x-coldsend-notes": MANUAL_NOTES
         + " include_original_body appends the original under a Forwarded message block; forwarded_attachments"
@@ -227,7 +228,7 @@ async def forward_email(
     "/threads/{thread_id}/mark-as-read",
     operation_id="markThreadAsRead",
     response_model=ThreadMarkedRead,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def mark_thread_as_read(
     thread_id: uuid.UUID, principal: Authorized, session: Session
@@ -241,7 +242,7 @@ async def mark_thread_as_read(
     return ThreadMarkedRead(success=True)
 
 
-@router.get("/{id}", operation_id="getEmail", response_model=Email, responses=errors.doc(errors.NotFound))
+@router.get("/{id}", operation_id="getEmail", response_model=Email, responses=doc(errors.NotFound))
 async def get_email(email: EmailOf) -> Email:
     """Get email"""
     return email_service.shown(email)
@@ -251,7 +252,7 @@ async def get_email(email: EmailOf) -> Email:
     "/{id}",
     operation_id="patchEmail",
     response_model=Email,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def patch_email(id: uuid.UUID, body: EmailUpdate, principal: Authorized, session: Session) -> Email:
     """Patch email (is_unread, reminder_ts)"""
@@ -260,9 +261,7 @@ async def patch_email(id: uuid.UUID, body: EmailUpdate, principal: Authorized, s
     return email_service.shown(email)
 
 
-@router.delete(
-    "/{id}", operation_id="deleteEmail", response_model=Email, responses=errors.doc(errors.NotFound)
-)
+@router.delete("/{id}", operation_id="deleteEmail", response_model=Email, responses=doc(errors.NotFound))
 async def delete_email(email: EmailOf, session: Session) -> Email:
     """Delete email"""
     shown = email_service.shown(email)

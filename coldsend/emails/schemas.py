@@ -8,8 +8,8 @@ from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
 from coldsend.analytics.dates import YEARS, in_utc
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
-from coldsend.api.validation import NoNul
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.http.validation import NoNul
 
 MAX_PREVIEW_RECIPIENTS = 10
 MAX_RECIPIENTS = 50  # of a reply or forward, To, Cc and Bcc each

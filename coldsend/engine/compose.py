@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts import secrets
 from coldsend.config import Settings
-from coldsend.engine.message import DkimKey, OutgoingMessage, build_message, requires_smtputf8
-from coldsend.engine.render import RenderedCopy, lead_variables, render_copy
 from coldsend.engine.sequences import Sequence
+from coldsend.leads.variables import lead_variables
+from coldsend.mail.message import DkimKey, OutgoingMessage, build_message, requires_smtputf8
+from coldsend.mail.render import RenderedCopy, render_copy
 from coldsend.models import Account, Campaign, CampaignSubsequence, Email, Lead, Send, SendState
 from coldsend.tracking import tokens
 

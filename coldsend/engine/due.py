@@ -11,8 +11,7 @@ from sqlalchemy.orm import aliased
 
 from coldsend.engine.rotation import AccountSlot, local_day, pick, used_in
 from coldsend.engine.sequences import Sequence, Step
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Campaign, Lead, Send, SendState
+from coldsend.models import Campaign, Lead, LeadStatus, Send, SendState
 
 DONE = (SendState.SENT, SendState.COMMITTED)
 SUBSEQUENCE_SENDABLE = (LeadStatus.ACTIVE, LeadStatus.COMPLETED)

@@ -6,10 +6,11 @@ import coldsend.verification.jobs  # noqa: F401
 import coldsend.workspaces.removal  # noqa: F401
 from coldsend.accounts.health import AccountHealth
 from coldsend.config import Settings
-from coldsend.engine.jobs import HANDLERS, JobRunner
+from coldsend.engine.job_runner import JobRunner
 from coldsend.engine.runner import Engine, Loop
 from coldsend.engine.sending import sending_loops
 from coldsend.inbox.loop import InboxLoop
+from coldsend.jobs import HANDLERS
 from coldsend.verification.loop import VerificationLoop
 
 

@@ -18,8 +18,7 @@ from coldsend.clock import iso_z
 from coldsend.engine.compose import Composed, SendContext
 from coldsend.engine.sequences import step_id
 from coldsend.ids import new_id
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Email, EmailType, Event, EventType, Lead, Send, SendState
+from coldsend.models import Email, EmailType, Event, EventType, Lead, LeadStatus, Send, SendState
 from coldsend.subsequences import triggers
 
 log = logging.getLogger(__name__)

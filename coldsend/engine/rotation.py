@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.accounts.schemas import AccountStatus
 from coldsend.campaigns.schedule import zone
 from coldsend.config import Settings
-from coldsend.models import Account, Campaign, CustomTagMapping, Send, SendState
+from coldsend.models import Account, AccountStatus, Campaign, CustomTagMapping, Send, SendState
 
 ACCOUNT_RESOURCE = 1  # CustomTagMapping.resource_type of accounts
 PENDING = (SendState.SCHEDULED, SendState.SENDING)

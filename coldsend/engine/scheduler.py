@@ -26,24 +26,22 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from coldsend.block_list_entries.service import blocked
 from coldsend.campaigns.schedule import in_schedule
-from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import Clock
 from coldsend.config import Settings
+from coldsend.db.locks import SCHEDULER_LOCK
 from coldsend.db.session import session_scope
 from coldsend.engine import diagnosis
 from coldsend.engine.diagnosis import OPEN, VERDICTS, Reason
 from coldsend.engine.due import SUBSEQUENCE_SENDABLE, Due, follow_ups, new_leads, not_replied, slot_for
-from coldsend.engine.message import new_message_id
 from coldsend.engine.rotation import AccountSlot
 from coldsend.engine.sequences import Sequence, Step
 from coldsend.engine.serial import EngineLock
 from coldsend.engine.statistics import StatisticsKeeper
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Campaign, CampaignSubsequence, Lead, Send, SendState
+from coldsend.mail.message import new_message_id
+from coldsend.models import Campaign, CampaignStatus, CampaignSubsequence, Lead, LeadStatus, Send, SendState
 
 log = logging.getLogger(__name__)
 
-SCHEDULER_LOCK = 0x636F6C6473656E64  # "coldsend": one planner at a time across workers
 WAITING = (LeadStatus.ACTIVE, LeadStatus.PAUSED)
 SENDING_CAMPAIGN = (CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES)
 

@@ -2,7 +2,7 @@
 
 A row goes scheduled → sending (claimed under a lease) → committed → sent. `committed` is written after
 the server has accepted MAIL, RCPT and DATA and the whole body has been written, but before the final
-"." (see `transport.AccountConnection.send`): so after a crash, a `sending` row was certainly not
+"." (see `mail.smtp.AccountConnection.send`): so after a crash, a `sending` row was certainly not
 delivered and is sent again with the same Message-ID, and a `committed` row is treated as sent (never
 twice beats never lost). Each account has at most one message in flight across all workers (a
 PostgreSQL advisory lock around the claim, SKIP LOCKED on the row; one claimer per account on SQLite),
@@ -27,9 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import aliased
 
 from coldsend.accounts import health
-from coldsend.accounts.schemas import AccountStatus
+from coldsend.accounts.mailbox_settings import smtp_endpoint_for
 from coldsend.campaigns.schedule import in_schedule
-from coldsend.campaigns.schemas import CampaignStatus
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.locks import advisory_key
@@ -37,11 +36,11 @@ from coldsend.db.session import session_scope
 from coldsend.engine import compose as composing
 from coldsend.engine import outcomes
 from coldsend.engine.due import SUBSEQUENCE_SENDABLE, stopped_by_reply
-from coldsend.engine.jobs import default_worker_id
-from coldsend.engine.message import DkimError
-from coldsend.engine.render import TemplateError
 from coldsend.engine.serial import EngineLock
-from coldsend.engine.transport import (
+from coldsend.ids import default_worker_id
+from coldsend.mail.message import DkimError
+from coldsend.mail.render import TemplateError
+from coldsend.mail.smtp import (
     ConnectionPool,
     NotCommitted,
     SmtpAuthError,
@@ -50,10 +49,8 @@ from coldsend.engine.transport import (
     SmtpPermanentError,
     StartCommit,
     UnconfirmedError,
-    endpoint_for,
 )
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Account, Send, SendState
+from coldsend.models import Account, AccountStatus, CampaignStatus, LeadStatus, Send, SendState
 
 log = logging.getLogger(__name__)
 
@@ -427,7 +424,7 @@ class Sender:
         key = (account.id, account.timestamp_updated, account.smtp_password_encrypted)
         cached = self._endpoints.get(account.id)
         if cached is None or cached[0] != key:
-            cached = self._endpoints[account.id] = (key, endpoint_for(account, self.settings))
+            cached = self._endpoints[account.id] = (key, smtp_endpoint_for(account, self.settings))
         return cached[1]
 
     async def _prepare_commit(self, send: Send, committed_at: datetime, line: "_DatabaseLine") -> StartCommit:

@@ -19,16 +19,16 @@ from sqlalchemy import exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coldsend.accounts import imap
-from coldsend.accounts.schemas import AccountStatus
+from coldsend.accounts import mailbox_settings
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db import locks
 from coldsend.db.session import session_scope
 from coldsend.inbox import service
 from coldsend.inbox.mailbox import FETCH_CHUNK, Fetched, Inbox
-from coldsend.inbox.parse import parse
-from coldsend.models import Account, InboxCursor
+from coldsend.mail import imap
+from coldsend.mail.inbound import parse
+from coldsend.models import Account, AccountStatus, InboxCursor
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class InboxLoop:
         return handled
 
     async def _read(self, account: Account, cursor: InboxCursor) -> int:
-        endpoint = imap.endpoint_for(account, self.settings)
+        endpoint = mailbox_settings.imap_endpoint_for(account, self.settings)
         since = ((cursor.polled_at or account.timestamp_created) - FIRST_READ_BACK).date()
         handled = 0
         async with Inbox(endpoint) as inbox:

@@ -11,7 +11,7 @@ from datetime import date
 
 import aioimaplib  # type: ignore[import-untyped]
 
-from coldsend.accounts import imap
+from coldsend.mail import imap
 
 FETCH_CHUNK = 50
 _OK = "OK"

@@ -18,9 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldsend.addresses import email_key
 from coldsend.engine.outcomes import stop_lead
 from coldsend.ids import new_id
-from coldsend.inbox.parse import Inbound, InboundKind
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import Account, Campaign, Email, EmailType, EventType, Lead, Send, SendState
+from coldsend.mail.inbound import Inbound, InboundKind
+from coldsend.models import Account, Campaign, Email, EmailType, EventType, Lead, LeadStatus, Send, SendState
 from coldsend.subsequences import triggers
 from coldsend.tracking.service import record_event
 

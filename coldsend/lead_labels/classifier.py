@@ -26,7 +26,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coldsend.config import Settings
-from coldsend.lead_labels.schemas import InterestStatus
+from coldsend.models import InterestStatus
 
 KEYWORD = "keyword"
 OPENAI_COMPATIBLE = "openai-compatible"

@@ -4,16 +4,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend import errors
 from coldsend.config import Settings
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.lead_labels import service as lead_label_service
 from coldsend.lead_labels.classifier import ClassificationError, built_in_labels, classifier_for
 from coldsend.lead_labels.schemas import (
-    InterestStatusLabel,
     LeadLabel,
     LeadLabelCreate,
     LeadLabelDelete,
@@ -21,6 +21,7 @@ from coldsend.lead_labels.schemas import (
     ReplyLabelRequest,
     ReplyLabelResult,
 )
+from coldsend.models import InterestStatusLabel
 from coldsend.models import LeadLabel as LeadLabelRow
 
 router = APIRouter(prefix="/api/v2/lead-labels", tags=["LeadLabel"])
@@ -91,7 +92,7 @@ def _cursor(starting_after: str | None) -> tuple[uuid.UUID | None, datetime | No
     "",
     operation_id="createLeadLabel",
     response_model=LeadLabel,
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
     openapi_extra={"x-coldsend-notes": CREATE_NOTES},
 )
 async def create_lead_label(body: LeadLabelCreate, principal: Authorized, session: Session) -> LeadLabel:
@@ -132,7 +133,7 @@ async def list_lead_labels(
     "/ai-reply-label",
     operation_id="testAiReplyLabelLeadLabels",
     response_model=ReplyLabelResult,
-    responses=errors.doc(errors.BadRequest, errors.RateLimited, ClassificationFailed),
+    responses=doc(errors.BadRequest, errors.RateLimited, ClassificationFailed),
     openapi_extra={"x-coldsend-notes": REPLY_LABEL_NOTES},
 )
 async def test_ai_reply_label(
@@ -159,9 +160,7 @@ async def test_ai_reply_label(
     )
 
 
-@router.get(
-    "/{id}", operation_id="getLeadLabel", response_model=LeadLabel, responses=errors.doc(errors.NotFound)
-)
+@router.get("/{id}", operation_id="getLeadLabel", response_model=LeadLabel, responses=doc(errors.NotFound))
 async def get_lead_label(id: uuid.UUID, principal: Authorized, session: Session) -> LeadLabel:
     """Get lead label"""
     return _shown(await _label(session, principal, id))
@@ -171,7 +170,7 @@ async def get_lead_label(id: uuid.UUID, principal: Authorized, session: Session)
     "/{id}",
     operation_id="patchLeadLabel",
     response_model=LeadLabel,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def patch_lead_label(
     id: uuid.UUID, body: LeadLabelUpdate, principal: Authorized, session: Session
@@ -185,7 +184,7 @@ async def patch_lead_label(
     "/{id}",
     operation_id="deleteLeadLabel",
     response_model=LeadLabel,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": DELETE_NOTES},
 )
 async def delete_lead_label(

@@ -1,33 +1,13 @@
 import uuid
-from enum import IntEnum, StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.models import InterestStatusLabel
 
 INTEREST_STATUS_MIN = -30_000
 INTEREST_STATUS_MAX = 30_000
-
-
-class InterestStatus(IntEnum):
-    """Instantly's built-in lead interest values (`Lead.lt_interest_status`)."""
-
-    OUT_OF_OFFICE = 0
-    INTERESTED = 1
-    MEETING_BOOKED = 2
-    MEETING_COMPLETED = 3
-    WON = 4
-    NOT_INTERESTED = -1
-    WRONG_PERSON = -2
-    LOST = -3
-    NO_SHOW = -4
-
-
-class InterestStatusLabel(StrEnum):
-    POSITIVE = "positive"
-    NEGATIVE = "negative"
-    NEUTRAL = "neutral"
 
 
 LabelText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

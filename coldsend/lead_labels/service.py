@@ -19,19 +19,17 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest
 from coldsend.clock import utcnow
 from coldsend.db.repository import get_in_workspace, keyset_page
+from coldsend.errors import BadRequest
 from coldsend.lead_labels.classifier import Label
 from coldsend.lead_labels.schemas import (
     INTEREST_STATUS_MAX,
     INTEREST_STATUS_MIN,
-    InterestStatus,
-    InterestStatusLabel,
     LeadLabelCreate,
     LeadLabelUpdate,
 )
-from coldsend.models import LeadLabel, Workspace
+from coldsend.models import InterestStatus, InterestStatusLabel, LeadLabel, Workspace
 from coldsend.models.lead_label import ReplyLabelPrediction
 
 BUILT_IN_STATUSES = frozenset(InterestStatus)

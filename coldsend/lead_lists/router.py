@@ -4,11 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend import errors
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.lead_lists import service as lead_list_service
 from coldsend.lead_lists.schemas import LeadList, LeadListCreate, LeadListUpdate, VerificationStats
 from coldsend.models import LeadList as LeadListRow
@@ -58,9 +59,7 @@ def _page_start(starting_after: str | None) -> tuple[uuid.UUID | None, datetime 
     return None, moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@router.post(
-    "", operation_id="createLeadList", response_model=LeadList, responses=errors.doc(errors.BadRequest)
-)
+@router.post("", operation_id="createLeadList", response_model=LeadList, responses=doc(errors.BadRequest))
 async def create_lead_list(body: LeadListCreate, principal: Authorized, session: Session) -> LeadList:
     """Create lead list (`owned_by` defaults to the workspace owner)"""
     lead_list = await lead_list_service.create(
@@ -102,9 +101,7 @@ async def list_lead_lists(
     return Page(items=items, next_starting_after=str(rows[-1].id) if more else None)
 
 
-@router.get(
-    "/{id}", operation_id="getLeadList", response_model=LeadList, responses=errors.doc(errors.NotFound)
-)
+@router.get("/{id}", operation_id="getLeadList", response_model=LeadList, responses=doc(errors.NotFound))
 async def get_lead_list(lead_list: Found) -> LeadList:
     """Get lead list"""
     return _shown(lead_list)
@@ -114,7 +111,7 @@ async def get_lead_list(lead_list: Found) -> LeadList:
     "/{id}",
     operation_id="patchLeadList",
     response_model=LeadList,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def patch_lead_list(
     id: uuid.UUID, body: LeadListUpdate, principal: Authorized, session: Session
@@ -126,7 +123,7 @@ async def patch_lead_list(
 
 
 @router.delete(
-    "/{id}", operation_id="deleteLeadList", response_model=LeadList, responses=errors.doc(errors.NotFound)
+    "/{id}", operation_id="deleteLeadList", response_model=LeadList, responses=doc(errors.NotFound)
 )
 async def delete_lead_list(lead_list: Found, session: Session) -> LeadList:
     """Delete lead list, and the leads in it"""
@@ -143,7 +140,7 @@ async def delete_lead_list(lead_list: Found, session: Session) -> LeadList:
         "x-coldsend-notes": "verification_status 11 counts as `verification_job_pending_leadfinder`, "
         "12 as `verification_job_pending_user`"
     },
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def get_verification_stats(lead_list: Found, session: Session) -> VerificationStats:
     """Get verification stats for a lead list: its leads counted by verification status"""

@@ -2,8 +2,8 @@ import uuid
 
 from pydantic import BaseModel, Field
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 from coldsend.campaigns.schemas import Text
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 
 NAME_MAX_LENGTH = 500
 

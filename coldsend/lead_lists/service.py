@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.db.repository import keyset_rows
 from coldsend.lead_lists.schemas import VerificationCounts, VerificationStats
-from coldsend.leads.schemas import VerificationStatus
-from coldsend.models import Lead, LeadList, Workspace
+from coldsend.models import Lead, LeadList, LeadVerificationStatus, Workspace
 from coldsend.workspace_members.membership import check_members
 
 SHOWN_COLUMNS = (
@@ -24,13 +23,13 @@ SHOWN_COLUMNS = (
 
 # Which `stats` counter each verification status adds to.
 STAT_OF_STATUS: dict[int, str] = {
-    VerificationStatus.VERIFIED: "verified",
-    VerificationStatus.INVALID: "invalid",
-    VerificationStatus.RISKY: "risky",
-    VerificationStatus.CATCH_ALL: "catch_all",
-    VerificationStatus.JOB_CHANGE: "job_change",
-    VerificationStatus.PENDING: "verification_job_pending_leadfinder",
-    VerificationStatus.PENDING_VERIFICATION_JOB: "verification_job_pending_user",
+    LeadVerificationStatus.VERIFIED: "verified",
+    LeadVerificationStatus.INVALID: "invalid",
+    LeadVerificationStatus.RISKY: "risky",
+    LeadVerificationStatus.CATCH_ALL: "catch_all",
+    LeadVerificationStatus.JOB_CHANGE: "job_change",
+    LeadVerificationStatus.PENDING: "verification_job_pending_leadfinder",
+    LeadVerificationStatus.PENDING_VERIFICATION_JOB: "verification_job_pending_user",
 }
 
 

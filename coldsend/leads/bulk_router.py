@@ -7,15 +7,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend import errors
 from coldsend.addresses import normalize_email
-from coldsend.api import errors
-from coldsend.api.auth import Authorized, Principal
-from coldsend.api.deps import Session
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.background_jobs import service as background_job_service
-from coldsend.background_jobs.schemas import BackgroundJob, EntityType
+from coldsend.background_jobs.schemas import BackgroundJob
 from coldsend.clock import utcnow
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.responses import doc
 from coldsend.leads import jobs
 from coldsend.leads import service as lead_service
 from coldsend.leads.bulk_schemas import (
@@ -30,7 +30,8 @@ from coldsend.leads.bulk_schemas import (
     SubsequenceRemove,
 )
 from coldsend.leads.schemas import Lead as LeadOut
-from coldsend.models import CampaignSubsequence, Lead, WorkspaceMember
+from coldsend.models import ActivityType, CampaignSubsequence, EntityType, Lead, WorkspaceMember
+from coldsend.principal import Principal
 from coldsend.workspace_members.membership import check_members
 
 router = APIRouter(prefix="/api/v2/leads", tags=["Lead"])
@@ -55,7 +56,7 @@ async def _lead(session: AsyncSession, workspace_id: uuid.UUID, id: uuid.UUID) -
     "/move",
     operation_id="moveLeads",
     response_model=BackgroundJob,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": "Runs as a resumable `move-leads` job"},
 )
 async def move_leads(body: LeadsMove, principal: Authorized, session: Session) -> BackgroundJob:
@@ -94,7 +95,7 @@ async def move_leads(body: LeadsMove, principal: Authorized, session: Session) -
     operation_id="updateLeadInterestStatus",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Queued,
-    responses={400: {"model": InvalidLeadEmail, "description": "Bad Request"}, **errors.doc(errors.NotFound)},
+    responses={400: {"model": InvalidLeadEmail, "description": "Bad Request"}, **doc(errors.NotFound)},
     openapi_extra={
         "x-coldsend-notes": "Applied by a background job to every lead with that email in the workspace "
         "(or in `campaign_id`/`list_id`); 404 when there is none; a malformed email is 400 "
@@ -138,7 +139,7 @@ async def update_interest_status(
     operation_id="bulkAssignLeads",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AssignQueued,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={
         "x-coldsend-notes": "The selected leads are shared out among the users in turn by a background job; "
         "users must be members of the workspace (else 404); `smart_view_id` answers 400"
@@ -185,7 +186,7 @@ async def _record_subsequence_move(
     "/subsequence/move",
     operation_id="moveLeadToSubsequence",
     response_model=LeadOut,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": "The lead must be in the subsequence's parent campaign (else 400)"},
 )
 async def move_lead_to_subsequence(body: SubsequenceMove, principal: Authorized, session: Session) -> LeadOut:
@@ -214,7 +215,7 @@ async def move_lead_to_subsequence(body: SubsequenceMove, principal: Authorized,
     "/subsequence/remove",
     operation_id="removeLeadFromSubsequence",
     response_model=LeadOut,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={"x-coldsend-notes": "A lead in no subsequence is returned unchanged"},
 )
 async def remove_lead_from_subsequence(

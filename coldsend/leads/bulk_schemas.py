@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from coldsend.api.schemas import RequestModel
-from coldsend.api.validation import NoNul
+from coldsend.http.schemas import RequestModel
+from coldsend.http.validation import NoNul
 from coldsend.leads.schemas import MAX_BULK_DELETE, EmailText, InterestValue, LeadFilter, SmartQuery
 
 Search = Annotated[str, Field(max_length=500), NoNul]

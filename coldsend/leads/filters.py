@@ -11,18 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from coldsend.addresses import email_key
-from coldsend.api.errors import BadRequest
 from coldsend.clock import utcnow
 from coldsend.db.repository import keyset_rows
-from coldsend.lead_labels.schemas import INTEREST_STATUS_MIN, InterestStatus
-from coldsend.leads.schemas import (
-    LeadFilter,
-    LeadsQuery,
-    LeadStatus,
-    OccurrenceCount,
-    SmartQuery,
-    VerificationStatus,
-)
+from coldsend.errors import BadRequest
+from coldsend.lead_labels.schemas import INTEREST_STATUS_MIN
+from coldsend.leads.schemas import LeadFilter, LeadsQuery, OccurrenceCount, SmartQuery
+from coldsend.models import InterestStatus, LeadStatus, LeadVerificationStatus
 from coldsend.models import Lead as LeadRow
 
 # Custom label interest values, by sentiment (see lead_labels.service).
@@ -61,10 +55,10 @@ def _filter_clause(value: LeadFilter) -> ColumnElement[bool]:
         LeadFilter.CUSTOM_LABEL_POSITIVE: lead.lt_interest_status.between(*_POSITIVE_LABELS),
         LeadFilter.CUSTOM_LABEL_NEGATIVE: lead.lt_interest_status.between(*_NEGATIVE_LABELS),
         LeadFilter.RISKY: lead.verification_status.in_(
-            [int(VerificationStatus.RISKY), int(VerificationStatus.CATCH_ALL)]
+            [int(LeadVerificationStatus.RISKY), int(LeadVerificationStatus.CATCH_ALL)]
         ),
-        LeadFilter.INVALID: lead.verification_status == int(VerificationStatus.INVALID),
-        LeadFilter.VALID: lead.verification_status == int(VerificationStatus.VERIFIED),
+        LeadFilter.INVALID: lead.verification_status == int(LeadVerificationStatus.INVALID),
+        LeadFilter.VALID: lead.verification_status == int(LeadVerificationStatus.VERIFIED),
         LeadFilter.IN_SUBSEQUENCE: lead.subsequence_id.is_not(None),
         LeadFilter.OPENED_NO_REPLY: and_(lead.email_open_count > 0, lead.email_reply_count == 0),
         LeadFilter.COMPLETED_NO_REPLY: and_(

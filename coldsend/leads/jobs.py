@@ -14,14 +14,13 @@ from sqlalchemy import ColumnElement, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import email_key
-from coldsend.background_jobs.schemas import JobType
 from coldsend.clock import utcnow
-from coldsend.engine.jobs import JobContext, register
+from coldsend.jobs import JobContext, register
 from coldsend.leads import filters as lead_filters
 from coldsend.leads.bulk_schemas import LeadsAssign, LeadSelection, LeadsMove
-from coldsend.leads.schemas import LeadsQuery, LeadStatus, VerificationStatus
+from coldsend.leads.schemas import LeadsQuery
 from coldsend.leads.service import hold_lead_writes
-from coldsend.models import AuditLog, Campaign, Lead, LeadList
+from coldsend.models import AuditLog, Campaign, JobType, Lead, LeadList, LeadStatus, LeadVerificationStatus
 from coldsend.subsequences import triggers
 
 log = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ def _move_selection(request: LeadsMove) -> list[ColumnElement[bool]]:
     elif request.esg_code is not None:
         where.append(Lead.esg_code == int(request.esg_code))
     if request.skip_leads_in_verification:
-        pending = (VerificationStatus.PENDING, VerificationStatus.PENDING_VERIFICATION_JOB)
+        pending = (LeadVerificationStatus.PENDING, LeadVerificationStatus.PENDING_VERIFICATION_JOB)
         where.append(or_(Lead.verification_status.is_(None), Lead.verification_status.not_in(pending)))
     # A lead already where it is going stays put (and a copy is not made next to it).
     if request.to_campaign_id is not None:

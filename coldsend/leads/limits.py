@@ -3,8 +3,8 @@ count is what is checked)."""
 
 from collections.abc import Mapping
 
-from coldsend.api.errors import BadRequest
 from coldsend.config import Settings
+from coldsend.errors import BadRequest
 
 
 def check_custom_variables(where: str, variables: Mapping[str, object] | None, settings: Settings) -> None:

@@ -4,10 +4,11 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Body, Depends, Request, Response
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
-from coldsend.api.schemas import Page
+from coldsend import errors
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.leads import service as lead_service
 from coldsend.leads.filters import ListParams, list_page
 from coldsend.leads.limits import check_custom_variables
@@ -41,7 +42,7 @@ LeadById = Annotated[LeadRow, Depends(_lead)]
     "",
     operation_id="createLead",
     response_model=Lead,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def create_lead(body: LeadCreate, principal: Authorized, session: Session, request: Request) -> Lead:
     """Create lead (one already there, or skipped by a `skip_if_in_*` flag, is returned instead)"""
@@ -53,7 +54,7 @@ async def create_lead(body: LeadCreate, principal: Authorized, session: Session,
     "",
     operation_id="bulkDeleteLeads",
     response_model=DeletedCount,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def bulk_delete_leads(body: LeadsDelete, principal: Authorized, session: Session) -> DeletedCount:
     """Delete leads in bulk: those of `campaign_id` / `list_id` matching `status` and `ids`, up to `limit`"""
@@ -64,7 +65,7 @@ async def bulk_delete_leads(body: LeadsDelete, principal: Authorized, session: S
     "/list",
     operation_id="listLeads",
     response_model=Page[Lead],
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
 )
 async def list_leads(
     principal: Authorized, session: Session, body: Annotated[LeadsQuery | None, Body()] = None
@@ -79,7 +80,7 @@ async def list_leads(
     "/merge",
     operation_id="mergeLeads",
     response_model=Lead,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def merge_leads(body: LeadMerge, principal: Authorized, session: Session) -> Lead:
     """Merge two leads: `lead_id` is folded into `destination_lead_id` and deleted"""
@@ -93,7 +94,7 @@ async def merge_leads(body: LeadMerge, principal: Authorized, session: Session) 
     "/add",
     operation_id="bulkAddLeads",
     response_model=LeadsAdded,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def bulk_add_leads(
     body: LeadsAdd, principal: Authorized, session: Session, request: Request
@@ -137,7 +138,7 @@ async def bulk_add_leads(
     "/{id}",
     operation_id="getLead",
     response_model=Lead,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def get_lead(lead: LeadById) -> Lead:
     """Get lead"""
@@ -148,7 +149,7 @@ async def get_lead(lead: LeadById) -> Lead:
     "/{id}",
     operation_id="patchLead",
     response_model=Lead,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def patch_lead(
     id: uuid.UUID, body: LeadUpdate, principal: Authorized, session: Session, request: Request
@@ -165,7 +166,7 @@ async def patch_lead(
     "/{id}",
     operation_id="deleteLead",
     response_model=Lead,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def delete_lead(lead: LeadById, principal: Authorized, session: Session) -> Lead:
     """Delete lead"""

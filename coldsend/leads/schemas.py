@@ -1,49 +1,18 @@
 import uuid
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
-from coldsend.api.validation import NoNul
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.http.validation import NoNul
 from coldsend.lead_labels.schemas import INTEREST_STATUS_MAX, INTEREST_STATUS_MIN
+from coldsend.models import EnrichmentStatus, LeadStatus
 
 MAX_ADD = 1000
 MAX_BULK_DELETE = 10_000
 MAX_LIST_LIMIT = 100
-
-
-class LeadStatus(IntEnum):
-    ACTIVE = 1
-    PAUSED = 2
-    COMPLETED = 3
-    BOUNCED = -1
-    UNSUBSCRIBED = -2
-    SKIPPED = -3
-
-
-class VerificationStatus(IntEnum):
-    VERIFIED = 1
-    INVALID = -1
-    RISKY = -2
-    CATCH_ALL = -3
-    JOB_CHANGE = -4
-    PENDING = 11
-    PENDING_VERIFICATION_JOB = 12
-
-
-class EnrichmentStatus(IntEnum):
-    ENRICHED = 1
-    NOT_AVAILABLE = -1
-    PENDING = 11
-    ERROR = -2
-
-
-class UploadMethod(StrEnum):
-    MANUAL = "manual"
-    API = "api"
-    WEBSITE_VISITOR = "website-visitor"
 
 
 Name = Annotated[str, Field(max_length=500), NoNul]

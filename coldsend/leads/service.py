@@ -17,13 +17,11 @@ from sqlalchemy import Row, String, bindparam, delete, func, insert, select, tex
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import normalize_email
-from coldsend.api.auth import Principal
-from coldsend.api.errors import BadRequest, NotFound
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.clock import utcnow
 from coldsend.db import locks
+from coldsend.errors import BadRequest, NotFound
 from coldsend.ids import new_id
 from coldsend.leads.filters import ListParams, list_page
 from coldsend.leads.schemas import (
@@ -33,11 +31,11 @@ from coldsend.leads.schemas import (
     LeadIn,
     LeadsAdd,
     LeadsDelete,
-    UploadMethod,
     unstorable_variable,
 )
-from coldsend.models import Campaign, LeadList
+from coldsend.models import ActivityType, Campaign, LeadList, UploadMethod
 from coldsend.models import Lead as LeadRow
+from coldsend.principal import Principal
 from coldsend.subsequences import triggers
 from coldsend.verification.jobs import enqueue_lead_verification
 from coldsend.workspace_members.membership import check_members
@@ -610,10 +608,6 @@ _FIXED = (
 _COPIED = [*(name for name, _ in _VARYING), "payload", *(name for name, _ in _FIXED)]
 _JSON_DEFAULTS = ("status_summary", "status_summary_subseq")
 _varying = operator.itemgetter(*(name for name, _ in _VARYING))
-
-
-def _json_text(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
 
 
 async def _insert(

@@ -1,11 +1,38 @@
 import uuid
 from datetime import datetime
+from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import RecordModel
+
+
+class ProviderCode(IntEnum):
+    CUSTOM_IMAP_SMTP = 1
+    GOOGLE = 2
+    MICROSOFT = 3
+    AWS = 4
+    AIRMAIL = 8
+    AIRMAIL_INSTANT = 11
+
+
+class WarmupStatus(IntEnum):
+    PAUSED = 0
+    ACTIVE = 1
+    BANNED = -1
+    SPAM_FOLDER_UNKNOWN = -2
+    PERMANENT_SUSPENSION = -3
+
+
+class AccountStatus(IntEnum):
+    ACTIVE = 1
+    PAUSED = 2
+    MAINTENANCE = 3
+    CONNECTION_ERROR = -1
+    SOFT_BOUNCE_ERROR = -2
+    SENDING_ERROR = -3
 
 
 class Account(RecordModel):

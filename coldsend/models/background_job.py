@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, String, Text
@@ -8,6 +9,39 @@ from sqlalchemy.orm import Mapped, mapped_column
 from coldsend.clock import utcnow
 from coldsend.db.base import Base
 from coldsend.ids import new_object_id
+
+
+class EntityType(StrEnum):
+    LIST = "list"
+    CAMPAIGN = "campaign"
+    WORKSPACE = "workspace"
+    BROADCAST = "broadcast"
+    SUBSCRIBER_GROUP_SYNC = "subscriber-group-sync"
+    SUBSCRIBER_GROUP = "subscriber-group"
+
+
+class JobType(StrEnum):
+    """The spec's job types: the only ones the API shows. Internal types live next to their handlers."""
+
+    MOVE_LEADS = "move-leads"
+    IMPORT_LEADS = "import-leads"
+    EXPORT_LEADS = "export-leads"
+    UPDATE_WARMUP_ACCOUNTS = "update-warmup-accounts"
+    RENAME_VARIABLE = "rename-variable"
+    BROADCAST_AI_GENERATE = "broadcast-ai-generate"
+    BROADCAST_WEBSITE_SCRAPE = "broadcast-website-scrape"
+    IMPORT_SUBSCRIBERS_FROM_CRM = "import-subscribers-from-crm"
+    RESYNC_SUBSCRIBER_CRM_TAGS = "resync-subscriber-crm-tags"
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in-progress"
+    SUCCESS = "success"
+    FAILED = "failed"
+    DRAINING = "draining"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
 
 
 class BackgroundJob(Base):

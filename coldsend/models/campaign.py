@@ -1,11 +1,31 @@
 import uuid
 from datetime import datetime
+from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import RecordModel
+
+
+class NotSendingStatus(IntEnum):
+    OUT_OF_SCHEDULE = 1
+    WAITING_FOR_LEAD = 2
+    CAMPAIGN_DAILY_LIMIT = 3
+    ACCOUNTS_DAILY_LIMIT = 4
+    ERROR = 99
+
+
+class CampaignStatus(IntEnum):
+    ACCOUNT_SUSPENDED = -99
+    ACCOUNTS_UNHEALTHY = -1
+    BOUNCE_PROTECT = -2
+    DRAFT = 0
+    ACTIVE = 1
+    PAUSED = 2
+    COMPLETED = 3
+    RUNNING_SUBSEQUENCES = 4
 
 
 class Campaign(RecordModel):

@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
@@ -7,6 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.clock import utcnow
 from coldsend.db.base import RecordModel
+
+
+class DailyLimitMode(StrEnum):
+    INHERIT = "inherit"
+    CUSTOM = "custom"
+    UNLIMITED = "unlimited"
 
 
 class CampaignSubsequence(RecordModel):

@@ -1,9 +1,17 @@
 import uuid
+from enum import IntEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import RecordModel
+
+
+class ResourceType(IntEnum):
+    """What a tag is on. The spec's field text says the opposite; its enum table (followed here) says this."""
+
+    ACCOUNT = 1
+    CAMPAIGN = 2
 
 
 class CustomTagMapping(RecordModel):

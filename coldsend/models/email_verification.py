@@ -1,11 +1,30 @@
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import RecordModel
+
+
+class WebhookState:
+    AWAITING = "awaiting"  # POST answered pending: send the result once it is known
+    PENDING = "pending"  # due for delivery
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class RequestStatus(StrEnum):
+    SUCCESS = "success"
+    ERROR = "error"
+
+
+class VerificationStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    INVALID = "invalid"
 
 
 class EmailVerification(RecordModel):

@@ -1,11 +1,44 @@
 import uuid
 from datetime import datetime
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import RecordModel
+
+
+class UploadMethod(StrEnum):
+    MANUAL = "manual"
+    API = "api"
+    WEBSITE_VISITOR = "website-visitor"
+
+
+class EnrichmentStatus(IntEnum):
+    ENRICHED = 1
+    NOT_AVAILABLE = -1
+    PENDING = 11
+    ERROR = -2
+
+
+class LeadVerificationStatus(IntEnum):
+    VERIFIED = 1
+    INVALID = -1
+    RISKY = -2
+    CATCH_ALL = -3
+    JOB_CHANGE = -4
+    PENDING = 11
+    PENDING_VERIFICATION_JOB = 12
+
+
+class LeadStatus(IntEnum):
+    ACTIVE = 1
+    PAUSED = 2
+    COMPLETED = 3
+    BOUNCED = -1
+    UNSUBSCRIBED = -2
+    SKIPPED = -3
 
 
 class Lead(RecordModel):

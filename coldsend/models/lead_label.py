@@ -1,9 +1,30 @@
 import uuid
+from enum import IntEnum, StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import RecordModel
+
+
+class InterestStatusLabel(StrEnum):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+
+
+class InterestStatus(IntEnum):
+    """Instantly's built-in lead interest values (`Lead.lt_interest_status`)."""
+
+    OUT_OF_OFFICE = 0
+    INTERESTED = 1
+    MEETING_BOOKED = 2
+    MEETING_COMPLETED = 3
+    WON = 4
+    NOT_INTERESTED = -1
+    WRONG_PERSON = -2
+    LOST = -3
+    NO_SHOW = -4
 
 
 class LeadLabel(RecordModel):

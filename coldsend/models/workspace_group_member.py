@@ -1,9 +1,16 @@
 import uuid
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import RecordModel
+
+
+class GroupMemberStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 class WorkspaceGroupMember(RecordModel):

@@ -3,17 +3,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized, Principal
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend import errors
 from coldsend.audit_logs import service as audit_log_service
-from coldsend.audit_logs.schemas import ActivityType
 from coldsend.campaigns.copy import check_sequences
 from coldsend.campaigns.schemas import SendingState, SendingStatus, SendingSummary
-from coldsend.models import Campaign
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
+from coldsend.models import ActivityType, Campaign
 from coldsend.models import CampaignSubsequence as SubsequenceRow
+from coldsend.principal import Principal
 from coldsend.subsequences import service as subsequence_service
 from coldsend.subsequences.schemas import (
     CampaignSubsequence,
@@ -89,7 +90,7 @@ async def _audit_update(
     "",
     operation_id="createCampaignSubsequence",
     response_model=CampaignSubsequence,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
     openapi_extra={
         "x-coldsend-notes": (
             "conditions move the campaign's leads in while the subsequence is active: a reply containing "
@@ -145,7 +146,7 @@ async def list_subsequences(
     "/{id}/duplicate",
     operation_id="duplicateSubsequence",
     response_model=CampaignSubsequence,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def duplicate_subsequence(
     id: uuid.UUID, body: SubsequenceDuplicate, principal: Authorized, session: Session
@@ -160,7 +161,7 @@ async def duplicate_subsequence(
     "/{id}/pause",
     operation_id="pauseSubsequence",
     response_model=CampaignSubsequence,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def pause_subsequence(
     subsequence: Found, principal: Authorized, session: Session
@@ -176,7 +177,7 @@ async def pause_subsequence(
     operation_id="resumeSubsequence",
     response_model=CampaignSubsequence,
     openapi_extra={"x-coldsend-notes": "400 without a step with an enabled variant, or when completed"},
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def resume_subsequence(
     subsequence: Found, principal: Authorized, session: Session
@@ -191,7 +192,7 @@ async def resume_subsequence(
     "/{id}",
     operation_id="getCampaignSubsequence",
     response_model=CampaignSubsequence,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def get_subsequence(subsequence: Found) -> CampaignSubsequence:
     """Get campaign subsequence"""
@@ -202,7 +203,7 @@ async def get_subsequence(subsequence: Found) -> CampaignSubsequence:
     "/{id}",
     operation_id="patchCampaignSubsequence",
     response_model=CampaignSubsequence,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def patch_subsequence(
     id: uuid.UUID, body: SubsequenceUpdate, principal: Authorized, session: Session, request: Request
@@ -220,7 +221,7 @@ async def patch_subsequence(
     "/{id}",
     operation_id="deleteCampaignSubsequence",
     response_model=CampaignSubsequence,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def delete_subsequence(subsequence: Found, session: Session) -> CampaignSubsequence:
     """Delete campaign subsequence (its leads leave it and stay in the campaign)"""
@@ -234,7 +235,7 @@ async def delete_subsequence(subsequence: Found, session: Session) -> CampaignSu
     operation_id="getSubsequenceSendingStatus",
     response_model=SendingStatus,
     openapi_extra={"x-coldsend-notes": "Diagnostics: status, issue_tracking, schedule_status; no AI summary"},
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def get_subsequence_sending_status(
     subsequence: Found,

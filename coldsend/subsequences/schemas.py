@@ -1,19 +1,12 @@
 import uuid
-from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from coldsend.api.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
-from coldsend.campaigns.schemas import (
-    NAME_MAX_LENGTH,
-    AutoVariantSelect,
-    CampaignSchedule,
-    CampaignStatus,
-    Count,
-    Text,
-)
+from coldsend.campaigns.schemas import NAME_MAX_LENGTH, AutoVariantSelect, CampaignSchedule, Count, Text
 from coldsend.campaigns.schemas import Sequence as CampaignSequence
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.models import CampaignStatus
 
 INTEREST_MIN = -30000
 INTEREST_MAX = 30000
@@ -21,18 +14,6 @@ REPLY_CONTAINS_MAX_LENGTH = 1000
 
 # Subsequences share the campaigns' status values (0 draft, 1 active, 2 paused, ...).
 SubsequenceStatus = CampaignStatus
-
-
-class LeadActivity(IntEnum):
-    EMAIL_OPENED = 2
-    LINK_CLICKED = 4
-    COMPLETED_WITHOUT_REPLY = 91
-
-
-class DailyLimitMode(StrEnum):
-    INHERIT = "inherit"
-    CUSTOM = "custom"
-    UNLIMITED = "unlimited"
 
 
 InterestStatus = Annotated[int, Field(ge=INTEREST_MIN, le=INTEREST_MAX)]

@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest
 from coldsend.campaigns.schedule import in_schedule
 from coldsend.clock import iso_z, utcnow
 from coldsend.db.repository import keyset_rows
-from coldsend.models import Campaign, CampaignSubsequence, Lead
-from coldsend.subsequences.schemas import DailyLimitMode, SubsequenceStatus
+from coldsend.errors import BadRequest
+from coldsend.models import Campaign, CampaignSubsequence, DailyLimitMode, Lead
+from coldsend.subsequences.schemas import SubsequenceStatus
 
 SHOWN_COLUMNS = (
     CampaignSubsequence.id,

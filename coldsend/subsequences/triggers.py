@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.leads.schemas import LeadStatus
-from coldsend.models import CampaignSubsequence, Lead
+from coldsend.models import CampaignSubsequence, Lead, LeadStatus
 from coldsend.subsequences.schemas import SubsequenceStatus
 
 # A lead that bounced, unsubscribed or was skipped is written to by no sequence.

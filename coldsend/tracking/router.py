@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import NotFound
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
+from coldsend.errors import NotFound
 from coldsend.models import Send
 from coldsend.tracking import pages, tokens
 from coldsend.tracking import service as tracking_service

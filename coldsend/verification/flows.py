@@ -9,9 +9,10 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.config import Settings
+from coldsend.models import VerificationStatus
 from coldsend.verification import service as verification_service
 from coldsend.verification.runner import runner_for
-from coldsend.verification.schemas import EmailVerification, VerificationStatus
+from coldsend.verification.schemas import EmailVerification
 
 
 async def create(

@@ -10,9 +10,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.background_jobs import service as background_job_service
-from coldsend.engine.jobs import JobContext, register
-from coldsend.leads.schemas import VerificationStatus as LeadVerificationStatus
-from coldsend.models import BackgroundJob, Lead
+from coldsend.jobs import JobContext, register
+from coldsend.models import BackgroundJob, Lead, LeadVerificationStatus
 from coldsend.verification import service as verification_service
 from coldsend.verification.outcome import Outcome, Reachability, Reason
 from coldsend.verification.runner import runner_for

@@ -2,10 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
+from coldsend import errors
 from coldsend.config import Settings
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.responses import doc
 from coldsend.verification import flows as verification_flows
 from coldsend.verification import service as verification_service
 from coldsend.verification.schemas import EmailVerification, EmailVerificationCreate
@@ -26,7 +27,7 @@ NOTES = (
     "",
     operation_id="createEmailVerification",
     response_model=EmailVerification,
-    responses=errors.doc(errors.BadRequest, errors.PaymentRequired),
+    responses=doc(errors.BadRequest, errors.PaymentRequired),
     openapi_extra={"x-coldsend-notes": NOTES},
 )
 async def create_email_verification(
@@ -50,7 +51,7 @@ async def create_email_verification(
     "/{email}",
     operation_id="checkVerificationStatus",
     response_model=EmailVerification,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def check_verification_status(
     email: Annotated[str, Path(description="The email address to verify")],

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
-from coldsend.engine.jobs import default_worker_id
+from coldsend.ids import default_worker_id
 from coldsend.verification import service as verification_service
 from coldsend.verification.domains import DbCatchAllCache
 from coldsend.verification.engine import Verifier

@@ -1,27 +1,16 @@
-from enum import StrEnum
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel
 from pydantic_core import PydanticCustomError
 
-from coldsend.api.schemas import RequestModel, refuse_null
+from coldsend.http.schemas import RequestModel, refuse_null
+from coldsend.models import RequestStatus, VerificationStatus
 from coldsend.verification.syntax import InvalidAddress, parse
 
 MAX_WEBHOOK_URL_LENGTH = 2048
 INVALID_EMAIL = 'must match format "email"'
 INVALID_WEBHOOK_URL = "must be an http or https URL"
-
-
-class VerificationStatus(StrEnum):
-    PENDING = "pending"
-    VERIFIED = "verified"
-    INVALID = "invalid"
-
-
-class RequestStatus(StrEnum):
-    SUCCESS = "success"
-    ERROR = "error"
 
 
 def _email(value: str) -> str:

@@ -9,23 +9,20 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import PaymentRequired
 from coldsend.clock import utcnow
 from coldsend.config import Settings
+from coldsend.errors import PaymentRequired
 from coldsend.ids import new_id
-from coldsend.leads.schemas import VerificationStatus as LeadVerificationStatus
-from coldsend.models import EmailVerification, Lead
+from coldsend.models import (
+    EmailVerification,
+    Lead,
+    LeadVerificationStatus,
+    RequestStatus,
+    VerificationStatus,
+    WebhookState,
+)
 from coldsend.verification.outcome import Outcome, Reachability, Reason
 from coldsend.verification.schemas import EmailVerification as EmailVerificationShown
-from coldsend.verification.schemas import RequestStatus, VerificationStatus
-
-
-class WebhookState:
-    AWAITING = "awaiting"  # POST answered pending: send the result once it is known
-    PENDING = "pending"  # due for delivery
-    DELIVERED = "delivered"
-    FAILED = "failed"
-
 
 _AWAITED_WEBHOOK_DUE = case(
     (EmailVerification.webhook_status == WebhookState.AWAITING, WebhookState.PENDING),

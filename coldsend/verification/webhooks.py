@@ -14,10 +14,9 @@ from coldsend import network
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
-from coldsend.models import EmailVerification
+from coldsend.models import EmailVerification, WebhookState
 from coldsend.network import ip_literal, is_public
 from coldsend.verification import service as verification_service
-from coldsend.verification.service import WebhookState
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
-from coldsend.api.auth import Authorized
-from coldsend.api.deps import Session
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
 from coldsend.workspace_billing import service as billing_service
 from coldsend.workspace_billing.schemas import PlanDetails, SubscriptionDetails
 from coldsend.workspaces import service as workspace_service

@@ -2,17 +2,19 @@ import uuid
 
 from fastapi import APIRouter, Request
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized, Principal, forget_key
-from coldsend.api.deps import Session
-from coldsend.api.extensions import EXTENSION_KEY
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend import errors
+from coldsend.http.auth import Authorized, forget_key
+from coldsend.http.deps import Session
+from coldsend.http.extensions import EXTENSION_KEY
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
+from coldsend.models import GroupMemberStatus
 from coldsend.models import WorkspaceGroupMember as WorkspaceGroupMemberRow
+from coldsend.principal import Principal
 from coldsend.workspace_group_members import service as group_member_service
 from coldsend.workspace_group_members.schemas import (
     AdminWorkspace,
-    GroupMemberStatus,
     WorkspaceGroupMember,
     WorkspaceGroupMemberCreate,
 )
@@ -49,7 +51,7 @@ async def _one_shown(
     "",
     operation_id="createWorkspaceGroupMember",
     response_model=WorkspaceGroupMember,
-    responses=errors.doc(errors.BadRequest, errors.NotFound, errors.Conflict),
+    responses=doc(errors.BadRequest, errors.NotFound, errors.Conflict),
 )
 async def create_workspace_group_member(
     body: WorkspaceGroupMemberCreate, principal: Authorized, session: Session
@@ -113,7 +115,7 @@ async def get_admin_workspace_group_member(principal: Authorized, session: Sessi
     "/{id}",
     operation_id="getWorkspaceGroupMember",
     response_model=WorkspaceGroupMember,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def get_workspace_group_member(
     id: uuid.UUID, principal: Authorized, session: Session
@@ -129,7 +131,7 @@ async def get_workspace_group_member(
     "/{id}",
     operation_id="deleteWorkspaceGroupMember",
     response_model=WorkspaceGroupMember,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def delete_workspace_group_member(
     id: uuid.UUID, request: Request, principal: Authorized, session: Session
@@ -172,7 +174,7 @@ ANSWER_NOTES = (
     operation_id="acceptWorkspaceGroupMember",
     response_model=WorkspaceGroupMember,
     openapi_extra={EXTENSION_KEY: True, "x-coldsend-notes": ANSWER_NOTES},
-    responses=errors.doc(errors.Forbidden, errors.NotFound, errors.Conflict),
+    responses=doc(errors.Forbidden, errors.NotFound, errors.Conflict),
 )
 async def accept_workspace_group_member(
     id: uuid.UUID, principal: Authorized, session: Session
@@ -190,7 +192,7 @@ async def accept_workspace_group_member(
     operation_id="rejectWorkspaceGroupMember",
     response_model=WorkspaceGroupMember,
     openapi_extra={EXTENSION_KEY: True, "x-coldsend-notes": ANSWER_NOTES},
-    responses=errors.doc(errors.Forbidden, errors.NotFound, errors.Conflict),
+    responses=doc(errors.Forbidden, errors.NotFound, errors.Conflict),
 )
 async def reject_workspace_group_member(
     id: uuid.UUID, principal: Authorized, session: Session

@@ -1,13 +1,7 @@
 import uuid
-from enum import StrEnum
 
-from coldsend.api.schemas import RequestModel, ResponseModel, Timestamp
-
-
-class GroupMemberStatus(StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
+from coldsend.http.schemas import RequestModel, ResponseModel, Timestamp
+from coldsend.models import GroupMemberStatus
 
 
 class WorkspaceGroupMember(ResponseModel):

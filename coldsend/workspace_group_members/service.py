@@ -4,11 +4,10 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest, Conflict, NotFound
 from coldsend.api_keys import service as api_key_service
 from coldsend.db.repository import keyset_page
-from coldsend.models import Workspace, WorkspaceGroupMember
-from coldsend.workspace_group_members.schemas import GroupMemberStatus
+from coldsend.errors import BadRequest, Conflict, NotFound
+from coldsend.models import GroupMemberStatus, Workspace, WorkspaceGroupMember
 
 HIERARCHY_CONFLICT = "The requested workspace hierarchy conflicts with an active workspace group relationship"
 # Rows a workspace's own keys made as the admin side bind it at once; a sub workspace is bound only once it

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest
+from coldsend.errors import BadRequest
 from coldsend.models import WorkspaceMember
 
 

@@ -5,13 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized, Principal
-from coldsend.api.deps import Session
-from coldsend.api.pagination import Cursor
-from coldsend.api.schemas import Page
+from coldsend import errors
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.pagination import Cursor
+from coldsend.http.responses import doc
+from coldsend.http.schemas import Page
 from coldsend.models import User
 from coldsend.models import WorkspaceMember as WorkspaceMemberRow
+from coldsend.principal import Principal
 from coldsend.workspace_members import service as member_service
 from coldsend.workspace_members.schemas import (
     MemberName,
@@ -60,7 +62,7 @@ async def _found(session: AsyncSession, principal: Principal, member_id: uuid.UU
     "",
     operation_id="createWorkspaceMember",
     response_model=WorkspaceMember,
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
     openapi_extra={"x-coldsend-notes": "An email already in the workspace is a 400"},
 )
 async def create_workspace_member(
@@ -100,7 +102,7 @@ async def list_workspace_members(
     "/{id}",
     operation_id="getWorkspaceMember",
     response_model=WorkspaceMember,
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def get_workspace_member(id: uuid.UUID, principal: Authorized, session: Session) -> WorkspaceMember:
     """Get workspace member"""
@@ -111,7 +113,7 @@ async def get_workspace_member(id: uuid.UUID, principal: Authorized, session: Se
     "/{id}",
     operation_id="patchWorkspaceMember",
     response_model=WorkspaceMember,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def patch_workspace_member(
     id: uuid.UUID, body: WorkspaceMemberUpdate, principal: Authorized, session: Session
@@ -126,7 +128,7 @@ async def patch_workspace_member(
     "/{id}",
     operation_id="deleteWorkspaceMember",
     response_model=WorkspaceMember,
-    responses=errors.doc(errors.BadRequest, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.NotFound),
 )
 async def delete_workspace_member(id: uuid.UUID, principal: Authorized, session: Session) -> WorkspaceMember:
     """Delete workspace member"""

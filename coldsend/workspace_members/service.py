@@ -5,10 +5,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import BadRequest
 from coldsend.db.repository import get_in_workspace, keyset_page
-from coldsend.models import User, WorkspaceMember
-from coldsend.workspace_members.schemas import MemberRole, WorkspaceMemberCreate
+from coldsend.errors import BadRequest
+from coldsend.models import MemberRole, User, WorkspaceMember
+from coldsend.workspace_members.schemas import WorkspaceMemberCreate
 from coldsend.workspaces import service as workspace_service
 
 CHANGE_OWNER_PATH = "POST /api/v2/workspaces/current/change-owner"

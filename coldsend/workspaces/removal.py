@@ -8,12 +8,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.api.errors import Conflict
 from coldsend.background_jobs import service as background_job_service
-from coldsend.background_jobs.schemas import EntityType, JobStatus
 from coldsend.clock import utcnow
 from coldsend.db.base import Base
-from coldsend.engine.jobs import JobContext, register
+from coldsend.errors import Conflict
+from coldsend.jobs import JobContext, register
 from coldsend.models import (
     Account,
     ApiKey,
@@ -26,7 +25,9 @@ from coldsend.models import (
     CustomTagMapping,
     Email,
     EmailVerification,
+    EntityType,
     Event,
+    JobStatus,
     Lead,
     LeadLabel,
     LeadList,

@@ -1,9 +1,11 @@
 from fastapi import APIRouter, Request
 
-from coldsend.api import errors
-from coldsend.api.auth import Authorized, Principal
-from coldsend.api.deps import Session
+from coldsend import errors
+from coldsend.http.auth import Authorized
+from coldsend.http.deps import Session
+from coldsend.http.responses import doc
 from coldsend.models import Workspace as WorkspaceRow
+from coldsend.principal import Principal
 from coldsend.workspaces import removal
 from coldsend.workspaces import service as workspace_service
 from coldsend.workspaces.schemas import (
@@ -36,9 +38,7 @@ async def get_workspace(principal: Authorized, session: Session) -> Workspace:
     return _shown(await workspace_service.get_current(session, principal.workspace_id))
 
 
-@router.patch(
-    "", operation_id="patchWorkspace", response_model=Workspace, responses=errors.doc(errors.BadRequest)
-)
+@router.patch("", operation_id="patchWorkspace", response_model=Workspace, responses=doc(errors.BadRequest))
 async def patch_workspace(body: WorkspaceUpdate, principal: Authorized, session: Session) -> Workspace:
     """Patch workspace"""
     workspace = await workspace_service.get_current(session, principal.workspace_id)
@@ -51,7 +51,7 @@ async def patch_workspace(body: WorkspaceUpdate, principal: Authorized, session:
     operation_id="scheduleCurrentWorkspaceRemoval",
     response_model=Workspace,
     openapi_extra={"x-coldsend-notes": "Not through x-as-workspace (403): only the workspace's own keys"},
-    responses=errors.doc(errors.Forbidden),
+    responses=doc(errors.Forbidden),
 )
 async def schedule_workspace_removal(request: Request, principal: Authorized, session: Session) -> Workspace:
     """Schedule Current Workspace Removal"""
@@ -67,7 +67,7 @@ async def schedule_workspace_removal(request: Request, principal: Authorized, se
     "/schedule-for-removal",
     operation_id="cancelCurrentWorkspaceRemoval",
     response_model=Workspace,
-    responses=errors.doc(errors.Conflict),
+    responses=doc(errors.Conflict),
 )
 async def cancel_workspace_removal(principal: Authorized, session: Session) -> Workspace:
     """Cancel Current Workspace Removal"""
@@ -81,7 +81,7 @@ async def cancel_workspace_removal(principal: Authorized, session: Session) -> W
     "/whitelabel-domain",
     operation_id="addWorkspaceAgencyDomain",
     response_model=Workspace,
-    responses=errors.doc(errors.BadRequest),
+    responses=doc(errors.BadRequest),
 )
 async def add_whitelabel_domain(
     body: WhitelabelDomainSet, principal: Authorized, session: Session
@@ -98,7 +98,7 @@ async def add_whitelabel_domain(
     openapi_extra={
         "x-coldsend-notes": "`verified` is a live DNS lookup of TXT `_coldsend-verification.<domain>`"
     },
-    responses=errors.doc(errors.NotFound),
+    responses=doc(errors.NotFound),
 )
 async def get_whitelabel_domain(
     request: Request, principal: Authorized, session: Session
@@ -136,7 +136,7 @@ async def delete_whitelabel_domain(principal: Authorized, session: Session) -> W
         "x-coldsend-notes": "`sec` must be the workspace id; the new owner must be an accepted member. "
         "Not through x-as-workspace (403): only the workspace's own keys"
     },
-    responses=errors.doc(errors.BadRequest, errors.Forbidden, errors.NotFound),
+    responses=doc(errors.BadRequest, errors.Forbidden, errors.NotFound),
 )
 async def change_workspace_owner(body: OwnerChange, principal: Authorized, session: Session) -> Workspace:
     """Change workspace owner"""

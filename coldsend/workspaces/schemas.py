@@ -3,7 +3,7 @@ from typing import Any
 
 from pydantic import BaseModel, EmailStr, Field
 
-from coldsend.api.schemas import PatchModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import PatchModel, ResponseModel, Timestamp, refuse_null
 
 
 class Workspace(ResponseModel):

@@ -8,10 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import addresses, dns
-from coldsend.api.errors import BadRequest, NotFound
+from coldsend.errors import BadRequest, NotFound
 from coldsend.ids import new_id
-from coldsend.models import User, Workspace, WorkspaceMember
-from coldsend.workspace_members.schemas import MemberRole
+from coldsend.models import MemberRole, User, Workspace, WorkspaceMember
 
 # A workspace created without an owner's email gets an owner of its own (owner+<workspace id>@localhost):
 # one owner shared by unrelated workspaces would let each pass for the other's owner.

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from coldsend.accounts import jobs as account_jobs
 from coldsend.accounts import secrets
 from coldsend.db.session import session_scope
-from coldsend.engine.jobs import HANDLERS, JobRunner
+from coldsend.engine.job_runner import JobRunner
+from coldsend.jobs import HANDLERS
 from coldsend.models import Account, AuditLog, BackgroundJob
 from tests.accounts.helpers import PASSWORD, PATH, account_body, create_account
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for, make_settings

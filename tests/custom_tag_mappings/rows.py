@@ -7,9 +7,8 @@ import uuid
 
 from fastapi import FastAPI
 
-from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.db.session import session_scope
-from coldsend.models import CustomTagMapping
+from coldsend.models import CustomTagMapping, ResourceType
 
 
 async def insert_mappings(

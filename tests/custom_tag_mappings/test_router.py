@@ -3,8 +3,8 @@ import uuid
 from fastapi import FastAPI
 
 from coldsend.custom_tag_mappings import service as mapping_service
-from coldsend.custom_tag_mappings.schemas import ResourceType
 from coldsend.db.session import session_scope
+from coldsend.models import ResourceType
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
 from tests.custom_tag_mappings.rows import insert_mappings
 from tests.pages import collect_pages

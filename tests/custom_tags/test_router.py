@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from coldsend.custom_tag_mappings.schemas import ResourceType
+from coldsend.models import ResourceType
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
 from tests.custom_tag_mappings.rows import insert_mappings
 from tests.pages import collect_pages

@@ -12,13 +12,14 @@ from fastapi import FastAPI
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coldsend.api.errors import Conflict
 from coldsend.background_jobs import service as background_job_service
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.base import Base
 from coldsend.db.session import session_scope
-from coldsend.engine.jobs import HANDLERS, Handler, JobContext, JobRunner, LeaseLost
+from coldsend.engine.job_runner import JobRunner
+from coldsend.errors import Conflict
+from coldsend.jobs import HANDLERS, Handler, JobContext, LeaseLost
 from coldsend.models import AuditLog, BackgroundJob, Workspace, WorkspaceGroupMember, WorkspaceMember
 from coldsend.workspaces import removal
 from tests.conftest import MakeKey, MakeTenant, Tenant, make_settings

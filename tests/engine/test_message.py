@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from coldsend.engine.message import (
+from coldsend.mail.message import (
     DkimError,
     DkimKey,
     OutgoingMessage,

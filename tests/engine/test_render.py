@@ -4,11 +4,10 @@ from typing import Any
 
 import pytest
 
-from coldsend.engine.render import (
+from coldsend.leads.variables import lead_missing_variables, lead_variables
+from coldsend.mail.render import (
     SYSTEM_VARIABLES,
     TemplateError,
-    lead_missing_variables,
-    lead_variables,
     missing_variables,
     render_copy,
     resolve_spintax,

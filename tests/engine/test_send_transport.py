@@ -4,7 +4,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from coldsend.engine.transport import (
+from coldsend.mail.smtp import (
     AccountConnection,
     NotCommitted,
     SmtpAuthError,

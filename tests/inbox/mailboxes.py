@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from coldsend.accounts.imap import ImapEndpoint, connect
 from coldsend.inbox.loop import InboxLoop
+from coldsend.mail.imap import ImapEndpoint, connect
 from tests.conftest import Tenant
 from tests.engine.sending import Engine, create_account
 from tests.imap_server import Dovecot

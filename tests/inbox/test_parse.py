@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coldsend.inbox.parse import Bounce, Inbound, InboundKind, parse
+from coldsend.mail.inbound import Bounce, Inbound, InboundKind, parse
 from tests.inbox.messages import auto_reply, dsn_bounce, plain_bounce, raw_message, reply, subject_header
 
 ORIGINAL = "<0001.abcd@sender.example.com>"

@@ -15,7 +15,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.db.session import session_scope
-from coldsend.engine.jobs import HANDLERS, JobContext, JobRunner
+from coldsend.engine.job_runner import JobRunner
+from coldsend.jobs import HANDLERS, JobContext
 from coldsend.leads import jobs
 from coldsend.models import (
     AuditLog,

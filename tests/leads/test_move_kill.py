@@ -14,11 +14,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.background_jobs import service as background_job_service
-from coldsend.background_jobs.schemas import EntityType
 from coldsend.db.session import session_scope
 from coldsend.leads import jobs
 from coldsend.leads.bulk_schemas import LeadsMove
-from coldsend.models import BackgroundJob, Campaign, Lead
+from coldsend.models import BackgroundJob, Campaign, EntityType, Lead
 from coldsend.workspaces import service as workspace_service
 from tests.conftest import BACKENDS
 from tests.workers import Worker, kill_lease_holder, lease_pid, wait_for

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from coldsend.api.extensions import EXTENSIONS
-from coldsend.api.operations import OPERATIONS
+from coldsend.http.extensions import EXTENSIONS
+from coldsend.http.operations import OPERATIONS
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from fastapi import FastAPI
 
-from coldsend.api.validation import NO_NUL
+from coldsend.http.validation import NO_NUL
 from tests.conftest import Tenant
 from tests.operations import fill_path, served_operations
 

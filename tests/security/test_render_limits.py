@@ -6,8 +6,8 @@ import time
 import httpx
 import pytest
 
-from coldsend.engine.html_text import html_to_text
-from coldsend.engine.render import TemplateError, render_copy
+from coldsend.mail.html_text import html_to_text
+from coldsend.mail.render import TemplateError, render_copy
 from tests.analytics.history import create_account
 from tests.conftest import Tenant
 from tests.smtp_sink import SmtpSink

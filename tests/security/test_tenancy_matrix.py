@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from coldsend.api.auth import AS_WORKSPACE_HEADER
-from coldsend.api.operations import OPERATIONS, OPERATIONS_BY_ID, Operation
 from coldsend.api.routing import NOT_AVAILABLE, route_state
+from coldsend.http.auth import AS_WORKSPACE_HEADER
+from coldsend.http.operations import OPERATIONS, OPERATIONS_BY_ID, Operation
 from tests.operations import BODY_METHODS, fill_path, is_envelope
 from tests.security.tenancy_requests import MEMBER_REQUESTS, REQUESTS, Kind, Req
 from tests.security.tenancy_world import World, build_world, snapshot

@@ -8,14 +8,11 @@ from sqlalchemy.engine import Connection
 
 import coldsend.models  # noqa: F401  (registers every table on Base.metadata)
 from coldsend.db.base import Base
+from coldsend.db.locks import MIGRATION_LOCK
 from coldsend.db.session import create_engine, is_sqlite
 from coldsend.db.types import UTCDateTime
 
 target_metadata = Base.metadata
-
-# Held for the migration's transaction on PostgreSQL, so API nodes and workers started together on an
-# empty database migrate one after another (the later ones find the schema at head) instead of racing.
-MIGRATION_LOCK_ID = 0x636F6C6473656E64  # "coldsend"
 
 
 def _render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str | Literal[False]:
@@ -35,7 +32,7 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -1,5 +1,4 @@
 import uuid
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -8,44 +7,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import State
 
-from coldsend.api.deps import Session
-from coldsend.api.errors import BadRequest, Forbidden, RateLimited, Unauthorized
-from coldsend.api.key_cache import KeyCache, KeyRecord
-from coldsend.api.nul import refuse_nul
-from coldsend.api.scopes import ACCEPTED_SCOPES
-from coldsend.api_keys.secrets import hash_key
-from coldsend.models import ApiKey, WorkspaceGroupMember
-from coldsend.workspace_group_members.schemas import GroupMemberStatus
+from coldsend.api_key_secrets import hash_key
+from coldsend.errors import BadRequest, Forbidden, RateLimited, Unauthorized
+from coldsend.http.deps import Session
+from coldsend.http.key_cache import KeyCache, KeyRecord
+from coldsend.http.nul import refuse_nul
+from coldsend.http.scopes import ACCEPTED_SCOPES
+from coldsend.models import ApiKey, GroupMemberStatus, WorkspaceGroupMember
+from coldsend.principal import Principal
 
 AS_WORKSPACE_HEADER = "x-as-workspace"
 AUTHENTICATED_KEY = "api_key"  # request.state attribute: the key the limits middleware checked
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: an API key, acting on `workspace_id` (its own, or a sub workspace).
-
-    `api_key_id` is None only for the operator's own `coldsend` CLI, which holds no key.
-    """
-
-    workspace_id: uuid.UUID
-    key_workspace_id: uuid.UUID
-    api_key_id: uuid.UUID | None
-    scopes: frozenset[str]
-    ip_address: str
-    user_agent: str | None
-    # The admin workspace that minted the key inside its sub workspace (see ApiKey.admin_workspace_id).
-    key_admin_workspace_id: uuid.UUID | None = None
-
-    @property
-    def acting_as_admin(self) -> bool:
-        """Whether an admin workspace's key acts here through x-as-workspace."""
-        return self.workspace_id != self.key_workspace_id
-
-    @property
-    def granted_by_admin(self) -> uuid.UUID | None:
-        """The admin workspace behind this call, whose group link anything it creates here depends on."""
-        return self.key_workspace_id if self.acting_as_admin else self.key_admin_workspace_id
 
 
 def _bearer_token(header: str | None) -> str:

@@ -1,7 +1,7 @@
 from collections.abc import Iterable
 
-from coldsend.api.extensions import EXTENSIONS_BY_ID
-from coldsend.api.operations import GRANTABLE_SCOPES, OPERATIONS_BY_ID, SCOPE_ACTIONS
+from coldsend.http.extensions import EXTENSIONS_BY_ID
+from coldsend.http.operations import GRANTABLE_SCOPES, OPERATIONS_BY_ID, SCOPE_ACTIONS
 
 
 def accepted_scopes(operation_id: str) -> frozenset[str]:
@@ -9,11 +9,6 @@ def accepted_scopes(operation_id: str) -> frozenset[str]:
     op = OPERATIONS_BY_ID.get(operation_id) or EXTENSIONS_BY_ID[operation_id]
     resource, action = op.scope.split(":")
     return frozenset({f"{resource}:{action}", f"{resource}:all", f"all:{action}", "all:all"})
-
-
-def is_valid_scope(scope: str) -> bool:
-    resource, _, action = scope.partition(":")
-    return bool(resource) and action in SCOPE_ACTIONS
 
 
 ACCEPTED_SCOPES: dict[str, frozenset[str]] = {

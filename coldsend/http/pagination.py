@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from coldsend.api.errors import BadRequest
+from coldsend.errors import BadRequest
 
 DEFAULT_LIMIT = 100
 

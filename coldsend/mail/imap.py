@@ -10,10 +10,7 @@ from dataclasses import dataclass, field
 
 import aioimaplib  # type: ignore[import-untyped]
 
-from coldsend.accounts import secrets
-from coldsend.accounts.schemas import TlsMode
-from coldsend.config import Settings
-from coldsend.models import Account
+from coldsend.mail.tls import TlsMode
 
 _OK = "OK"
 
@@ -45,22 +42,6 @@ class ImapEndpoint:
         if self.ca_file:
             context.load_verify_locations(cafile=self.ca_file)
         return context
-
-
-def endpoint_for(account: Account, settings: Settings) -> ImapEndpoint:
-    """The account's IMAP endpoint with its password decrypted; `InvalidToken` if the key changed."""
-    if not account.imap_host or not account.imap_port or not account.imap_password_encrypted:
-        raise ImapConnectionError("the account has no IMAP settings")
-    security: TlsMode = account.imap_tls if account.imap_tls in ("ssl", "starttls", "none") else "ssl"  # type: ignore[assignment]
-    return ImapEndpoint(
-        host=account.imap_host,
-        port=account.imap_port,
-        username=account.imap_username or account.email,
-        password=secrets.decrypt(settings, account.imap_password_encrypted),
-        security=security,
-        timeout=settings.imap_timeout_seconds,
-        ca_file=str(settings.imap_ca_file) if settings.imap_ca_file else None,
-    )
 
 
 def _text(lines: list[bytes]) -> str:

@@ -13,8 +13,8 @@ import dkim  # type: ignore[import-untyped,unused-ignore]
 from cryptography.hazmat.primitives import serialization
 
 from coldsend.addresses import domain_key
-from coldsend.engine import mime
 from coldsend.ids import new_id
+from coldsend.mail import mime
 
 # Headers the DKIM signature covers (when present); List-Unsubscribe(-Post) must be signed for RFC 8058.
 SIGNED_HEADERS = (

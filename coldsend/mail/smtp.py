@@ -29,10 +29,6 @@ import aiosmtplib
 from aiosmtplib.email import quote_address
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
-from coldsend.accounts import secrets
-from coldsend.config import Settings
-from coldsend.models import Account
-
 log = logging.getLogger(__name__)
 
 Security = Literal["ssl", "starttls", "none"]
@@ -94,22 +90,6 @@ class SmtpEndpoint:
     helo_name: str = "localhost"
     timeout: float = 30.0
     ca_file: str | None = None  # extra CA bundle to trust (self-hosted servers, tests)
-
-
-def endpoint_for(account: Account, settings: Settings) -> SmtpEndpoint:
-    """The account's SMTP endpoint with its password decrypted; `InvalidToken` if the key changed."""
-    security: Security = account.smtp_tls if account.smtp_tls in ("ssl", "starttls", "none") else "starttls"  # type: ignore[assignment]
-    domain = account.email.rpartition("@")[2] or "localhost"
-    return SmtpEndpoint(
-        host=account.smtp_host,
-        port=account.smtp_port,
-        username=account.smtp_username,
-        password=secrets.decrypt(settings, account.smtp_password_encrypted),
-        security=security,
-        helo_name=domain,
-        timeout=settings.smtp_timeout_seconds,
-        ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
-    )
 
 
 def _reply_error(code: int, message: str, stage: Stage) -> SmtpError:

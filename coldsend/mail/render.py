@@ -12,7 +12,6 @@ as a permanent failure of the send (state `failed`) rather than mail a lead brok
 """
 
 import hashlib
-import json
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,13 +20,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from liquid import BoundTemplate, Environment, Markup, RenderContext
+from liquid import BoundTemplate, Environment, RenderContext
 from liquid.builtin.tags.for_tag import ForLoop
 from liquid.builtin.tags.tablerow_tag import TableRow
 from liquid.exceptions import LiquidError, LoopIterationLimitError
 
-from coldsend.engine.html_text import html_to_text, looks_like_html
-from coldsend.models import Account, Lead
+from coldsend.mail.html_text import html_to_text, looks_like_html
 
 SYSTEM_VARIABLES = frozenset(
     {
@@ -39,7 +37,6 @@ SYSTEM_VARIABLES = frozenset(
     }
 )
 _SPINTAX_START = re.compile(r"\{\{\s*random\s*\|", re.IGNORECASE)
-_SCALARS = (str, int, float, bool)
 MAX_SPINTAX_DEPTH = 5
 LOOP_ITERATIONS_LIMIT = 10_000  # over a whole render, every loop counted
 RENDER_SECONDS_LIMIT = 1.0
@@ -119,46 +116,6 @@ def _environment(*, autoescape: bool) -> Environment:
 
 _HTML_ENV = _environment(autoescape=True)
 _TEXT_ENV = _environment(autoescape=False)
-
-
-def lead_fields(lead: Lead) -> dict[str, object]:
-    """The lead's own variables: its payload's custom variables, then the standard fields (which win)."""
-    variables: dict[str, object] = {}
-    for key, value in (lead.payload or {}).items():
-        if value is None or isinstance(value, _SCALARS):
-            variables[key] = value
-        else:
-            variables[key] = json.dumps(value, ensure_ascii=False)
-    variables.update(
-        firstName=lead.first_name,
-        lastName=lead.last_name,
-        email=lead.email,
-        companyName=lead.company_name,
-        companyDomain=lead.company_domain,
-        jobTitle=lead.job_title,
-        phone=lead.phone,
-        website=lead.website,
-        personalization=lead.personalization,
-    )
-    return variables
-
-
-def account_fields(account: Account) -> dict[str, object]:
-    """The system variables, filled from the sending account."""
-    full_name = " ".join(part for part in (account.first_name, account.last_name) if part)
-    return {
-        # The signature is the account owner's HTML, not lead data: it is not escaped.
-        "accountSignature": Markup(account.signature or ""),
-        "sendingAccountEmail": account.email,
-        "sendingAccountFirstName": account.first_name,
-        "sendingAccountLastName": account.last_name,
-        "sendingAccountFullName": full_name,
-    }
-
-
-def lead_variables(lead: Lead, account: Account) -> dict[str, object]:
-    """Every variable copy may use for this lead sent from this account, under Instantly's names."""
-    return {**lead_fields(lead), **account_fields(account)}
 
 
 def _choice(seed: str, scope: str, index: int, options: list[str]) -> str:
@@ -295,14 +252,6 @@ def used_variables(*sources: str) -> frozenset[str]:
 def missing_variables(used: Iterable[str], variables: Mapping[str, object]) -> tuple[str, ...]:
     """The used variables that have no value (absent, empty or blank), sorted."""
     return tuple(sorted(name for name in used if not _has_value(variables.get(name))))
-
-
-def lead_missing_variables(used: Iterable[str], lead: Lead) -> tuple[str, ...]:
-    """The lead variables the copy uses (see `used_variables`) that this lead has no value for.
-
-    For showing which leads miss variables before launch; system variables are the account's, not the lead's.
-    """
-    return missing_variables((name for name in used if name not in SYSTEM_VARIABLES), lead_fields(lead))
 
 
 def validate_template(source: str) -> None:

@@ -24,7 +24,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from enum import StrEnum
 
 from coldsend.addresses import email_key
-from coldsend.engine.html_text import html_to_text
+from coldsend.mail.html_text import html_to_text
 
 _MAX_DECODED_HEADER = 16_384
 # `policy.default` parses a mailbox in time quadratic in its length (~1 s for 8 KB of quotes);

@@ -1,6 +1,6 @@
 """Operations of Coldsend's own, beyond the Instantly API V2; listed in docs/compatibility.md (Extensions)."""
 
-from coldsend.api.operations import Operation
+from coldsend.http.operations import Operation
 
 EXTENSION_KEY = "x-coldsend-extension"
 

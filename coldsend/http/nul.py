@@ -10,8 +10,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.routing import APIRoute
 
-from coldsend.api.errors import BadRequest
-from coldsend.api.validation import NO_NUL
+from coldsend.errors import BadRequest
+from coldsend.http.validation import NO_NUL
 
 NUL = "\x00"
 _JSON_NUL = b"\\u0000"  # a JSON string can hold NUL only as this escape

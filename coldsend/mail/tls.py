@@ -1,0 +1,3 @@
+from typing import Literal
+
+TlsMode = Literal["ssl", "starttls", "none"]
