@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     inbox_poll_seconds: float = Field(
         default=60.0, gt=0, description="how often each account's INBOX is read for replies and bounces"
     )
+    inbox_read_deadline_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="longest one account's inbox read may take; a slower one is abandoned (noted on its "
+        "cursor) and read again, from where it stopped, at the next poll",
+    )
     inbox_max_message_bytes: int = Field(
         default=2_000_000, ge=10_000, description="larger messages are read by their headers only"
     )

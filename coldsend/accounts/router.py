@@ -42,9 +42,11 @@ from coldsend.models import Account as AccountRow
 router = APIRouter(prefix="/api/v2/accounts", tags=["Account"])
 
 CREATE_NOTES = (
-    "SMTP/IMAP settings are validated (host, port 1..65535), not connected to: use test/vitals. TLS mode "
-    "from the port (465/993 implicit TLS, otherwise STARTTLS when offered) unless the extension fields "
-    "smtp_tls/imap_tls (ssl, starttls or none) say. Passwords are stored encrypted and never returned. "
+    "SMTP/IMAP settings are validated (host, port 1..65535), not connected to: use test/vitals. TLS is "
+    "required: from the port (465/993 implicit TLS, otherwise STARTTLS, and no password to a server that "
+    "does not offer it) unless the extension fields smtp_tls/imap_tls say otherwise: ssl, starttls, none "
+    "(plain, never a password: an SMTP relay without AUTH) or cleartext (plain, password in the clear). "
+    "Empty smtp_username/smtp_password: no AUTH (a relay). Passwords are stored encrypted, never returned. "
     "A tracking_domain_name must CNAME to this server unless skip_cname_check; the open pixel, click and "
     "unsubscribe links of the account's mail then use that host."
 )

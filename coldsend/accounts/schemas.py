@@ -15,8 +15,10 @@ __all__ = ["AccountFilter"]
 MAX_BULK = 100
 MAX_PORT = 65535
 MAX_HOST_LENGTH = 253
-TlsMode = Literal["ssl", "starttls", "none"]
-# Ports whose protocol starts with TLS (SMTPS, IMAPS); any other port upgrades with STARTTLS when offered.
+# ssl: implicit TLS; starttls: STARTTLS required; none: plain, never a password; cleartext: plain, with
+# the password in the clear (both plain modes only when the account says so).
+TlsMode = Literal["ssl", "starttls", "none", "cleartext"]
+# Ports whose protocol starts with TLS (SMTPS, IMAPS); any other port requires STARTTLS.
 IMPLICIT_TLS_PORTS = frozenset({465, 993})
 _HOST_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -96,6 +98,10 @@ Host = Annotated[str, Field(max_length=300), AfterValidator(_host)]
 Port = Annotated[int, Field(ge=1, le=MAX_PORT)]
 Username = Annotated[str, Field(min_length=1, max_length=320), AfterValidator(_not_blank)]
 Password = Annotated[str, Field(min_length=1, max_length=1000)]
+# Empty SMTP credentials (still required fields, as in the spec): a relay that takes no AUTH (a local
+# Postfix, an IP-authorised smarthost).
+SmtpUsername = Annotated[str, Field(max_length=320)]
+SmtpPassword = Annotated[str, Field(max_length=1000)]
 Rate = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Text = Annotated[str, Field(max_length=500)]
@@ -139,11 +145,17 @@ class AccountSettings(RequestModel):
     skip_cname_check: bool | None = None
     smtp_tls: TlsMode | None = Field(
         default=None,
-        description="Coldsend extension: ssl, starttls (when offered) or none; default from port",
+        description=(
+            "Coldsend extension: ssl, starttls (required), none (plain, no AUTH: a relay) or cleartext "
+            "(plain, password in the clear); default from the port (465 ssl, else starttls)"
+        ),
     )
     imap_tls: TlsMode | None = Field(
         default=None,
-        description="Coldsend extension: ssl, starttls (when offered) or none; default from port",
+        description=(
+            "Coldsend extension: ssl, starttls (required) or cleartext (plain, password in the clear); "
+            "default from the port (993 ssl, else starttls)"
+        ),
     )
 
     _not_null = refuse_null("warmup", "sending_gap", "skip_cname_check", "smtp_tls", "imap_tls")
@@ -158,8 +170,8 @@ class AccountCreate(AccountSettings):
     imap_password: Password
     imap_host: Host
     imap_port: Port
-    smtp_username: Username
-    smtp_password: Password
+    smtp_username: SmtpUsername
+    smtp_password: SmtpPassword
     smtp_host: Host
     smtp_port: Port
     warmup_custom_ftag: Text | None = None
@@ -174,8 +186,8 @@ class AccountUpdate(AccountSettings, PatchModel):
     imap_password: Password | None = None
     imap_host: Host | None = None
     imap_port: Port | None = None
-    smtp_username: Username | None = None
-    smtp_password: Password | None = None
+    smtp_username: SmtpUsername | None = None
+    smtp_password: SmtpPassword | None = None
     smtp_host: Host | None = None
     smtp_port: Port | None = None
 

@@ -100,6 +100,7 @@ class TestVitals:
             "ok@good.test",
             smtp_port=sink.port,
             smtp_password=SMTP_PASSWORD,
+            smtp_tls="cleartext",  # a plain sink: AUTH in the clear
             imap_port=dovecot.port,  # plain port offering STARTTLS: upgraded, verified with Dovecot's CA
             imap_password=IMAP_PASSWORD,
         )
@@ -134,6 +135,7 @@ class TestVitals:
             "who@half.test",
             smtp_port=sink.port,
             smtp_password="wrong",
+            smtp_tls="cleartext",
             imap_port=dovecot.port,
             imap_password="wrong",
         )
@@ -166,6 +168,7 @@ class TestVitals:
             "tls@tls.test",
             smtp_port=sink.port,
             smtp_password=SMTP_PASSWORD,
+            smtp_tls="cleartext",  # a plain sink: AUTH in the clear
             imap_port=dovecot.ssl_port,
             imap_password=IMAP_PASSWORD,
             imap_tls="ssl",

@@ -130,7 +130,7 @@ class TestCreateAccount:
             ({"smtp_port": "abc"}, "body/smtp_port must be integer"),
             ({"smtp_host": "smtp example.com"}, "body/smtp_host must be a host name or an IP address"),
             ({"imap_host": ""}, "body/imap_host must be a host name or an IP address"),
-            ({"smtp_password": ""}, "body/smtp_password must NOT have fewer than 1 characters"),
+            ({"imap_password": ""}, "body/imap_password must NOT have fewer than 1 characters"),
             ({"imap_username": "  "}, "body/imap_username must not be blank"),
             ({"sending_gap": 1441}, "body/sending_gap must be <= 1440"),
             ({"reply_to": "nope"}, 'body/reply_to must match format "email"'),

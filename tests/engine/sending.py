@@ -74,7 +74,7 @@ async def create_account(
         "smtp_password": password,
         "smtp_host": sink.host,
         "smtp_port": sink.port,
-        "smtp_tls": sink.tls,
+        "smtp_tls": "cleartext" if sink.tls == "none" else sink.tls,  # a plain sink: AUTH in the clear
         "imap_username": email,
         "imap_password": password,
         "imap_host": "127.0.0.1",

@@ -182,7 +182,7 @@ async def test_an_unreachable_mailbox_is_noted_and_tried_again(
 ) -> None:
     account = f"inbox-{uuid.uuid4().hex[:8]}@sender.test"
     await create_account(
-        tenant, smtp_sink, account, imap_host=dovecot.host, imap_port=dovecot.port, imap_tls="none"
+        tenant, smtp_sink, account, imap_host=dovecot.host, imap_port=dovecot.port, imap_tls="cleartext"
     )  # no such Dovecot user: its login is refused
     engine = make_engine(app)
     try:
