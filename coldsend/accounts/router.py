@@ -42,7 +42,9 @@ from coldsend.models import Account as AccountRow
 router = APIRouter(prefix="/api/v2/accounts", tags=["Account"])
 
 CREATE_NOTES = (
-    "SMTP/IMAP settings are validated (host, port 1..65535), not connected to: use test/vitals. TLS is "
+    "Both logins (SMTP and IMAP) are checked at once, within COLDSEND_ACCOUNT_CHECK_SECONDS: the account "
+    "is saved either way, and a failure is status -1 (connection error) with a status_message (code, "
+    "e_message naming the protocol and why, command). TLS is "
     "required: from the port (465/993 implicit TLS, otherwise STARTTLS, and no password to a server that "
     "does not offer it) unless the extension fields smtp_tls/imap_tls say otherwise: ssl, starttls, none "
     "(plain, never a password: an SMTP relay without AUTH) or cleartext (plain, password in the clear). "
@@ -56,7 +58,8 @@ LIST_NOTES = (
 )
 PATCH_NOTES = (
     "Also accepts the create body's smtp_*/imap_* settings and smtp_tls/imap_tls (extension) to fix "
-    "a mailbox's connection without re-creating it."
+    "a mailbox's connection without re-creating it; changed mail settings have both logins checked as on "
+    "create (a failure is status -1 with a status_message; success ends a connection error)."
 )
 WARMUP_NOTES = (
     "Runs as an `update-warmup-accounts` job that records warmup_status (1 on, 0 off); warmup sending "

@@ -67,10 +67,15 @@ class InboxLoop:
                 )
 
     async def _add_cursors(self, session: AsyncSession) -> None:
-        """A cursor for every account with IMAP settings that has none yet."""
+        """A cursor for every readable account with IMAP settings that has none yet (not for those in
+        error: a batch of them would make the claim that follows come back empty, as if nothing were due)."""
         missing = (
             select(Account.id, literal(0))
-            .where(Account.imap_host.is_not(None), ~exists().where(InboxCursor.account_id == Account.id))
+            .where(
+                Account.imap_host.is_not(None),
+                Account.status.in_([int(status) for status in READABLE]),
+                ~exists().where(InboxCursor.account_id == Account.id),
+            )
             .limit(BATCH)
         )
         dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite

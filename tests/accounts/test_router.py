@@ -12,7 +12,7 @@ from coldsend.accounts import secrets
 from coldsend.db.session import session_scope
 from coldsend.engine.jobs import HANDLERS, JobRunner
 from coldsend.models import Account, AuditLog, BackgroundJob
-from tests.accounts.helpers import PASSWORD, PATH, account_body, create_account
+from tests.accounts.helpers import PASSWORD, PATH, account_body, create_account, reachable
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for, make_settings
 from tests.pages import collect_pages
 
@@ -61,6 +61,7 @@ class TestCreateAccount:
             reply_to="replies@example.com",
             inbox_placement_test_limit=3,
             warmup_custom_ftag="wf",
+            **reachable(),
         )
         response = await tenant.client.post(PATH, json=body)
         assert response.status_code == 200, response.text

@@ -25,6 +25,7 @@ from coldsend.engine.scheduler import Scheduler
 from coldsend.engine.sender import Sender
 from coldsend.engine.serial import EngineLock
 from coldsend.models import Send
+from tests.accounts.helpers import reachable
 from tests.conftest import Tenant
 from tests.smtp_sink import Received, SmtpSink
 
@@ -78,7 +79,8 @@ async def create_account(
         "imap_username": email,
         "imap_password": password,
         "imap_host": "127.0.0.1",
-        "imap_port": 993,
+        "imap_port": reachable()["imap_port"],  # logins are checked on create: one that lets it in
+        "imap_tls": "cleartext",
         **fields,
     }
     response = await tenant.client.post("/api/v2/accounts", json=body)

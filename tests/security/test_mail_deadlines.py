@@ -59,19 +59,39 @@ async def test_hostile_imap_peers_do_not_stop_other_mailboxes(
     smtp_sink_starttls: SmtpSink,
     dovecot: Dovecot,
     make_hostile_peer: MakeHostilePeer,
+    override_settings: OverrideSettings,
 ) -> None:
     sink = smtp_sink_starttls
+    # The login check on create, with this test's servers trusted and its deadlines.
+    override_settings(
+        smtp_ca_file=sink.ca_path,
+        imap_ca_file=dovecot.ca_path,
+        imap_timeout_seconds=STEP_SECONDS,
+        account_check_seconds=5 * STEP_SECONDS,
+    )
     suffix = uuid.uuid4().hex[:8]
     good = f"good-{suffix}@sender.test"
     dovecot.add_user(good, PASSWORD)
     await create_account(
-        tenant, sink, good, password=PASSWORD, sending_gap=0, imap_host=dovecot.host, imap_port=dovecot.port
+        tenant,
+        sink,
+        good,
+        password=PASSWORD,
+        sending_gap=0,
+        imap_host=dovecot.host,
+        imap_port=dovecot.port,
+        imap_tls="starttls",
     )
     hostile = {}
     for kind in HOSTILE:
         peer = make_hostile_peer(kind)
         hostile[kind] = f"{kind}-{suffix}@sender.test"
-        await create_account(tenant, sink, hostile[kind], imap_host="127.0.0.1", imap_port=peer.port)
+        await create_account(
+            tenant, sink, hostile[kind], imap_host="127.0.0.1", imap_port=peer.port, imap_tls="starttls"
+        )
+        # Its login check on create failed; marked fixed, as a user would, its inbox is read again.
+        fixed = await tenant.client.post(f"/api/v2/accounts/{hostile[kind]}/mark-fixed")
+        assert fixed.status_code == 200, fixed.text
     campaign_id = await launch_campaign(
         tenant, [good], [step("Hi {{firstName}}", "Hello")], [{"email": "ann@lead.test", "first_name": "Ann"}]
     )
@@ -114,7 +134,11 @@ async def test_vitals_gives_an_answer_for_hostile_peers(
     override_settings: OverrideSettings,
     make_hostile_peer: MakeHostilePeer,
 ) -> None:
-    override_settings(imap_timeout_seconds=STEP_SECONDS, smtp_timeout_seconds=STEP_SECONDS)
+    override_settings(
+        imap_timeout_seconds=STEP_SECONDS,
+        smtp_timeout_seconds=STEP_SECONDS,
+        account_check_seconds=STEP_SECONDS,
+    )
     ports: dict[str, int] = {}  # by account email
     for kind in HOSTILE:
         port = make_hostile_peer(kind).port

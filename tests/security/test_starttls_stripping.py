@@ -62,7 +62,8 @@ async def test_smtp_tls_none_never_sends_the_password(
     patched = await tenant.client.patch(f"{PATH}/{email}", json={"smtp_tls": "cleartext"})
     assert patched.status_code == 200, patched.text
     assert (await vitals(tenant, email))["smtp"] is True
-    assert attempts == [email]
+    assert attempts
+    assert set(attempts) == {email}
 
 
 async def test_imap_without_starttls_gets_no_login_by_default(
@@ -86,5 +87,5 @@ async def test_imap_without_starttls_gets_no_login_by_default(
     patched = await tenant.client.patch(f"{PATH}/{email}", json={"imap_tls": "cleartext"})
     assert patched.status_code == 200, patched.text
     assert (await vitals(tenant, email))["imap"] is True
-    assert len(peer.logins) == 1
-    assert PASSWORD in peer.logins[0]
+    assert peer.logins
+    assert all(PASSWORD in login for login in peer.logins)
