@@ -6,12 +6,13 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from coldsend.accounts.health import AccountHealth
 from coldsend.db.session import session_scope
 from coldsend.inbox.loop import InboxLoop
 from coldsend.models import Account, InboxCursor
@@ -158,3 +159,49 @@ async def test_vitals_gives_an_answer_for_hostile_peers(
         where = f"127.0.0.1:{ports[item['email']]}"
         assert where in item["messages"]["imap"], item
         assert where in item["messages"]["smtp"], item
+
+
+async def account_status(tenant: Tenant, email: str) -> dict[str, Any]:
+    shown: dict[str, Any] = (await tenant.client.get(f"{PATH}/{email}")).json()
+    return shown
+
+
+async def test_health_loop_gives_up_on_hostile_peers(
+    app: FastAPI,
+    tenant: Tenant,
+    dovecot: Dovecot,
+    make_hostile_peer: MakeHostilePeer,
+    override_settings: OverrideSettings,
+) -> None:
+    settings = override_settings(
+        imap_ca_file=dovecot.ca_path,
+        imap_timeout_seconds=STEP_SECONDS,
+        account_check_seconds=STEP_SECONDS,
+        account_health_interval_seconds=0.001,
+    )
+    suffix = uuid.uuid4().hex[:8]
+    refused = f"refused-{suffix}@health.test"
+    dovecot.add_user(refused, "the-right-one")
+    bodies = [account_body(refused, imap_port=dovecot.port)]
+    for kind in HOSTILE:
+        port = make_hostile_peer(kind).port
+        bodies.append(account_body(f"{kind}-{suffix}@health.test", imap_port=port, imap_tls="starttls"))
+    for body in bodies:
+        assert (await tenant.client.post(PATH, json=body)).status_code == 200
+        # Its check on create failed; marked fixed, it is active and the health loop's to check.
+        assert (await tenant.client.post(f"{PATH}/{body['email']}/mark-fixed")).json()["status"] == 1
+    health = AccountHealth(settings, app.state.sessionmaker)
+
+    async def until_all_failed() -> None:
+        for _round in range(20):
+            await health.check_due()
+            if all([(await account_status(tenant, body["email"]))["status"] == -1 for body in bodies]):
+                return
+
+    await guarded(until_all_failed(), "the health loop")
+    shown = await account_status(tenant, refused)
+    assert (shown["status"], shown["status_message"]["code"]) == (-1, "EAUTH")
+    for body in bodies[1:]:
+        shown = await account_status(tenant, body["email"])
+        assert shown["status"] == -1, body["email"]
+        assert f"127.0.0.1:{body['imap_port']}" in shown["status_message"]["e_message"]
