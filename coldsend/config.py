@@ -147,6 +147,18 @@ class Settings(BaseSettings):
     inbox_poll_seconds: float = Field(
         default=60.0, gt=0, description="how often each account's INBOX is read for replies and bounces"
     )
+    account_check_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="deadline of the SMTP and IMAP login check when an account is created or its mail "
+        "settings change (a failure is the account's connection error status, the account still saves)",
+    )
+    inbox_read_deadline_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="longest one account's inbox read may take; a slower one is abandoned (noted on its "
+        "cursor) and read again, from where it stopped, at the next poll",
+    )
     inbox_max_message_bytes: int = Field(
         default=2_000_000, ge=10_000, description="larger messages are read by their headers only"
     )

@@ -7,11 +7,12 @@ Fixtures (function scope; each starts its own server on a free port and stops it
 - `smtp_sink_ssl`: implicit TLS (SMTPS).
 - `make_smtp_sink(**kwargs)`: a factory for anything else (same arguments as `SmtpSink`).
 
-`SmtpSink(users=None, tls="none", require_auth=None)`:
+`SmtpSink(users=None, tls="none", require_auth=None, authenticate=None, offer_auth=True)`:
 
 - `users`: login → password dict checked by AUTH PLAIN and LOGIN (mutable: add or change users while it
   runs). Default `{"sender@example.com": "secret"}`. With `require_auth` (default: true when there are
   users) MAIL FROM before AUTH gets `530 5.7.0 Authentication required`.
+- `offer_auth=False` (with `tls="none"`): no AUTH in the EHLO reply, as a relay that authorises by IP.
 - `tls`: "none" | "starttls" | "ssl". TLS uses a certificate for `localhost` / `127.0.0.1` issued by
   `sink.ca` (a `trustme.CA`); `sink.client_context()` is an `ssl.SSLContext` that trusts it, and
   `sink.ca_pem` / `sink.ca_path` give the CA to clients that take a PEM string or file.
@@ -211,6 +212,7 @@ class SmtpSink:
         tls: TlsMode = "none",
         require_auth: bool | None = None,
         authenticate: Callable[[str, str], bool] | None = None,
+        offer_auth: bool = True,
     ) -> None:
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.tls: TlsMode = tls
@@ -220,6 +222,7 @@ class SmtpSink:
             users=self.users, require_auth=bool(self.users) if require_auth is None else require_auth
         )
         self._authenticate = authenticate
+        self.offer_auth = offer_auth
         self.ca = trustme.CA()
         self._server_cert = self.ca.issue_cert("localhost", "127.0.0.1")
         self._ca_dir = tempfile.TemporaryDirectory(prefix="smtp-sink-ca-")
@@ -301,7 +304,8 @@ class SmtpSink:
             "hostname": self.host,
             "port": self.port,
             "authenticator": self._authenticator,
-            "auth_require_tls": self.tls == "starttls",
+            # aiosmtpd lists AUTH unless it requires TLS and has none yet: a plain sink then never does.
+            "auth_require_tls": self.tls == "starttls" or not self.offer_auth,
             "server_hostname": "localhost",
             "decode_data": False,
             "enable_SMTPUTF8": True,

@@ -16,6 +16,7 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coldsend import deadlines
 from coldsend.accounts import mailbox_settings
 from coldsend.clock import utcnow
 from coldsend.config import Settings
@@ -30,6 +31,8 @@ FAILABLE = (AccountStatus.ACTIVE, AccountStatus.MAINTENANCE)
 MAX_POLL_SECONDS = 10.0
 BATCH = 100
 CONCURRENT_CHECKS = 20
+# connect and greeting, STARTTLS, TLS handshake, CAPABILITY, LOGIN, LOGOUT: each under its own timeout.
+CHECK_STEPS = 6
 
 
 async def mark_connection_error(
@@ -72,10 +75,18 @@ async def check_imap(account: Account, settings: Settings) -> tuple[str, str] | 
         return "EDECRYPT", "the stored IMAP password cannot be decrypted (the secret key changed)"
     except imap.ImapError as error:
         return "ECONFIG", str(error)
+    deadline = endpoint.timeout * CHECK_STEPS
     try:
-        await imap.check_login(endpoint)
+        await deadlines.within(imap.check_login(endpoint), deadline)
+    except TimeoutError:
+        return (
+            "ECONNECTION",
+            f"IMAP server {endpoint.host}:{endpoint.port} gave no login within {deadline:g} s",
+        )
     except imap.ImapAuthError as error:
         return "EAUTH", f"IMAP login refused by {endpoint.host}:{endpoint.port}: {error}"
+    except imap.ImapSecurityError as error:
+        return "ETLS", f"IMAP {endpoint.host}:{endpoint.port} not logged in to: {error}"
     except imap.ImapError as error:
         return "ECONNECTION", f"IMAP server {endpoint.host}:{endpoint.port} unreachable: {error}"
     return None
@@ -139,7 +150,11 @@ class AccountHealth:
 
         async def one(account: Account) -> tuple[uuid.UUID, tuple[str, str] | None]:
             async with limit:
-                return account.id, await check_imap(account, self.settings)
+                try:
+                    return account.id, await check_imap(account, self.settings)
+                except Exception:
+                    log.exception("account %s: IMAP check failed", account.id)  # the others still run
+                    return account.id, None
 
         results = await asyncio.gather(*(one(account) for account in accounts))
         for account_id, failure in results:

@@ -42,9 +42,13 @@ from coldsend.principal import Principal
 router = APIRouter(prefix="/api/v2/accounts", tags=["Account"])
 
 CREATE_NOTES = (
-    "SMTP/IMAP settings are validated (host, port 1..65535), not connected to: use test/vitals. TLS mode "
-    "from the port (465/993 implicit TLS, otherwise STARTTLS when offered) unless the extension fields "
-    "smtp_tls/imap_tls (ssl, starttls or none) say. Passwords are stored encrypted and never returned. "
+    "Both logins (SMTP and IMAP) are checked at once, within COLDSEND_ACCOUNT_CHECK_SECONDS: the account "
+    "is saved either way, and a failure is status -1 (connection error) with a status_message (code, "
+    "e_message naming the protocol and why, command). TLS is "
+    "required: from the port (465/993 implicit TLS, otherwise STARTTLS, and no password to a server that "
+    "does not offer it) unless the extension fields smtp_tls/imap_tls say otherwise: ssl, starttls, none "
+    "(plain, never a password: an SMTP relay without AUTH) or cleartext (plain, password in the clear). "
+    "Empty smtp_username/smtp_password: no AUTH (a relay). Passwords are stored encrypted, never returned. "
     "A tracking_domain_name must CNAME to this server unless skip_cname_check; the open pixel, click and "
     "unsubscribe links of the account's mail then use that host."
 )
@@ -54,7 +58,8 @@ LIST_NOTES = (
 )
 PATCH_NOTES = (
     "Also accepts the create body's smtp_*/imap_* settings and smtp_tls/imap_tls (extension) to fix "
-    "a mailbox's connection without re-creating it."
+    "a mailbox's connection without re-creating it; changed mail settings have both logins checked as on "
+    "create (a failure is status -1 with a status_message; success ends a connection error)."
 )
 WARMUP_NOTES = (
     "Runs as an `update-warmup-accounts` job that records warmup_status (1 on, 0 off); warmup sending "

@@ -17,7 +17,7 @@ __all__ = ["AccountFilter"]
 MAX_BULK = 100
 MAX_PORT = 65535
 MAX_HOST_LENGTH = 253
-# Ports whose protocol starts with TLS (SMTPS, IMAPS); any other port upgrades with STARTTLS when offered.
+# Ports whose protocol starts with TLS (SMTPS, IMAPS); any other port requires STARTTLS.
 IMPLICIT_TLS_PORTS = frozenset({465, 993})
 _HOST_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -78,6 +78,10 @@ Host = Annotated[str, Field(max_length=300), AfterValidator(_host)]
 Port = Annotated[int, Field(ge=1, le=MAX_PORT)]
 Username = Annotated[str, Field(min_length=1, max_length=320), AfterValidator(_not_blank)]
 Password = Annotated[str, Field(min_length=1, max_length=1000)]
+# Empty SMTP credentials (still required fields, as in the spec): a relay that takes no AUTH (a local
+# Postfix, an IP-authorised smarthost).
+SmtpUsername = Annotated[str, Field(max_length=320)]
+SmtpPassword = Annotated[str, Field(max_length=1000)]
 Rate = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Text = Annotated[str, Field(max_length=500)]
@@ -134,11 +138,17 @@ class AccountSettings(RequestModel):
     skip_cname_check: bool | None = None
     smtp_tls: TlsMode | None = Field(
         default=None,
-        description="Coldsend extension: ssl, starttls (when offered) or none; default from port",
+        description=(
+            "Coldsend extension: ssl, starttls (required), none (plain, no AUTH: a relay) or cleartext "
+            "(plain, password in the clear); default from the port (465 ssl, else starttls)"
+        ),
     )
     imap_tls: TlsMode | None = Field(
         default=None,
-        description="Coldsend extension: ssl, starttls (when offered) or none; default from port",
+        description=(
+            "Coldsend extension: ssl, starttls (required) or cleartext (plain, password in the clear); "
+            "default from the port (993 ssl, else starttls)"
+        ),
     )
 
     _not_null = refuse_null("warmup", "sending_gap", "skip_cname_check", "smtp_tls", "imap_tls")
@@ -153,8 +163,8 @@ class AccountCreate(AccountSettings):
     imap_password: Password
     imap_host: Host
     imap_port: Port
-    smtp_username: Username
-    smtp_password: Password
+    smtp_username: SmtpUsername
+    smtp_password: SmtpPassword
     smtp_host: Host
     smtp_port: Port
     warmup_custom_ftag: Text | None = None
@@ -169,8 +179,8 @@ class AccountUpdate(AccountSettings, PatchModel):
     imap_password: Password | None = None
     imap_host: Host | None = None
     imap_port: Port | None = None
-    smtp_username: Username | None = None
-    smtp_password: Password | None = None
+    smtp_username: SmtpUsername | None = None
+    smtp_password: SmtpPassword | None = None
     smtp_host: Host | None = None
     smtp_port: Port | None = None
 

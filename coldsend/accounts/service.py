@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.accounts import secrets
+from coldsend.accounts import login_check, secrets
 from coldsend.accounts.schemas import AccountCreate, AccountUpdate, implicit_tls_mode
 from coldsend.clock import utcnow
 from coldsend.config import Settings
@@ -74,6 +74,7 @@ async def create(
         imap_tls=account_in.imap_tls or implicit_tls_mode(account_in.imap_port),
         **given,
     )
+    await login_check.apply(account, settings)
     session.add(account)
     try:
         await session.flush()
@@ -110,12 +111,15 @@ async def update(
     if account_in.remove_tracking_domain:
         changes["tracking_domain_name"] = None
         changes["tracking_domain_status"] = None
-    changes.update(_server_changes(settings, account_in))
+    server_changes = _server_changes(settings, account_in)
+    changes.update(server_changes)
     changed = []
     for name, value in changes.items():
         if name.endswith("_encrypted") or getattr(account, name) != value:
             setattr(account, name, value)
             changed.append(name.removesuffix("_encrypted"))
+    if server_changes:
+        await login_check.apply(account, settings)
     if changed:
         account.timestamp_updated = utcnow()
         await session.flush()

@@ -79,7 +79,9 @@ async def domain_vitals(domain: str, nameservers: Sequence[str]) -> DomainVitals
 def _unreachable_why(error: BaseException) -> str:
     """What kept a connection from working, from the exceptions it chains: never their text."""
     seen: BaseException | None = error
-    while seen is not None:
+    visited: set[int] = set()  # a chain can loop back on itself (an error raised while handling its cause)
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
         if isinstance(seen, ssl.SSLCertVerificationError):
             return "TLS certificate not trusted"
         if isinstance(seen, ssl.SSLError | ssl.CertificateError):
@@ -92,6 +94,13 @@ def _unreachable_why(error: BaseException) -> str:
     return "no usable answer"
 
 
+def _tls_refusal(field: str, security: str) -> str:
+    """Why the account's TLS rule stopped a login, in our words (the server's are never echoed)."""
+    if security == "none":
+        return f'{field} is "none": the password is never sent over a plain connection'
+    return f"the server offers no STARTTLS (or refused it), which {field} requires: nothing sent in the clear"
+
+
 async def _smtp_failure(account: Account, settings: Settings) -> str | None:
     try:
         endpoint = mailbox_settings.smtp_endpoint_for(account, settings)
@@ -99,6 +108,9 @@ async def _smtp_failure(account: Account, settings: Settings) -> str | None:
         return "the stored SMTP password cannot be decrypted (the secret key changed)"
     try:
         await smtp.check_login(endpoint)
+    except smtp.SmtpSecurityError:
+        why = _tls_refusal("smtp_tls", endpoint.security)
+        return f"SMTP not logged in ({endpoint.host}:{endpoint.port}): {why}"
     except smtp.SmtpAuthError:
         return f"SMTP login refused ({endpoint.host}:{endpoint.port})"
     except smtp.SmtpError as error:
@@ -115,6 +127,9 @@ async def _imap_failure(account: Account, settings: Settings) -> str | None:
         return "the account has no IMAP settings"
     try:
         await imap.check_login(endpoint)
+    except imap.ImapSecurityError:
+        why = _tls_refusal("imap_tls", endpoint.security)
+        return f"IMAP not logged in ({endpoint.host}:{endpoint.port}): {why}"
     except imap.ImapAuthError:
         return f"IMAP login refused ({endpoint.host}:{endpoint.port})"
     except imap.ImapError as error:

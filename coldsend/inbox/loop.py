@@ -19,6 +19,7 @@ from sqlalchemy import exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coldsend import deadlines
 from coldsend.accounts import mailbox_settings
 from coldsend.clock import Clock
 from coldsend.config import Settings
@@ -66,10 +67,15 @@ class InboxLoop:
                 )
 
     async def _add_cursors(self, session: AsyncSession) -> None:
-        """A cursor for every account with IMAP settings that has none yet."""
+        """A cursor for every readable account with IMAP settings that has none yet (not for those in
+        error: a batch of them would make the claim that follows come back empty, as if nothing were due)."""
         missing = (
             select(Account.id, literal(0))
-            .where(Account.imap_host.is_not(None), ~exists().where(InboxCursor.account_id == Account.id))
+            .where(
+                Account.imap_host.is_not(None),
+                Account.status.in_([int(status) for status in READABLE]),
+                ~exists().where(InboxCursor.account_id == Account.id),
+            )
             .limit(BATCH)
         )
         dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
@@ -109,21 +115,31 @@ class InboxLoop:
 
         async def one(account_id: uuid.UUID) -> None:
             async with limit:
-                await self.poll(account_id)
+                try:
+                    await self.poll(account_id)
+                except Exception:
+                    log.exception("inbox of account %s not read", account_id)  # the others still are
 
         await asyncio.gather(*(one(account_id) for account_id in account_ids))
         return len(account_ids)
 
     async def poll(self, account_id: uuid.UUID) -> int:
-        """Read one account's new mail; how many messages were handled. IMAP failures are kept on the
-        cursor (`last_error`) and tried again next interval."""
+        """Read one account's new mail; how many messages were handled. IMAP failures, and a read that
+        outlasts `inbox_read_deadline_seconds`, are kept on the cursor (`last_error`) and tried again
+        next interval."""
         async with self.sessionmaker() as session:
             account = await session.get(Account, account_id)
             cursor = await session.get(InboxCursor, account_id)
         if account is None or cursor is None:
             return 0
+        deadline = self.settings.inbox_read_deadline_seconds
         try:
-            handled = await self._read(account, cursor)
+            handled = await deadlines.within(self._read(account, cursor), deadline)
+        except TimeoutError:
+            # Chunks handled so far are committed with the cursor: the next poll goes on from there.
+            log.warning("inbox of account %s: read abandoned after %g s", account_id, deadline)
+            await self._finish(account_id, f"read abandoned after {deadline:g} s; read again next poll")
+            return 0
         except InvalidToken:
             log.warning("inbox of %s not read: its IMAP password cannot be decrypted", account.email)
             await self._finish(

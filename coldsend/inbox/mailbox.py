@@ -62,8 +62,8 @@ class Inbox:
         if client is None:
             return
         try:
-            await client.logout()
-        except (OSError, TimeoutError, aioimaplib.Error, aioimaplib.Abort):
+            await imap.within(self.endpoint, "LOGOUT", client.logout())
+        except (imap.ImapError, OSError, TimeoutError, aioimaplib.Error, aioimaplib.Abort):
             pass  # the work is done; a server that hangs up on LOGOUT changes nothing
         finally:
             transport = client.protocol.transport if client.protocol else None
@@ -74,11 +74,12 @@ class Inbox:
         assert self.client is not None, "use Inbox as an async context manager"
         try:
             if command == "SELECT":
-                response = await self.client.select(*args)
+                pending = self.client.select(*args)
             elif command == "SEARCH":
-                response = await self.client.uid_search(*args)
+                pending = self.client.uid_search(*args)
             else:
-                response = await self.client.uid(command.lower(), *args)
+                pending = self.client.uid(command.lower(), *args)
+            response = await imap.within(self.endpoint, command, pending)
         except (OSError, TimeoutError, aioimaplib.Error, aioimaplib.Abort) as error:
             raise imap.ImapConnectionError(f"{command}: {type(error).__name__}: {error}") from error
         return _check(response, command)

@@ -3,10 +3,18 @@ classification of every failure into the few kinds the engine and the API act on
 
 Failure kinds (all `SmtpError`):
 - `SmtpAuthError`: the server refused the account's credentials (or offers no AUTH): account-level.
+- `SmtpSecurityError` (an `SmtpAuthError`): the connection is not as secure as the account's smtp_tls
+  requires (no STARTTLS offered, or a password that would go in the clear): account-level.
 - `SmtpConnectionError`: no connection, TLS failure, timeout, connection lost: try again later.
 - `SmtpTemporaryError`: a 4xx reply to MAIL, RCPT or DATA (421, 451, 454...): retry with backoff.
 - `SmtpPermanentError`: a 5xx reply to MAIL, RCPT or DATA (550 5.1.1...): do not retry.
 Each carries `code`, `reply` and `stage` ("connect", "auth", "mail", "rcpt", "data", "dot") when known.
+
+TLS (smtp_tls): "ssl" is implicit TLS, "starttls" requires STARTTLS (a server that does not offer it
+gets neither the password nor the mail: that is what a downgrade attacker arranges), "none" is a plain
+connection that never carries a password (an AUTH-less relay), "cleartext" a plain connection that may.
+AUTH is sent only when the account has a password; without one the server must not require it.
+Every step (connect and greeting, EHLO, STARTTLS, AUTH, each command) has its own deadline.
 
 Exactly-once support: `AccountConnection.send(..., before_dot=hook)` writes DATA and the message body,
 awaits `hook()` (the sender commits its row there), and only then writes the terminating "." — so a
@@ -23,16 +31,20 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import aiosmtplib
 from aiosmtplib.email import quote_address
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
-log = logging.getLogger(__name__)
+from coldsend import deadlines
 
-Security = Literal["ssl", "starttls", "none"]
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Security = Literal["ssl", "starttls", "none", "cleartext"]
 Stage = Literal["connect", "auth", "mail", "rcpt", "data", "dot"]
+SECURITY_MODES = ("ssl", "starttls", "none", "cleartext")
 
 _AUTH_REQUIRED = 530
 _START_INPUT = 354
@@ -56,6 +68,10 @@ class SmtpError(Exception):
 
 class SmtpAuthError(SmtpError):
     """The account's credentials were refused: nothing sent from it can succeed until it is fixed."""
+
+
+class SmtpSecurityError(SmtpAuthError):
+    """The account's TLS rule forbids going on: nothing can be sent from it until it is fixed."""
 
 
 class SmtpConnectionError(SmtpError):
@@ -86,7 +102,7 @@ class SmtpEndpoint:
     port: int
     username: str
     password: str = field(repr=False)
-    security: Security = "starttls"  # "starttls" upgrades when the server offers it
+    security: Security = "starttls"  # see the module docstring
     helo_name: str = "localhost"
     timeout: float = 30.0
     ca_file: str | None = None  # extra CA bundle to trust (self-hosted servers, tests)
@@ -95,7 +111,9 @@ class SmtpEndpoint:
 def _reply_error(code: int, message: str, stage: Stage) -> SmtpError:
     text = f"{code} {message}".strip()
     if stage == "mail" and code == _AUTH_REQUIRED:
-        return SmtpAuthError(text, code=code, stage=stage)
+        return SmtpAuthError(
+            f"{text} (the server requires AUTH: give the account SMTP credentials)", code=code, stage=stage
+        )
     if 400 <= code < 500:
         return SmtpTemporaryError(text, code=code, stage=stage)
     return SmtpPermanentError(text, code=code, stage=stage)
@@ -132,7 +150,7 @@ def _client(endpoint: SmtpEndpoint) -> aiosmtplib.SMTP:
         local_hostname=endpoint.helo_name,
         timeout=endpoint.timeout,
         use_tls=endpoint.security == "ssl",
-        start_tls=False if endpoint.security == "none" else None,
+        start_tls=False,  # upgraded by _secure(), which refuses to go on without it
         cert_bundle=endpoint.ca_file,
     )
 
@@ -169,16 +187,20 @@ class AccountConnection:
             return self._smtp
         self.close()
         smtp = _client(self.endpoint)
+        stage: Stage = "connect"
         try:
-            await smtp.connect()
+            await _within(self.endpoint, "connect", smtp.connect())
+            await _within(self.endpoint, "EHLO", smtp._ehlo_or_helo_if_needed())
+            await _secure(smtp, self.endpoint)
+            if self.endpoint.password:
+                stage = "auth"
+                _check_auth_allowed(smtp, self.endpoint)
+                await _within(
+                    self.endpoint, "AUTH", smtp.login(self.endpoint.username, self.endpoint.password)
+                )
         except Exception as error:
             smtp.close()
-            raise classify(error, "connect") from error
-        try:
-            await smtp.login(self.endpoint.username, self.endpoint.password)
-        except Exception as error:
-            smtp.close()
-            raise classify(error, "auth") from error
+            raise classify(error, stage) from error
         self._smtp = smtp
         return smtp
 
@@ -255,6 +277,47 @@ class AccountConnection:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._smtp.quit(), 2.0)
             self.close()
+
+
+async def _within(endpoint: SmtpEndpoint, step: str, awaitable: Awaitable[T]) -> T:
+    """One protocol step under its own deadline: a peer that stalls or trickles garbage cannot hold it."""
+    try:
+        return await deadlines.within(awaitable, endpoint.timeout)
+    except TimeoutError as error:
+        where = f"{endpoint.host}:{endpoint.port}"
+        raise SmtpConnectionError(f"{step}: no answer from {where} within {endpoint.timeout:g} s") from error
+
+
+async def _secure(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
+    """STARTTLS when the account requires it; a server that does not offer it gets nothing more."""
+    if endpoint.security != "starttls":
+        return
+    if not smtp.supports_extension("starttls"):
+        raise SmtpSecurityError(
+            f"the server {endpoint.host}:{endpoint.port} offers no STARTTLS, and smtp_tls requires it: "
+            'nothing was sent in the clear (use port 465 with smtp_tls "ssl", or, only on a trusted '
+            'network, smtp_tls "none" for a relay without AUTH or "cleartext" to send the password '
+            "in the clear)",
+            stage="connect",
+        )
+    await _within(endpoint, "STARTTLS", smtp.starttls())
+    await _within(endpoint, "EHLO", smtp._ehlo_or_helo_if_needed())  # the extensions offered over TLS
+
+
+def _check_auth_allowed(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
+    if endpoint.security == "none":
+        raise SmtpSecurityError(
+            'smtp_tls is "none": the password is never sent over a plain connection (remove the SMTP '
+            "credentials for a relay that takes no AUTH, use STARTTLS or SSL, or set smtp_tls to "
+            '"cleartext")',
+            stage="auth",
+        )
+    if not smtp.supports_extension("auth"):
+        raise SmtpAuthError(
+            f"the server {endpoint.host}:{endpoint.port} offers no AUTH; remove the credentials or use "
+            "port 587 with STARTTLS",
+            stage="auth",
+        )
 
 
 def _envelope_address(address: str, encoding: str) -> bytes:

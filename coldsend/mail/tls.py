@@ -1,3 +1,5 @@
 from typing import Literal
 
-TlsMode = Literal["ssl", "starttls", "none"]
+# ssl: implicit TLS; starttls: STARTTLS required; none: plain, never a password; cleartext: plain, with
+# the password in the clear (both plain modes only when the account says so).
+TlsMode = Literal["ssl", "starttls", "none", "cleartext"]

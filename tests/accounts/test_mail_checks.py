@@ -15,7 +15,7 @@ from coldsend.api_keys import service as api_key_service
 from coldsend.db.session import session_scope
 from coldsend.models import Account
 from coldsend.workspaces import service as workspace_service
-from tests.accounts.helpers import PATH, account_body
+from tests.accounts.helpers import PATH, account_body, reachable
 from tests.conftest import MakeTenant, Tenant, client_for, create_pg_database, drop_pg_database, make_settings
 from tests.dns_server import DnsServer, serve_dns
 from tests.imap_server import Dovecot, MakeDovecot
@@ -101,6 +101,7 @@ class TestVitals:
             "ok@good.test",
             smtp_port=sink.port,
             smtp_password=SMTP_PASSWORD,
+            smtp_tls="cleartext",  # a plain sink: AUTH in the clear
             imap_port=dovecot.port,  # plain port offering STARTTLS: upgraded, verified with Dovecot's CA
             imap_password=IMAP_PASSWORD,
         )
@@ -135,6 +136,7 @@ class TestVitals:
             "who@half.test",
             smtp_port=sink.port,
             smtp_password="wrong",
+            smtp_tls="cleartext",
             imap_port=dovecot.port,
             imap_password="wrong",
         )
@@ -166,6 +168,7 @@ class TestVitals:
             "tls@tls.test",
             smtp_port=sink.port,
             smtp_password=SMTP_PASSWORD,
+            smtp_tls="cleartext",  # a plain sink: AUTH in the clear
             imap_port=dovecot.ssl_port,
             imap_password=IMAP_PASSWORD,
             imap_tls="ssl",
@@ -307,14 +310,23 @@ async def after_a_check(app: FastAPI, email: str, what: str, since: datetime | N
     )
 
 
+def reachable_smtp() -> dict[str, Any]:
+    """An SMTP server that lets the account in: the login check on create passes for SMTP."""
+    return {name: value for name, value in reachable().items() if name.startswith("smtp_")}
+
+
 class TestHealthLoop:
     async def test_unreachable_imap_then_fixed(self, engine_app: FastAPI, make_dovecot: MakeDovecot) -> None:
         server = make_dovecot()
         server.add_user("health@example.com", IMAP_PASSWORD)
         tenant = await tenant_of(engine_app)
         async with tenant.client as client:
-            body = account_body("health@example.com", imap_port=server.port, imap_password=IMAP_PASSWORD)
-            assert (await client.post(PATH, json=body)).status_code == 200
+            body = account_body(
+                "health@example.com", imap_port=server.port, imap_password=IMAP_PASSWORD, **reachable_smtp()
+            )
+            created = await client.post(PATH, json=body)
+            assert created.status_code == 200
+            assert created.json()["status"] == 1, created.json().get("status_message")
             first = await after_a_check(engine_app, "health@example.com", "a first check")
             assert first.status == 1, first.status_message
             server.stop()
@@ -342,7 +354,9 @@ class TestHealthLoop:
         dovecot.add_user("refused@example.com", IMAP_PASSWORD)
         tenant = await tenant_of(engine_app)
         async with tenant.client as client:
-            refused = account_body("refused@example.com", imap_port=dovecot.port, imap_password="not-it")
+            refused = account_body(
+                "refused@example.com", imap_port=dovecot.port, imap_password="not-it", **reachable_smtp()
+            )
             assert (await client.post(PATH, json=refused)).status_code == 200
             broken = await wait_until(
                 engine_app, "refused@example.com", lambda a: a.status == -1, "the error"
@@ -355,7 +369,9 @@ class TestHealthLoop:
                 f"{PATH}/refused%40example.com", json={"imap_password": IMAP_PASSWORD}
             )
             assert resumed.status_code == 200
+            assert resumed.json()["status"] == 1  # the changed password's login checked at once
             assert (await client.post(f"{PATH}/refused%40example.com/resume")).json()["status"] == 1
+            # Found on create, so the loop (which checks active accounts) has not checked it yet.
             checked_at = (await stored(engine_app, "refused@example.com")).health_checked_at
             again = await after_a_check(
                 engine_app, "refused@example.com", "a check after the fix", since=checked_at

@@ -13,7 +13,7 @@ from coldsend.db.session import session_scope
 from coldsend.engine.job_runner import JobRunner
 from coldsend.jobs import HANDLERS
 from coldsend.models import Account, AuditLog, BackgroundJob
-from tests.accounts.helpers import PASSWORD, PATH, account_body, create_account
+from tests.accounts.helpers import PASSWORD, PATH, account_body, create_account, reachable
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for, make_settings
 from tests.pages import collect_pages
 
@@ -62,6 +62,7 @@ class TestCreateAccount:
             reply_to="replies@example.com",
             inbox_placement_test_limit=3,
             warmup_custom_ftag="wf",
+            **reachable(),
         )
         response = await tenant.client.post(PATH, json=body)
         assert response.status_code == 200, response.text
@@ -134,7 +135,7 @@ class TestCreateAccount:
             ({"smtp_port": "abc"}, "body/smtp_port must be integer"),
             ({"smtp_host": "smtp example.com"}, "body/smtp_host must be a host name or an IP address"),
             ({"imap_host": ""}, "body/imap_host must be a host name or an IP address"),
-            ({"smtp_password": ""}, "body/smtp_password must NOT have fewer than 1 characters"),
+            ({"imap_password": ""}, "body/imap_password must NOT have fewer than 1 characters"),
             ({"imap_username": "  "}, "body/imap_username must not be blank"),
             ({"sending_gap": 1441}, "body/sending_gap must be <= 1440"),
             ({"reply_to": "nope"}, 'body/reply_to must match format "email"'),
@@ -146,7 +147,7 @@ class TestCreateAccount:
             (
                 {"smtp_tls": "tls"},
                 "body/smtp_tls must be equal to one of the allowed values (allowed: 'ssl', 'starttls', "
-                "'none')",
+                "'none', 'cleartext')",
             ),
             ({"status": 1}, "body must NOT have additional properties"),
         ],

@@ -60,12 +60,12 @@ async def create_account(
             "smtp_port": port,
             "smtp_username": email,
             "smtp_password": password,
-            "smtp_tls": "none",
+            "smtp_tls": "cleartext",
             "imap_host": host,
             "imap_port": 1143,
             "imap_username": email,
             "imap_password": password,
-            "imap_tls": "none",
+            "imap_tls": "cleartext",
         },
     )
     assert response.status_code == 200, response.text

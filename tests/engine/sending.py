@@ -25,6 +25,7 @@ from coldsend.engine.scheduler import Scheduler
 from coldsend.engine.sender import Sender
 from coldsend.engine.serial import EngineLock
 from coldsend.models import Send
+from tests.accounts.helpers import reachable
 from tests.conftest import Tenant
 from tests.smtp_sink import Received, SmtpSink
 
@@ -74,11 +75,12 @@ async def create_account(
         "smtp_password": password,
         "smtp_host": sink.host,
         "smtp_port": sink.port,
-        "smtp_tls": sink.tls,
+        "smtp_tls": "cleartext" if sink.tls == "none" else sink.tls,  # a plain sink: AUTH in the clear
         "imap_username": email,
         "imap_password": password,
         "imap_host": "127.0.0.1",
-        "imap_port": 993,
+        "imap_port": reachable()["imap_port"],  # logins are checked on create: one that lets it in
+        "imap_tls": "cleartext",
         **fields,
     }
     response = await tenant.client.post("/api/v2/accounts", json=body)

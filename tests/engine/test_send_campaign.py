@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from coldsend.engine.diagnosis import OPEN
 from coldsend.tracking.tokens import UNSUBSCRIBE_PATH
-from tests.conftest import Tenant, client_for
+from tests.conftest import OverrideSettings, Tenant, client_for
 from tests.engine.sending import (
     WEEKDAYS,
     activate,
@@ -69,9 +69,10 @@ async def block(tenant: Tenant, address: str) -> None:
 
 
 async def test_campaign_runs_over_days_within_every_limit(
-    app: FastAPI, tenant: Tenant, smtp_sink_starttls: SmtpSink
+    app: FastAPI, tenant: Tenant, smtp_sink_starttls: SmtpSink, override_settings: OverrideSettings
 ) -> None:
     sink = smtp_sink_starttls
+    override_settings(smtp_ca_file=sink.ca_path)  # the login check on create trusts the sink
     for email in ACCOUNTS:
         await create_account(
             tenant, sink, email, daily_limit=ACCOUNT_LIMIT, sending_gap=5, signature="<b>Sig of {{x}}</b>"

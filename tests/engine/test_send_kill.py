@@ -90,7 +90,7 @@ async def test_killed_worker_loses_and_duplicates_nothing(
             sending_gap=0,
             imap_host="127.0.0.1",
             imap_port=dovecot.port,
-            imap_tls="none",
+            imap_tls="cleartext",
         )
     campaign = await create_campaign(
         tenant,

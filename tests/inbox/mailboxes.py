@@ -19,7 +19,7 @@ PASSWORD = "secret"
 async def deliver(dovecot: Dovecot, mailbox: str, *messages: bytes) -> None:
     """Put messages in the mailbox's INBOX, as the mail server delivering them would."""
     endpoint = ImapEndpoint(
-        host=dovecot.host, port=dovecot.port, username=mailbox, password=PASSWORD, security="none"
+        host=dovecot.host, port=dovecot.port, username=mailbox, password=PASSWORD, security="cleartext"
     )
     client = await connect(endpoint)
     try:
@@ -40,7 +40,7 @@ async def inbox_account(tenant: Tenant, sink: SmtpSink, dovecot: Dovecot, email:
         sending_gap=0,
         imap_host=dovecot.host,
         imap_port=dovecot.port,
-        imap_tls="none",
+        imap_tls="cleartext",
         **fields,
     )
 

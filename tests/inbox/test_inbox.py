@@ -182,8 +182,10 @@ async def test_an_unreachable_mailbox_is_noted_and_tried_again(
 ) -> None:
     account = f"inbox-{uuid.uuid4().hex[:8]}@sender.test"
     await create_account(
-        tenant, smtp_sink, account, imap_host=dovecot.host, imap_port=dovecot.port, imap_tls="none"
-    )  # no such Dovecot user: its login is refused
+        tenant, smtp_sink, account, imap_host=dovecot.host, imap_port=dovecot.port, imap_tls="cleartext"
+    )  # no such Dovecot user: its login is refused (on create too, which puts it in connection error)
+    fixed = await tenant.client.post(f"/api/v2/accounts/{account}/mark-fixed")
+    assert fixed.json()["status"] == 1  # marked fixed, it is read again
     engine = make_engine(app)
     try:
         loop = inbox_loop(app, engine)

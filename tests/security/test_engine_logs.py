@@ -85,7 +85,7 @@ def wait_for_line(log_path: Path, pattern: str, deadline: float = 30.0) -> str:
 
 
 class TestEngineLogLines:
-    def test_inbox_failure_is_timestamped_and_names_the_account_email(
+    def test_login_failure_is_timestamped_and_names_the_account_email(
         self, served: tuple[subprocess.Popen[str], int, Path]
     ) -> None:
         process, port, log_path = served
@@ -93,9 +93,11 @@ class TestEngineLogLines:
         key = process.stdout.readline().strip()
         wait_healthy(port)
         add_account_with_unreachable_imap(port, key)
-        line = wait_for_line(log_path, "inbox of .* not read")
+        line = wait_for_line(log_path, "cannot log in")
         assert re.fullmatch(
-            rf"{TIMESTAMP} WARNING coldsend\.inbox\.loop: inbox of {re.escape(SENDER)} not read: .+", line
+            rf"{TIMESTAMP} WARNING coldsend\.accounts\.login_check: "
+            rf"account {re.escape(SENDER)} cannot log in .+",
+            line,
         ), line
         assert internal_account_id(log_path.parent) not in log_path.read_text()
 
