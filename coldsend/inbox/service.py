@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import email_key
-from coldsend.engine.outcomes import stop_lead
 from coldsend.ids import new_id
+from coldsend.leads.lifecycle import stop_lead
 from coldsend.mail.inbound import Inbound, InboundKind
 from coldsend.models import Account, Campaign, Email, EmailType, EventType, Lead, LeadStatus, Send, SendState
 from coldsend.subsequences import triggers

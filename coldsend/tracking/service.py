@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import email_key
 from coldsend.block_list_entries import service as block_list_service
-from coldsend.engine.outcomes import stop_lead
 from coldsend.ids import new_id
+from coldsend.leads.lifecycle import stop_lead
 from coldsend.models import Email, Event, EventType, Lead, LeadStatus, Send, Workspace
 from coldsend.subsequences import triggers
 

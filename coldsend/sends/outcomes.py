@@ -7,23 +7,21 @@ of them records it.
 
 import logging
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.campaigns.sequences import step_id
 from coldsend.clock import iso_z
-from coldsend.engine.compose import Composed, SendContext
-from coldsend.engine.sequences import step_id
 from coldsend.ids import new_id
+from coldsend.leads.lifecycle import OPEN, stop_lead
 from coldsend.models import Email, EmailType, Event, EventType, Lead, LeadStatus, Send, SendState
+from coldsend.sends.compose import Composed, SendContext
 from coldsend.subsequences import triggers
 
 log = logging.getLogger(__name__)
-
-OPEN = (SendState.SCHEDULED, SendState.RETRY)
 
 
 async def _transition(
@@ -161,34 +159,6 @@ async def record_sent_many(
     if finished_main:
         await triggers.on_completed_without_reply(session, finished_main, now)
     return len(done)
-
-
-async def stop_lead(
-    session: AsyncSession,
-    lead_id: uuid.UUID,
-    status: LeadStatus,
-    *,
-    now: datetime,
-    replacing: Sequence[LeadStatus] | None = (LeadStatus.ACTIVE,),
-) -> None:
-    """The lead gets nothing more: its unsent steps, of every sequence, cancelled; then its status set
-    while it is one of `replacing` (None: whatever it is).
-
-    Everything that stops a lead (a bounce, a failure, an unsubscribe, a reply) locks its send rows
-    before its lead row, so two of them, or one and the sender, cannot deadlock on PostgreSQL.
-    """
-    await session.execute(
-        update(Send)
-        .where(Send.lead_id == lead_id, Send.state.in_(OPEN))
-        .values(state=SendState.CANCELLED, lease_owner=None, lease_expires_at=None, timestamp_updated=now)
-        .execution_options(synchronize_session=False)
-    )
-    lead = update(Lead).where(Lead.id == lead_id)
-    if replacing is not None:
-        lead = lead.where(Lead.status.in_([int(value) for value in replacing]))
-    await session.execute(
-        lead.values(status=int(status), timestamp_updated=now).execution_options(synchronize_session=False)
-    )
 
 
 async def record_bounce(
