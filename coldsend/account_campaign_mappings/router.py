@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from coldsend import errors
 from coldsend.account_campaign_mappings import service as mapping_service
 from coldsend.account_campaign_mappings.schemas import AccountCampaignMapping
-from coldsend.accounts.router import account_of
+from coldsend.accounts import service as account_service
 from coldsend.clock import iso_z
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
@@ -41,7 +41,7 @@ async def get_account_campaign_mapping(
 ) -> Page[AccountCampaignMapping]:
     """Get campaigns associated with an email"""
     after = _after(cursor.starting_after)
-    account = await account_of(email, principal, session)
+    account = await account_service.named(session, workspace_id=principal.workspace_id, email=email)
     rows = await mapping_service.campaigns_of(
         session, workspace_id=principal.workspace_id, email=account.email, after=after
     )

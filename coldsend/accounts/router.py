@@ -24,15 +24,14 @@ from coldsend.accounts.schemas import (
     VitalsResult,
     WarmupSelection,
 )
-from coldsend.addresses import normalize_email
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.background_jobs import service as background_job_service
 from coldsend.background_jobs.schemas import BackgroundJob
 from coldsend.config import Settings
-from coldsend.custom_tag_mappings.router import comma_list
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import comma_list
 from coldsend.http.responses import doc, error_body
 from coldsend.http.schemas import Page
 from coldsend.models import Account as AccountRow
@@ -88,21 +87,9 @@ def _settings(request: Request) -> Settings:
 AppSettings = Annotated[Settings, Depends(_settings)]
 
 
-def _path_email(email: str) -> str:
-    try:
-        return normalize_email(email)
-    except ValueError:
-        raise errors.BadRequest('params/email must match format "email"') from None
-
-
 async def account_of(email: str, principal: Authorized, session: Session) -> AccountRow:
     """The workspace's account named by the path's (URL-decoded) email: 400 if malformed, 404 if unknown."""
-    account = await account_service.get(
-        session, workspace_id=principal.workspace_id, email=_path_email(email)
-    )
-    if account is None:
-        raise errors.NotFound()
-    return account
+    return await account_service.named(session, workspace_id=principal.workspace_id, email=email)
 
 
 AccountOf = Annotated[AccountRow, Depends(account_of)]

@@ -7,12 +7,9 @@ from pydantic import AfterValidator, BaseModel, Field, SerializerFunctionWrapHan
 from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
-from coldsend.custom_tags.schemas import AccountFilter
 from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 from coldsend.mail.tls import TlsMode
 from coldsend.models import ProviderCode
-
-__all__ = ["AccountFilter"]
 
 MAX_BULK = 100
 MAX_PORT = 65535
@@ -20,6 +17,18 @@ MAX_HOST_LENGTH = 253
 # Ports whose protocol starts with TLS (SMTPS, IMAPS); any other port requires STARTTLS.
 IMPLICIT_TLS_PORTS = frozenset({465, 993})
 _HOST_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+class AccountFilter(StrEnum):
+    PAUSED = "ACC_FILTER_PAUSED"
+    ERROR = "ACC_FILTER_ERROR"
+    NO_CTD = "ACC_FILTER_NO_CTD"
+    PW_ACCOUNTS = "ACC_FILTER_PW_ACCOUNTS"
+    DFY = "ACC_FILTER_DFY"
+    DFY_SETUP_PENDING = "ACC_FILTER_DFY_SETUP_PENDING"
+    W_ACTIVE = "ACC_FILTER_W_ACTIVE"
+    W_PAUSED = "ACC_FILTER_W_PAUSED"
+    W_ERROR = "ACC_FILTER_W_ERROR"
 
 
 PROVIDER_CODES = (

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts import login_check, secrets
 from coldsend.accounts.schemas import AccountCreate, AccountUpdate, implicit_tls_mode
+from coldsend.addresses import normalize_email
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.custom_tag_mappings import service as mapping_service
-from coldsend.errors import BadRequest
+from coldsend.errors import BadRequest, NotFound
 from coldsend.models import Account, AccountStatus, ResourceType
 
 DUPLICATE = "An account with this email already exists in this workspace"
@@ -40,6 +41,18 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, email: str) -> 
     account: Account | None = await session.scalar(
         select(Account).where(Account.workspace_id == workspace_id, Account.email == email)
     )
+    return account
+
+
+async def named(session: AsyncSession, *, workspace_id: uuid.UUID, email: str) -> Account:
+    """The workspace's account named by a path's (URL-decoded) email: 400 if malformed, 404 if unknown."""
+    try:
+        address = normalize_email(email)
+    except ValueError:
+        raise BadRequest('params/email must match format "email"') from None
+    account = await get(session, workspace_id=workspace_id, email=address)
+    if account is None:
+        raise NotFound()
     return account
 
 

@@ -1,12 +1,20 @@
 """What happens when a campaign changes status: checks before launch, launch and pause."""
 
+import logging
+
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coldsend.campaigns import schedule
 from coldsend.campaigns import service as campaign_service
+from coldsend.campaigns.diagnosis import OPEN, VERDICTS, Reason
+from coldsend.campaigns.due import SUBSEQUENCE_SENDABLE, not_replied
+from coldsend.campaigns.sequences import Sequence
 from coldsend.clock import utcnow
 from coldsend.errors import BadRequest
-from coldsend.models import Campaign, CampaignStatus
+from coldsend.models import Campaign, CampaignStatus, Lead, LeadStatus, Send
 
 # Statuses from which /pause stops sending; the negative ones are system holds.
 PAUSABLE = frozenset(
@@ -19,6 +27,9 @@ PAUSABLE = frozenset(
     }
 )
 SENDING = frozenset({CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES})
+WAITING = (LeadStatus.ACTIVE, LeadStatus.PAUSED)
+
+log = logging.getLogger(__name__)
 
 
 def launch_problems(campaign: Campaign) -> list[str]:
@@ -78,3 +89,68 @@ async def complete(session: AsyncSession, campaign: Campaign) -> None:
     campaign.status = CampaignStatus.COMPLETED
     campaign.timestamp_updated = utcnow()
     await session.flush()
+
+
+async def note_not_sending(session: AsyncSession, campaign: Campaign, reason: Reason | None) -> None:
+    """The campaign's `not_sending_status`: why this tick planned nothing, or nothing when it is sending."""
+    status = None if reason is None else VERDICTS[reason][0]
+    value = None if status is None else int(status)
+    if campaign.not_sending_status != value:
+        await _set_not_sending(session, campaign, value)
+
+
+async def _set_not_sending(session: AsyncSession, campaign: Campaign, value: int | None) -> None:
+    """Written at once, and only while the campaign sends (a pause meanwhile wins); the loaded row
+    is told, not marked changed, so the end of the tick does not write it again."""
+    await session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status.in_(tuple(SENDING)))
+        .values(not_sending_status=value)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(campaign, "not_sending_status", value)
+
+
+async def complete_if_done(session: AsyncSession, campaign: Campaign, sequences: list[Sequence]) -> None:
+    """Once no lead can still receive a main step and nothing is in flight, the campaign is running
+    subsequences (4) while a lead is still due a subsequence step, and completed (3) after that."""
+    if not await session.scalar(select(exists().where(Lead.campaign_id == campaign.id))):
+        return
+    main_live = exists().where(
+        Lead.campaign_id == campaign.id,
+        Lead.subsequence_id.is_(None),
+        Lead.status.in_(WAITING),
+        *not_replied(campaign, in_subsequence=False),
+    )
+    open_sends = exists().where(Send.campaign_id == campaign.id, Send.state.in_(OPEN))
+    if await session.scalar(select(main_live | open_sends)):
+        return
+    status = CampaignStatus.COMPLETED
+    for sequence in sequences:
+        if sequence.campaign.id != campaign.id or sequence.subsequence is None or not sequence.steps:
+            continue
+        last = aliased(Send)
+        finished = exists().where(
+            last.sequence_id == sequence.id, last.lead_id == Lead.id, last.step == len(sequence.steps) - 1
+        )
+        sub_live = exists().where(
+            Lead.subsequence_id == sequence.id,
+            Lead.status.in_((*SUBSEQUENCE_SENDABLE, LeadStatus.PAUSED)),
+            ~finished,
+            *not_replied(campaign, in_subsequence=True),
+        )
+        if await session.scalar(select(sub_live)):
+            status = CampaignStatus.RUNNING_SUBSEQUENCES
+            break
+    if status == campaign.status:
+        return
+    if status == CampaignStatus.COMPLETED and campaign.not_sending_status is not None:
+        await _set_not_sending(session, campaign, None)  # done: nothing to explain
+    await session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status.in_(tuple(SENDING)))
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    campaign.status = status
+    log.info("campaign %s: status %d", campaign.id, status)

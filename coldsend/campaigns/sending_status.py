@@ -1,4 +1,4 @@
-"""`GET /campaigns/{id}/sending-status`: the scheduler's own verdict (engine/diagnosis.py) on why the
+"""`GET /campaigns/{id}/sending-status`: the scheduler's own verdict (campaigns/diagnosis.py) on why the
 campaign is or is not sending, with the counts behind it in the spec's diagnostics shape."""
 
 from datetime import datetime
@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.campaigns import diagnosis
+from coldsend.campaigns.diagnosis import Diagnosis, Reason
+from coldsend.campaigns.rotation import AccountSlot, campaign_accounts
 from coldsend.campaigns.schemas import SendingState, SendingStatus, SendingSummary
+from coldsend.campaigns.sequences import Sequence
 from coldsend.clock import iso_z, utcnow
 from coldsend.config import Settings
-from coldsend.engine import diagnosis
-from coldsend.engine.diagnosis import Diagnosis, Reason
-from coldsend.engine.rotation import AccountSlot, campaign_accounts
-from coldsend.engine.sequences import Sequence
 from coldsend.models import Campaign, CampaignStatus
 
 HELD: dict[int, tuple[SendingState, str]] = {

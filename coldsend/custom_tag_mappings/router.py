@@ -7,17 +7,10 @@ from coldsend.custom_tag_mappings.schemas import CustomTagMapping
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import comma_list
 from coldsend.http.schemas import Page
 
 router = APIRouter(prefix="/api/v2/custom-tag-mappings", tags=["CustomTagMapping"])
-
-
-def comma_list(value: str | None) -> list[str] | None:
-    """`id1,id2,id3` as a list; None when the parameter is absent or holds no ids."""
-    if value is None:
-        return None
-    parts = [part.strip() for part in value.split(",") if part.strip()]
-    return parts or None
 
 
 @router.get("", operation_id="listCustomTagMapping", response_model=Page[CustomTagMapping])

@@ -5,7 +5,6 @@ from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import errors
-from coldsend.custom_tag_mappings.router import comma_list
 from coldsend.custom_tags import service as custom_tag_service
 from coldsend.custom_tags.schemas import (
     CustomTag,
@@ -17,6 +16,7 @@ from coldsend.custom_tags.schemas import (
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import comma_list
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.models import CustomTag as CustomTagRow

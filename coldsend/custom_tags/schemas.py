@@ -1,5 +1,4 @@
 import uuid
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import (
@@ -12,6 +11,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from coldsend.accounts.schemas import AccountFilter
 from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
 from coldsend.models import ResourceType
 
@@ -40,18 +40,6 @@ class CustomTagUpdate(PatchModel):
     description: str | None = None
 
     _label_not_null = refuse_null("label")
-
-
-class AccountFilter(StrEnum):
-    PAUSED = "ACC_FILTER_PAUSED"
-    ERROR = "ACC_FILTER_ERROR"
-    NO_CTD = "ACC_FILTER_NO_CTD"
-    PW_ACCOUNTS = "ACC_FILTER_PW_ACCOUNTS"
-    DFY = "ACC_FILTER_DFY"
-    DFY_SETUP_PENDING = "ACC_FILTER_DFY_SETUP_PENDING"
-    W_ACTIVE = "ACC_FILTER_W_ACTIVE"
-    W_PAUSED = "ACC_FILTER_W_PAUSED"
-    W_ERROR = "ACC_FILTER_W_ERROR"
 
 
 class SelectionFilter(RequestModel):

@@ -4,14 +4,14 @@ import coldsend.accounts.jobs  # noqa: F401  (job handlers register themselves o
 import coldsend.leads.jobs  # noqa: F401
 import coldsend.verification.jobs  # noqa: F401
 import coldsend.workspaces.removal  # noqa: F401
-from coldsend.accounts.health import AccountHealth
 from coldsend.config import Settings
+from coldsend.engine.account_health import AccountHealth
+from coldsend.engine.inbox_loop import InboxLoop
 from coldsend.engine.job_runner import JobRunner
 from coldsend.engine.runner import Engine, Loop
 from coldsend.engine.sending import sending_loops
-from coldsend.inbox.loop import InboxLoop
+from coldsend.engine.verification_loop import VerificationLoop
 from coldsend.jobs import HANDLERS
-from coldsend.verification.loop import VerificationLoop
 
 
 def build_engine(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Engine:

@@ -19,30 +19,27 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 
 from coldsend.block_list_entries.service import blocked
+from coldsend.campaigns import diagnosis, flows
+from coldsend.campaigns.diagnosis import Reason
+from coldsend.campaigns.due import Due, follow_ups, new_leads, slot_for
+from coldsend.campaigns.rotation import AccountSlot
 from coldsend.campaigns.schedule import in_schedule
+from coldsend.campaigns.sequences import Sequence, Step
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.locks import SCHEDULER_LOCK
 from coldsend.db.session import session_scope
-from coldsend.engine import diagnosis
-from coldsend.engine.diagnosis import OPEN, VERDICTS, Reason
-from coldsend.engine.due import SUBSEQUENCE_SENDABLE, Due, follow_ups, new_leads, not_replied, slot_for
-from coldsend.engine.rotation import AccountSlot
-from coldsend.engine.sequences import Sequence, Step
 from coldsend.engine.serial import EngineLock
-from coldsend.engine.statistics import StatisticsKeeper
 from coldsend.mail.message import new_message_id
 from coldsend.models import Campaign, CampaignStatus, CampaignSubsequence, Lead, LeadStatus, Send, SendState
+from coldsend.sends.statistics import StatisticsKeeper
 
 log = logging.getLogger(__name__)
 
-WAITING = (LeadStatus.ACTIVE, LeadStatus.PAUSED)
 SENDING_CAMPAIGN = (CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES)
 
 
@@ -83,9 +80,9 @@ class Scheduler:
                 count, not_sending = await self._plan(session, sequence, now)
                 planned += count
                 if sequence.subsequence is None:
-                    await _note_not_sending(session, sequence.campaign, not_sending)
+                    await flows.note_not_sending(session, sequence.campaign, not_sending)
             for campaign in {sequence.campaign.id: sequence.campaign for sequence in sequences}.values():
-                await _complete_if_done(session, campaign, sequences)
+                await flows.complete_if_done(session, campaign, sequences)
             return planned
 
     async def _plan(
@@ -281,68 +278,3 @@ async def _stop_blocked(session: AsyncSession, sequence: Sequence, due: list[Due
         )
         log.info("sequence %s: %d blocked leads skipped", sequence.id, len(stopped))
     return stopped
-
-
-async def _note_not_sending(session: AsyncSession, campaign: Campaign, reason: Reason | None) -> None:
-    """The campaign's `not_sending_status`: why this tick planned nothing, or nothing when it is sending."""
-    status = None if reason is None else VERDICTS[reason][0]
-    value = None if status is None else int(status)
-    if campaign.not_sending_status != value:
-        await _set_not_sending(session, campaign, value)
-
-
-async def _set_not_sending(session: AsyncSession, campaign: Campaign, value: int | None) -> None:
-    """Written at once, and only while the campaign sends (a pause meanwhile wins); the loaded row
-    is told, not marked changed, so the end of the tick does not write it again."""
-    await session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign.id, Campaign.status.in_(SENDING_CAMPAIGN))
-        .values(not_sending_status=value)
-        .execution_options(synchronize_session=False)
-    )
-    set_committed_value(campaign, "not_sending_status", value)
-
-
-async def _complete_if_done(session: AsyncSession, campaign: Campaign, sequences: list[Sequence]) -> None:
-    """Once no lead can still receive a main step and nothing is in flight, the campaign is running
-    subsequences (4) while a lead is still due a subsequence step, and completed (3) after that."""
-    if not await session.scalar(select(exists().where(Lead.campaign_id == campaign.id))):
-        return
-    main_live = exists().where(
-        Lead.campaign_id == campaign.id,
-        Lead.subsequence_id.is_(None),
-        Lead.status.in_(WAITING),
-        *not_replied(campaign, in_subsequence=False),
-    )
-    open_sends = exists().where(Send.campaign_id == campaign.id, Send.state.in_(OPEN))
-    if await session.scalar(select(main_live | open_sends)):
-        return
-    status = CampaignStatus.COMPLETED
-    for sequence in sequences:
-        if sequence.campaign.id != campaign.id or sequence.subsequence is None or not sequence.steps:
-            continue
-        last = aliased(Send)
-        finished = exists().where(
-            last.sequence_id == sequence.id, last.lead_id == Lead.id, last.step == len(sequence.steps) - 1
-        )
-        sub_live = exists().where(
-            Lead.subsequence_id == sequence.id,
-            Lead.status.in_((*SUBSEQUENCE_SENDABLE, LeadStatus.PAUSED)),
-            ~finished,
-            *not_replied(campaign, in_subsequence=True),
-        )
-        if await session.scalar(select(sub_live)):
-            status = CampaignStatus.RUNNING_SUBSEQUENCES
-            break
-    if status == campaign.status:
-        return
-    if status == CampaignStatus.COMPLETED and campaign.not_sending_status is not None:
-        await _set_not_sending(session, campaign, None)  # done: nothing to explain
-    await session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign.id, Campaign.status.in_(SENDING_CAMPAIGN))
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    )
-    campaign.status = status
-    log.info("campaign %s: status %d", campaign.id, status)

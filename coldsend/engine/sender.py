@@ -28,14 +28,12 @@ from sqlalchemy.orm import aliased
 
 from coldsend.accounts import health
 from coldsend.accounts.mailbox_settings import smtp_endpoint_for
+from coldsend.campaigns.due import SUBSEQUENCE_SENDABLE, stopped_by_reply
 from coldsend.campaigns.schedule import in_schedule
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.locks import advisory_key
 from coldsend.db.session import session_scope
-from coldsend.engine import compose as composing
-from coldsend.engine import outcomes
-from coldsend.engine.due import SUBSEQUENCE_SENDABLE, stopped_by_reply
 from coldsend.engine.serial import EngineLock
 from coldsend.ids import default_worker_id
 from coldsend.mail.message import DkimError
@@ -51,6 +49,8 @@ from coldsend.mail.smtp import (
     UnconfirmedError,
 )
 from coldsend.models import Account, AccountStatus, CampaignStatus, LeadStatus, Send, SendState
+from coldsend.sends import compose as composing
+from coldsend.sends import outcomes
 
 log = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import email_key
-from coldsend.engine.outcomes import stop_lead
+from coldsend.events import record_event
 from coldsend.ids import new_id
+from coldsend.leads.lifecycle import stop_lead
 from coldsend.mail.inbound import Inbound, InboundKind
 from coldsend.models import Account, Campaign, Email, EmailType, EventType, Lead, LeadStatus, Send, SendState
 from coldsend.subsequences import triggers
-from coldsend.tracking.service import record_event
 
 DELIVERED = (SendState.SENT, SendState.COMMITTED)
 # A reply from one of these does not speak for everybody else at the same domain.

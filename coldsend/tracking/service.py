@@ -2,17 +2,16 @@
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend import events
 from coldsend.addresses import email_key
 from coldsend.block_list_entries import service as block_list_service
-from coldsend.engine.outcomes import stop_lead
-from coldsend.ids import new_id
-from coldsend.models import Email, Event, EventType, Lead, LeadStatus, Send, Workspace
+from coldsend.events import event_row, record_event
+from coldsend.leads.lifecycle import stop_lead
+from coldsend.models import Email, EventType, Lead, LeadStatus, Send, Workspace
 from coldsend.subsequences import triggers
 
 
@@ -24,47 +23,6 @@ async def get_send(session: AsyncSession, send_id: uuid.UUID) -> Send | None:
 async def get_lead(session: AsyncSession, send: Send) -> Lead | None:
     lead: Lead | None = await session.get(Lead, send.lead_id)
     return lead
-
-
-_EVENT_KEY = ["type", "sequence_id", "lead_id", "step"]
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(Event)
-
-
-def _event_values(send: Send, event_type: str, email_id: uuid.UUID | None, now: datetime) -> dict[str, Any]:
-    return {
-        "id": new_id(),
-        "workspace_id": send.workspace_id,
-        "type": event_type,
-        "campaign_id": send.campaign_id,
-        "subsequence_id": send.subsequence_id,
-        "sequence_id": send.sequence_id,
-        "lead_id": send.lead_id,
-        "step": send.step,
-        "variant": send.variant,
-        "account_email": send.account_email,
-        "email_id": email_id,
-        "count": 1,
-        "timestamp": now,
-    }
-
-
-async def record_event(
-    session: AsyncSession, send: Send, event_type: str, *, now: datetime, detail: str | None = None
-) -> bool:
-    """One event row per (type, sequence, lead, step); a repeat bumps its count. True if it is new."""
-    email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id))
-    stmt = (
-        _insert(session)
-        .values(**_event_values(send, event_type, email_id, now), detail=detail)
-        .on_conflict_do_update(index_elements=_EVENT_KEY, set_={"count": Event.count + 1})
-        .returning(Event.count)
-    )
-    count = (await session.execute(stmt)).scalar_one()
-    return bool(count == 1)
 
 
 async def record_activity(
@@ -80,18 +38,8 @@ async def record_activity(
     only if the last counted one is at least `repeat_after` old, so replaying a link cannot inflate the
     numbers. True if it counted."""
     email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id))
-    last_counted = func.coalesce(Event.timestamp_counted, Event.timestamp)
-    stmt = (
-        _insert(session)
-        .values(**_event_values(send, event_type, email_id, now), detail=detail, timestamp_counted=now)
-        .on_conflict_do_update(
-            index_elements=_EVENT_KEY,
-            set_={"count": Event.count + 1, "timestamp_counted": now},
-            where=last_counted <= now - repeat_after,
-        )
-        .returning(Event.count)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
+    row = event_row(send, event_type, timestamp=now, email_id=email_id, detail=detail, counted=True)
+    return bool(await events.record(session, [row], counted_before=now - repeat_after))
 
 
 async def record_open(session: AsyncSession, send: Send, *, now: datetime, repeat_after: timedelta) -> None:

@@ -1,26 +1,22 @@
 """Delivers finished verifications to the `webhook_url` given with them: once, retried with backoff."""
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import and_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import network
 from coldsend.clock import utcnow
 from coldsend.config import Settings
-from coldsend.db.session import session_scope
 from coldsend.models import EmailVerification, WebhookState
 from coldsend.network import ip_literal, is_public
 from coldsend.verification import service as verification_service
 
 log = logging.getLogger(__name__)
-
-BATCH = 20
 
 
 class UnsafeTarget(ValueError):
@@ -65,86 +61,49 @@ async def target(url: str, settings: Settings) -> Target:
     )
 
 
-class WebhookSender:
-    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self.settings = settings
-        self.sessionmaker = sessionmaker
-
-    async def deliver_due(self) -> int:
-        """Deliver the webhooks due now (leasing each for the attempt); how many were attempted."""
-        now = utcnow()
-        lease = timedelta(seconds=self.settings.verify_webhook_timeout_seconds * 3)
-        due = and_(
-            EmailVerification.webhook_status == WebhookState.PENDING, EmailVerification.webhook_next_at <= now
+async def deliver(
+    client: httpx.AsyncClient, row: EmailVerification, credits: int | None, settings: Settings
+) -> tuple[str | None, bool]:
+    """POST what GET /email-verification/{email} shows; the failure (None when delivered) and whether it
+    is for good."""
+    assert row.webhook_url is not None
+    payload = verification_service.shown(row, credits=credits, credits_used=1).model_dump(mode="json")
+    failure: str | None = None
+    permanent = False
+    try:
+        pinned = await target(row.webhook_url, settings)
+        response = await client.post(
+            pinned.url,
+            json=payload,
+            headers={"Host": pinned.host_header},
+            extensions={"sni_hostname": pinned.server_name} if pinned.server_name else None,
         )
-        async with self.sessionmaker() as session:
-            if await session.scalar(select(EmailVerification.id).where(due).limit(1)) is None:
-                return 0
-        async with session_scope(self.sessionmaker) as session:
-            pick = select(EmailVerification.id).where(due).limit(BATCH).with_for_update(skip_locked=True)
-            rows = list(
-                (
-                    await session.scalars(
-                        update(EmailVerification)
-                        .where(EmailVerification.id.in_(pick.scalar_subquery()), due)
-                        .values(webhook_next_at=now + lease)
-                        .returning(EmailVerification)
-                        .execution_options(synchronize_session=False)
-                    )
-                ).all()
-            )
-            credits = {
-                workspace_id: await verification_service.credits_left(
-                    session, workspace_id=workspace_id, settings=self.settings
-                )
-                for workspace_id in {row.workspace_id for row in rows}
-            }
-        async with httpx.AsyncClient(
-            timeout=self.settings.verify_webhook_timeout_seconds, follow_redirects=False
-        ) as client:
-            await asyncio.gather(*(self._deliver(client, row, credits[row.workspace_id]) for row in rows))
-        return len(rows)
+        if not response.is_success:
+            failure = f"HTTP {response.status_code}"
+    except UnsafeTarget as error:
+        failure, permanent = str(error), True
+    except httpx.HTTPError as error:
+        failure = f"{type(error).__name__}: {error}"
+    return failure, permanent
 
-    async def _deliver(self, client: httpx.AsyncClient, row: EmailVerification, credits: int | None) -> None:
-        """POST what GET /email-verification/{email} shows."""
-        assert row.webhook_url is not None
-        payload = verification_service.shown(row, credits=credits, credits_used=1).model_dump(mode="json")
-        failure: str | None = None
-        permanent = False
-        try:
-            pinned = await target(row.webhook_url, self.settings)
-            response = await client.post(
-                pinned.url,
-                json=payload,
-                headers={"Host": pinned.host_header},
-                extensions={"sni_hostname": pinned.server_name} if pinned.server_name else None,
-            )
-            if not response.is_success:
-                failure = f"HTTP {response.status_code}"
-        except UnsafeTarget as error:
-            failure, permanent = str(error), True
-        except httpx.HTTPError as error:
-            failure = f"{type(error).__name__}: {error}"
-        await self._record(row, failure, permanent=permanent)
 
-    async def _record(self, row: EmailVerification, failure: str | None, *, permanent: bool) -> None:
-        attempts = row.webhook_attempts + 1
-        values: dict[str, object] = {"webhook_attempts": attempts}
-        if failure is None:
-            values |= {"webhook_status": WebhookState.DELIVERED, "webhook_next_at": None}
-        elif permanent or attempts >= self.settings.verify_webhook_max_attempts:
-            log.warning("verification webhook for %s failed for good: %s", row.id, failure)
-            values |= {"webhook_status": WebhookState.FAILED, "webhook_next_at": None}
-        else:
-            delay = self.settings.verify_webhook_retry_delay_seconds * 2 ** (attempts - 1)
-            log.info("verification webhook for %s failed (%s); retry in %.0f s", row.id, failure, delay)
-            values |= {"webhook_next_at": utcnow() + timedelta(seconds=delay)}
-        async with session_scope(self.sessionmaker) as session:
-            await session.execute(
-                update(EmailVerification)
-                .where(
-                    EmailVerification.id == row.id, EmailVerification.webhook_status == WebhookState.PENDING
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+async def record_attempt(
+    session: AsyncSession, row: EmailVerification, failure: str | None, *, permanent: bool, settings: Settings
+) -> None:
+    attempts = row.webhook_attempts + 1
+    values: dict[str, object] = {"webhook_attempts": attempts}
+    if failure is None:
+        values |= {"webhook_status": WebhookState.DELIVERED, "webhook_next_at": None}
+    elif permanent or attempts >= settings.verify_webhook_max_attempts:
+        log.warning("verification webhook for %s failed for good: %s", row.id, failure)
+        values |= {"webhook_status": WebhookState.FAILED, "webhook_next_at": None}
+    else:
+        delay = settings.verify_webhook_retry_delay_seconds * 2 ** (attempts - 1)
+        log.info("verification webhook for %s failed (%s); retry in %.0f s", row.id, failure, delay)
+        values |= {"webhook_next_at": utcnow() + timedelta(seconds=delay)}
+    await session.execute(
+        update(EmailVerification)
+        .where(EmailVerification.id == row.id, EmailVerification.webhook_status == WebhookState.PENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )

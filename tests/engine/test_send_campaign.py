@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from coldsend.engine.diagnosis import OPEN
+from coldsend.campaigns.diagnosis import OPEN
 from coldsend.tracking.tokens import UNSUBSCRIBE_PATH
 from tests.conftest import OverrideSettings, Tenant, client_for
 from tests.engine.sending import (

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from coldsend.inbox.loop import InboxLoop
+from coldsend.engine.inbox_loop import InboxLoop
 from coldsend.mail.imap import ImapEndpoint, connect
 from tests.conftest import Tenant
 from tests.engine.sending import Engine, create_account

@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from coldsend.accounts.health import AccountHealth
 from coldsend.db.session import session_scope
-from coldsend.inbox.loop import InboxLoop
+from coldsend.engine.account_health import AccountHealth
+from coldsend.engine.inbox_loop import InboxLoop
 from coldsend.models import Account, InboxCursor
 from tests.accounts.helpers import PATH, account_body
 from tests.conftest import OverrideSettings, Tenant

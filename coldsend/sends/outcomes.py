@@ -7,23 +7,23 @@ of them records it.
 
 import logging
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.campaigns.sequences import step_id
 from coldsend.clock import iso_z
-from coldsend.engine.compose import Composed, SendContext
-from coldsend.engine.sequences import step_id
+from coldsend.events import event_row
+from coldsend.events import record as record_events
 from coldsend.ids import new_id
-from coldsend.models import Email, EmailType, Event, EventType, Lead, LeadStatus, Send, SendState
+from coldsend.leads.lifecycle import OPEN, stop_lead
+from coldsend.models import Email, EmailType, EventType, Lead, LeadStatus, Send, SendState
+from coldsend.sends.compose import Composed, SendContext
 from coldsend.subsequences import triggers
 
 log = logging.getLogger(__name__)
-
-OPEN = (SendState.SCHEDULED, SendState.RETRY)
 
 
 async def _transition(
@@ -127,21 +127,9 @@ async def record_sent_many(
         email = _email_row(ctx, composed, sent_at)
         emails.append(email)
         events.append(
-            {
-                "id": new_id(),
-                "workspace_id": send.workspace_id,
-                "type": EventType.SENT,
-                "campaign_id": send.campaign_id,
-                "subsequence_id": send.subsequence_id,
-                "sequence_id": send.sequence_id,
-                "lead_id": send.lead_id,
-                "step": send.step,
-                "variant": send.variant,
-                "account_email": ctx.account.email,
-                "email_id": email["id"],
-                "count": 1,
-                "timestamp": sent_at,
-            }
+            event_row(
+                send, EventType.SENT, timestamp=sent_at, email_id=email["id"], account_email=ctx.account.email
+            )
         )
         leads[ctx.lead.id] = _lead_row(ctx, sent_at, now)
         if send.step >= len(ctx.sequence.steps) - 1:
@@ -149,7 +137,7 @@ async def record_sent_many(
             if ctx.sequence.subsequence is None:
                 finished_main[ctx.lead.id] = send.campaign_id
     await session.execute(insert(Email), emails)
-    await session.execute(insert(Event), events)
+    await record_events(session, events)
     await session.execute(update(Lead), list(leads.values()))
     if finished:
         await session.execute(
@@ -161,34 +149,6 @@ async def record_sent_many(
     if finished_main:
         await triggers.on_completed_without_reply(session, finished_main, now)
     return len(done)
-
-
-async def stop_lead(
-    session: AsyncSession,
-    lead_id: uuid.UUID,
-    status: LeadStatus,
-    *,
-    now: datetime,
-    replacing: Sequence[LeadStatus] | None = (LeadStatus.ACTIVE,),
-) -> None:
-    """The lead gets nothing more: its unsent steps, of every sequence, cancelled; then its status set
-    while it is one of `replacing` (None: whatever it is).
-
-    Everything that stops a lead (a bounce, a failure, an unsubscribe, a reply) locks its send rows
-    before its lead row, so two of them, or one and the sender, cannot deadlock on PostgreSQL.
-    """
-    await session.execute(
-        update(Send)
-        .where(Send.lead_id == lead_id, Send.state.in_(OPEN))
-        .values(state=SendState.CANCELLED, lease_owner=None, lease_expires_at=None, timestamp_updated=now)
-        .execution_options(synchronize_session=False)
-    )
-    lead = update(Lead).where(Lead.id == lead_id)
-    if replacing is not None:
-        lead = lead.where(Lead.status.in_([int(value) for value in replacing]))
-    await session.execute(
-        lead.values(status=int(status), timestamp_updated=now).execution_options(synchronize_session=False)
-    )
 
 
 async def record_bounce(
@@ -207,21 +167,8 @@ async def record_bounce(
         last_error=reply,
     ):
         return False
-    session.add(
-        Event(
-            workspace_id=send.workspace_id,
-            type=EventType.BOUNCED,
-            campaign_id=send.campaign_id,
-            subsequence_id=send.subsequence_id,
-            sequence_id=send.sequence_id,
-            lead_id=send.lead_id,
-            step=send.step,
-            variant=send.variant,
-            account_email=ctx.account.email,
-            detail=reply,
-            timestamp=now,
-        )
-    )
+    row = event_row(send, EventType.BOUNCED, timestamp=now, account_email=ctx.account.email, detail=reply)
+    await record_events(session, [row])
     await stop_lead(session, send.lead_id, LeadStatus.BOUNCED, now=now)
     return True
 

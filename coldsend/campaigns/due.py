@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from coldsend.engine.rotation import AccountSlot, local_day, pick, used_in
-from coldsend.engine.sequences import Sequence, Step
+from coldsend.campaigns.rotation import AccountSlot, local_day, pick, used_in
+from coldsend.campaigns.sequences import Sequence, Step
 from coldsend.models import Campaign, Lead, LeadStatus, Send, SendState
 
 DONE = (SendState.SENT, SendState.COMMITTED)

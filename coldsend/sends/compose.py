@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.accounts import secrets
+from coldsend.campaigns.sequences import Sequence
 from coldsend.config import Settings
-from coldsend.engine.sequences import Sequence
 from coldsend.leads.variables import lead_variables
 from coldsend.mail.message import DkimKey, OutgoingMessage, build_message, requires_smtputf8
 from coldsend.mail.render import RenderedCopy, render_copy

@@ -9,12 +9,12 @@ from enum import StrEnum
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.campaigns.due import Due, follow_ups, new_leads, slot_for, timezone_of
+from coldsend.campaigns.rotation import AccountSlot, account_slots, campaign_accounts, local_day, used_in
 from coldsend.campaigns.schedule import in_schedule
 from coldsend.campaigns.schemas import SendingState
+from coldsend.campaigns.sequences import Sequence
 from coldsend.config import Settings
-from coldsend.engine.due import Due, follow_ups, new_leads, slot_for, timezone_of
-from coldsend.engine.rotation import AccountSlot, account_slots, campaign_accounts, local_day, used_in
-from coldsend.engine.sequences import Sequence
 from coldsend.models import Campaign, NotSendingStatus, Send, SendState
 
 OPEN = (SendState.SCHEDULED, SendState.SENDING, SendState.COMMITTED, SendState.RETRY)

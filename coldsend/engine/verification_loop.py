@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
+from coldsend.engine.webhook_sender import WebhookSender
 from coldsend.verification import service as verification_service
 from coldsend.verification.runner import runner_for
-from coldsend.verification.webhooks import WebhookSender
 
 
 class VerificationLoop:

@@ -1,0 +1,73 @@
+"""The one way an Event row is written: at most one per (type, sequence, lead, step) of a send, a repeat
+bumps its count."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.ids import new_id
+from coldsend.models import Email, Event, Send
+
+KEY = ["type", "sequence_id", "lead_id", "step"]
+
+
+def event_row(
+    send: Send,
+    event_type: str,
+    *,
+    timestamp: datetime,
+    email_id: Any = None,
+    account_email: str | None = None,
+    detail: str | None = None,
+    counted: bool = False,
+) -> dict[str, Any]:
+    """The event of `send`'s step; `counted` stamps timestamp_counted (opens and clicks)."""
+    return {
+        "id": new_id(),
+        "workspace_id": send.workspace_id,
+        "type": event_type,
+        "campaign_id": send.campaign_id,
+        "subsequence_id": send.subsequence_id,
+        "sequence_id": send.sequence_id,
+        "lead_id": send.lead_id,
+        "step": send.step,
+        "variant": send.variant,
+        "account_email": account_email if account_email is not None else send.account_email,
+        "email_id": email_id,
+        "count": 1,
+        "detail": detail,
+        "timestamp": timestamp,
+        "timestamp_counted": timestamp if counted else None,
+    }
+
+
+async def record(
+    session: AsyncSession, rows: Sequence[dict[str, Any]], *, counted_before: datetime | None = None
+) -> list[int]:
+    """Writes the event rows; one whose event exists bumps that one's count instead, and, given
+    `counted_before`, only when its last count is no later than that (stamping timestamp_counted).
+    The counts of the rows written or bumped."""
+    if not rows:
+        return []
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(Event)
+    bump: dict[str, Any] = {"count": Event.count + 1}
+    where = None
+    if counted_before is not None:
+        bump["timestamp_counted"] = insert.excluded.timestamp_counted
+        where = func.coalesce(Event.timestamp_counted, Event.timestamp) <= counted_before
+    stmt = insert.on_conflict_do_update(index_elements=KEY, set_=bump, where=where).returning(Event.count)
+    return list((await session.execute(stmt, list(rows))).scalars())
+
+
+async def record_event(
+    session: AsyncSession, send: Send, event_type: str, *, now: datetime, detail: str | None = None
+) -> bool:
+    """One event of `send`'s step, tied to its Email row; True if it is new (not a repeat)."""
+    email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id))
+    row = event_row(send, event_type, timestamp=now, email_id=email_id, detail=detail)
+    return await record(session, [row]) == [1]
