@@ -104,10 +104,9 @@ AccountOf = Annotated[AccountRow, Depends(account_of)]
 
 
 def shown(account: AccountRow, tags: list[AccountTag] | None = None) -> Account:
-    values = {
-        name: getattr(account, name) for name in Account.model_fields if name not in ("organization", "tags")
-    }
-    return Account.model_validate({**values, "organization": account.workspace_id, "tags": tags})
+    view = Account.model_validate(account)
+    view.tags = tags
+    return view
 
 
 async def _audit(

@@ -45,16 +45,6 @@ async def _entry(id: uuid.UUID, principal: Authorized, session: Session) -> Bloc
 Entry = Annotated[BlockListEntryRow, Depends(_entry)]
 
 
-def _shown(entry: BlockListEntryRow) -> BlockListEntry:
-    return BlockListEntry(
-        id=entry.id,
-        timestamp_created=entry.timestamp_created,
-        organization_id=entry.workspace_id,
-        bl_value=entry.bl_value,
-        is_domain=entry.is_domain,
-    )
-
-
 @router.post(
     "",
     operation_id="createBlockListEntry",
@@ -68,7 +58,7 @@ async def create_block_list_entry(
     entry = await block_list_service.create(
         session, workspace_id=principal.workspace_id, bl_value=body.bl_value
     )
-    return _shown(entry)
+    return BlockListEntry.model_validate(entry)
 
 
 @router.get("", operation_id="listBlockListEntry", response_model=Page[BlockListEntry])
@@ -163,7 +153,7 @@ async def bulk_delete_block_list_entries(
 )
 async def get_block_list_entry(entry: Entry) -> BlockListEntry:
     """Get block list entry"""
-    return _shown(entry)
+    return BlockListEntry.model_validate(entry)
 
 
 @router.patch(
@@ -181,7 +171,7 @@ async def patch_block_list_entry(
     updated = await block_list_service.update(session, entry, bl_value=body.bl_value)
     if updated is None:
         raise errors.BadRequest("body/bl_value is already in the block list")
-    return _shown(updated)
+    return BlockListEntry.model_validate(updated)
 
 
 @router.delete(
@@ -192,4 +182,4 @@ async def patch_block_list_entry(
 )
 async def delete_block_list_entry(entry: Entry, session: Session) -> BlockListEntry:
     """Delete block list entry"""
-    return _shown(await block_list_service.remove(session, entry))
+    return BlockListEntry.model_validate(await block_list_service.remove(session, entry))

@@ -33,17 +33,6 @@ def _search(search: str | None) -> str | None:
     return (search or "").strip() or None
 
 
-def _shown(lead_list: LeadListRow) -> LeadList:
-    return LeadList(
-        id=lead_list.id,
-        organization_id=lead_list.workspace_id,
-        has_enrichment_task=lead_list.has_enrichment_task,
-        owned_by=lead_list.owned_by,
-        name=lead_list.name,
-        timestamp_created=lead_list.timestamp_created,
-    )
-
-
 def _page_start(starting_after: str | None) -> tuple[uuid.UUID | None, datetime | None]:
     """The spec documents a creation timestamp as the cursor; the ids we hand out work too."""
     if starting_after is None:
@@ -69,7 +58,7 @@ async def create_lead_list(body: LeadListCreate, principal: Authorized, session:
         has_enrichment_task=body.has_enrichment_task,
         owned_by=body.owned_by,
     )
-    return _shown(lead_list)
+    return LeadList.model_validate(lead_list)
 
 
 @router.get(
@@ -104,7 +93,7 @@ async def list_lead_lists(
 @router.get("/{id}", operation_id="getLeadList", response_model=LeadList, responses=doc(errors.NotFound))
 async def get_lead_list(lead_list: Found) -> LeadList:
     """Get lead list"""
-    return _shown(lead_list)
+    return LeadList.model_validate(lead_list)
 
 
 @router.patch(
@@ -119,7 +108,7 @@ async def patch_lead_list(
     """Patch lead list"""
     lead_list = await _lead_list(id, principal, session)
     changes = body.model_dump(include=body.model_fields_set)
-    return _shown(await lead_list_service.update(session, lead_list, changes=changes))
+    return LeadList.model_validate(await lead_list_service.update(session, lead_list, changes=changes))
 
 
 @router.delete(
@@ -127,7 +116,7 @@ async def patch_lead_list(
 )
 async def delete_lead_list(lead_list: Found, session: Session) -> LeadList:
     """Delete lead list, and the leads in it"""
-    shown = _shown(lead_list)
+    shown = LeadList.model_validate(lead_list)
     await lead_list_service.remove(session, lead_list)
     return shown
 

@@ -45,7 +45,7 @@ SETTABLE = ("personalization", "website", "last_name", "first_name", "company_na
 
 def shown(lead: LeadRow) -> Lead:
     """The API shape of a lead row (ORM object)."""
-    return Lead.model_validate({name: getattr(lead, _RENAMED.get(name, name)) for name in Lead.model_fields})
+    return Lead.model_validate(lead)
 
 
 def shown_rows(rows: Sequence[Row[Any]]) -> list[Lead]:

@@ -54,25 +54,6 @@ def _search(search: str | None) -> str | None:
     return (search or "").strip() or None
 
 
-def _shown(subsequence: SubsequenceRow) -> CampaignSubsequence:
-    return CampaignSubsequence(
-        id=subsequence.id,
-        timestamp_created=subsequence.timestamp_created,
-        parent_campaign=subsequence.parent_campaign_id,
-        workspace=subsequence.workspace_id,
-        status=subsequence.status,
-        timestamp_leads_updated=subsequence.timestamp_leads_updated,
-        name=subsequence.name,
-        conditions=subsequence.conditions,
-        subsequence_schedule=subsequence.subsequence_schedule,
-        sequences=subsequence.sequences,
-        auto_variant_select=subsequence.auto_variant_select,
-        daily_limit_mode=subsequence.daily_limit_mode,
-        daily_limit=subsequence.daily_limit,
-        ignore_account_daily_limit=subsequence.ignore_account_daily_limit,
-    )
-
-
 async def _audit_update(
     session: Session, principal: Principal, subsequence: SubsequenceRow, **metadata: object
 ) -> None:
@@ -113,7 +94,7 @@ async def create_subsequence(
     subsequence = await subsequence_service.create(
         session, parent=parent, name=body.name, conditions=stored(body.conditions), fields=fields
     )
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.get("", operation_id="listCampaignSubsequence", response_model=Page[CampaignSubsequence])
@@ -154,7 +135,9 @@ async def duplicate_subsequence(
     """Duplicate a subsequence under a campaign (a draft copy, without its leads)"""
     source = await _subsequence(id, principal, session)
     parent = await _campaign(session, principal, body.parent_campaign)
-    return _shown(await subsequence_service.duplicate(session, source, parent=parent, name=body.name))
+    return CampaignSubsequence.model_validate(
+        await subsequence_service.duplicate(session, source, parent=parent, name=body.name)
+    )
 
 
 @router.post(
@@ -169,7 +152,7 @@ async def pause_subsequence(
     """Pause a subsequence (status 2)"""
     await subsequence_service.pause(session, subsequence)
     await _audit_update(session, principal, subsequence, action="pause")
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.post(
@@ -185,7 +168,7 @@ async def resume_subsequence(
     """Resume (or start) a subsequence (status 1); it needs a step with an enabled variant"""
     await subsequence_service.resume(session, subsequence)
     await _audit_update(session, principal, subsequence, action="resume")
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.get(
@@ -196,7 +179,7 @@ async def resume_subsequence(
 )
 async def get_subsequence(subsequence: Found) -> CampaignSubsequence:
     """Get campaign subsequence"""
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.patch(
@@ -214,7 +197,7 @@ async def patch_subsequence(
     changes = {name: stored(getattr(body, name)) for name in body.model_fields_set}
     await subsequence_service.update_fields(session, subsequence, changes=changes)
     await _audit_update(session, principal, subsequence, fields=sorted(changes))
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.delete(
@@ -225,7 +208,7 @@ async def patch_subsequence(
 )
 async def delete_subsequence(subsequence: Found, session: Session) -> CampaignSubsequence:
     """Delete campaign subsequence (its leads leave it and stay in the campaign)"""
-    shown = _shown(subsequence)
+    shown = CampaignSubsequence.model_validate(subsequence)
     await subsequence_service.remove(session, subsequence)
     return shown
 
