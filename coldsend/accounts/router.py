@@ -29,10 +29,10 @@ from coldsend.audit_logs import service as audit_log_service
 from coldsend.background_jobs import service as background_job_service
 from coldsend.background_jobs.schemas import BackgroundJob
 from coldsend.config import Settings
-from coldsend.custom_tag_mappings.router import comma_list
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import comma_list, trimmed
 from coldsend.http.responses import doc, error_body
 from coldsend.http.schemas import Page
 from coldsend.models import Account as AccountRow
@@ -128,7 +128,7 @@ async def _check_tracking_domain(settings: Settings, host: str | None, skip: boo
 
 
 def _uuids(name: str, value: str | None) -> tuple[uuid.UUID, ...] | None:
-    parts = comma_list(value)
+    parts = comma_list(value) or None
     if parts is None:
         return None
     try:
@@ -150,7 +150,7 @@ async def _filters(
     filter: Annotated[AccountFilter | None, Query(description="The filter to apply to the accounts.")] = None,
 ) -> listing.Filters:
     return listing.Filters(
-        search=(search or "").strip() or None,
+        search=trimmed(search),
         status=status,
         provider_code=provider_code,
         tag_ids=_uuids("tag_ids", tag_ids),

@@ -18,6 +18,7 @@ from coldsend.block_list_entries.schemas import (
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import trimmed
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.models import BlockListEntry as BlockListEntryRow
@@ -29,7 +30,7 @@ async def _filters(
     domains_only: Annotated[bool | None, Query(description="Only domain entries")] = None,
     search: Annotated[str | None, Query(description="Case-insensitive text in the value")] = None,
 ) -> block_list_service.Filters:
-    return block_list_service.Filters(domains_only=bool(domains_only), search=(search or "").strip() or None)
+    return block_list_service.Filters(domains_only=bool(domains_only), search=trimmed(search))
 
 
 Filters = Annotated[block_list_service.Filters, Depends(_filters)]

@@ -7,17 +7,10 @@ from coldsend.custom_tag_mappings.schemas import CustomTagMapping
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import comma_list
 from coldsend.http.schemas import Page
 
 router = APIRouter(prefix="/api/v2/custom-tag-mappings", tags=["CustomTagMapping"])
-
-
-def comma_list(value: str | None) -> list[str] | None:
-    """`id1,id2,id3` as a list; None when the parameter is absent or holds no ids."""
-    if value is None:
-        return None
-    parts = [part.strip() for part in value.split(",") if part.strip()]
-    return parts or None
 
 
 @router.get("", operation_id="listCustomTagMapping", response_model=Page[CustomTagMapping])
@@ -39,7 +32,7 @@ async def list_custom_tag_mappings(
         workspace_id=principal.workspace_id,
         limit=cursor.limit,
         after=cursor.after_uuid(),
-        resource_ids=comma_list(resource_ids),
+        resource_ids=comma_list(resource_ids) or None,
     )
     items = [CustomTagMapping.model_validate(row._asdict()) for row in rows]
     return Page(items=items, next_starting_after=str(rows[-1].id) if more else None)

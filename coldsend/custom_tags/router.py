@@ -5,7 +5,6 @@ from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import errors
-from coldsend.custom_tag_mappings.router import comma_list
 from coldsend.custom_tags import service as custom_tag_service
 from coldsend.custom_tags.schemas import (
     CustomTag,
@@ -17,6 +16,7 @@ from coldsend.custom_tags.schemas import (
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import comma_list
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.models import CustomTag as CustomTagRow
@@ -33,7 +33,7 @@ async def _found(session: AsyncSession, principal: Principal, tag_id: uuid.UUID)
 
 
 def _uuids(name: str, value: str | None) -> list[uuid.UUID] | None:
-    ids = comma_list(value)
+    ids = comma_list(value) or None
     if ids is None:
         return None
     try:
@@ -76,7 +76,7 @@ async def list_custom_tags(
         limit=cursor.limit,
         after=cursor.after_uuid(),
         search=search,
-        resource_ids=comma_list(resource_ids),
+        resource_ids=comma_list(resource_ids) or None,
         tag_ids=_uuids("tag_ids", tag_ids),
     )
     items = [CustomTag.model_validate(row._asdict()) for row in rows]

@@ -8,6 +8,7 @@ from coldsend import errors
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import trimmed
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.lead_lists import service as lead_list_service
@@ -25,12 +26,6 @@ async def _lead_list(id: uuid.UUID, principal: Authorized, session: Session) -> 
 
 
 Found = Annotated[LeadListRow, Depends(_lead_list)]
-
-
-def _search(search: str | None) -> str | None:
-    if search and "\x00" in search:
-        raise errors.BadRequest("querystring/search must not contain NUL characters")
-    return (search or "").strip() or None
 
 
 def _page_start(starting_after: str | None) -> tuple[uuid.UUID | None, datetime | None]:
@@ -80,7 +75,7 @@ async def list_lead_lists(
     after, created_after = _page_start(cursor.starting_after)
     filters = lead_list_service.Filters(
         has_enrichment_task=has_enrichment_task,
-        search=_search(search),
+        search=trimmed(search),
         created_after=created_after,
     )
     rows, more = await lead_list_service.list_page(

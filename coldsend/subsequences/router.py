@@ -10,6 +10,7 @@ from coldsend.campaigns.schemas import SendingState, SendingStatus, SendingSumma
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import trimmed
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.models import ActivityType, Campaign
@@ -46,12 +47,6 @@ async def _campaign(session: Session, principal: Principal, campaign_id: uuid.UU
     if campaign is None:
         raise errors.NotFound("Parent campaign not found")
     return campaign
-
-
-def _search(search: str | None) -> str | None:
-    if search and "\x00" in search:
-        raise errors.BadRequest("querystring/search must not contain NUL characters")
-    return (search or "").strip() or None
 
 
 async def _audit_update(
@@ -110,7 +105,7 @@ async def list_subsequences(
     filters = subsequence_service.Filters(
         parent_campaign=parent_campaign,
         parent_campaign_not=parent_campaign_not,
-        search=_search(search),
+        search=trimmed(search),
     )
     rows, more = await subsequence_service.list_page(
         session,
