@@ -31,7 +31,7 @@ from dnslib import QTYPE, RCODE, RR, DNSRecord
 from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
 from coldsend.config import Settings
-from coldsend.verification.engine import Verifier
+from coldsend.verification.probe.engine import Verifier
 
 MAILBOXES_PER_DOMAIN = 40
 ADDRESSES_PER_MAILBOX_RANGE = 50  # user0..user49: 40 exist, 10 do not

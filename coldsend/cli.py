@@ -15,7 +15,6 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend import leads_import
 from coldsend.api_keys import service as api_key_service
 from coldsend.config import Settings, get_settings
 from coldsend.db import migrate
@@ -24,6 +23,7 @@ from coldsend.db.session import create_engine, create_sessionmaker, session_scop
 from coldsend.engine.loops import build_engine
 from coldsend.errors import ColdsendError
 from coldsend.http.operations import GRANTABLE_SCOPES
+from coldsend.leads import importing as leads_import
 from coldsend.leads import schemas as lead_schemas
 from coldsend.verification.cli import verify as verify_command
 from coldsend.workspace_group_members import service as group_member_service

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from coldsend.leads_import import CsvImportError, build_mapping
+from coldsend.leads.importing import CsvImportError, build_mapping
 from tests.campaigns.test_router import create as create_campaign
 from tests.conftest import Tenant
 from tests.test_cli import cli_env, run

@@ -31,7 +31,7 @@ from coldsend.config import Settings
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
-from coldsend.http.query import comma_list
+from coldsend.http.query import comma_list, trimmed
 from coldsend.http.responses import doc, error_body
 from coldsend.http.schemas import Page
 from coldsend.models import Account as AccountRow
@@ -96,10 +96,9 @@ AccountOf = Annotated[AccountRow, Depends(account_of)]
 
 
 def shown(account: AccountRow, tags: list[AccountTag] | None = None) -> Account:
-    values = {
-        name: getattr(account, name) for name in Account.model_fields if name not in ("organization", "tags")
-    }
-    return Account.model_validate({**values, "organization": account.workspace_id, "tags": tags})
+    view = Account.model_validate(account)
+    view.tags = tags
+    return view
 
 
 async def _audit(
@@ -121,7 +120,7 @@ async def _check_tracking_domain(settings: Settings, host: str | None, skip: boo
 
 
 def _uuids(name: str, value: str | None) -> tuple[uuid.UUID, ...] | None:
-    parts = comma_list(value)
+    parts = comma_list(value) or None
     if parts is None:
         return None
     try:
@@ -143,7 +142,7 @@ async def _filters(
     filter: Annotated[AccountFilter | None, Query(description="The filter to apply to the accounts.")] = None,
 ) -> listing.Filters:
     return listing.Filters(
-        search=(search or "").strip() or None,
+        search=trimmed(search),
         status=status,
         provider_code=provider_code,
         tag_ids=_uuids("tag_ids", tag_ids),

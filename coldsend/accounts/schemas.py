@@ -7,7 +7,14 @@ from pydantic import AfterValidator, BaseModel, Field, SerializerFunctionWrapHan
 from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
-from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import (
+    Organization,
+    PatchModel,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+    refuse_null,
+)
 from coldsend.mail.tls import TlsMode
 from coldsend.models import ProviderCode
 
@@ -231,7 +238,7 @@ class Account(ResponseModel):
     status: int
     enable_slow_ramp: bool | None
     inbox_placement_test_limit: int | None
-    organization: uuid.UUID
+    organization: Organization
     warmup_status: int
     status_message: dict[str, Any] | None = None
     timestamp_warmup_start: Timestamp | None

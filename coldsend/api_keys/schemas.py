@@ -5,7 +5,7 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from coldsend.http.operations import GRANTABLE_SCOPES
-from coldsend.http.schemas import RequestModel, ResponseModel, Timestamp
+from coldsend.http.schemas import OrganizationId, RequestModel, ResponseModel, Timestamp
 
 
 def _grantable(scope: str) -> str:
@@ -23,7 +23,7 @@ class APIKey(ResponseModel):
     name: str
     scopes: list[str]
     key: str
-    organization_id: uuid.UUID
+    organization_id: OrganizationId
     timestamp_created: Timestamp
     timestamp_updated: Timestamp
 

@@ -10,6 +10,7 @@ from coldsend.audit_logs.schemas import AuditLog
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import AuditCursor
+from coldsend.http.query import trimmed
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 
@@ -47,7 +48,7 @@ async def _filters(
 ) -> audit_log_service.Filters:
     return audit_log_service.Filters(
         activity_type=activity_type,
-        search=(search or "").strip() or None,
+        search=trimmed(search),
         start_date=_day("start_date", start_date),
         end_date=_day("end_date", end_date),
     )

@@ -1,15 +1,13 @@
 import uuid
 from typing import Any
 
-from pydantic import AliasChoices, Field
-
-from coldsend.http.schemas import ResponseModel, Timestamp
+from coldsend.http.schemas import OrganizationId, ResponseModel, Timestamp
 
 
 class AuditLog(ResponseModel):
     id: uuid.UUID
     timestamp: Timestamp
-    organization_id: uuid.UUID = Field(validation_alias=AliasChoices("organization_id", "workspace_id"))
+    organization_id: OrganizationId
     activity_type: int
     user_agent: str | None
     user_id: uuid.UUID | None

@@ -10,6 +10,7 @@ from coldsend.background_jobs.service import JobFilters
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import comma_list
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.models import EntityType, JobStatus, JobType
@@ -25,18 +26,12 @@ IdList = Annotated[
 ]
 
 
-def _split(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
 def _bad_object_id(name: str) -> errors.BadRequest:
     return errors.BadRequest(f'querystring/{name} must match pattern "{OBJECT_ID_PATTERN}"')
 
 
 def _object_ids(name: str, value: str | None) -> list[str] | None:
-    ids = _split(value)
+    ids = comma_list(value)
     if ids is not None and not all(_OBJECT_ID.fullmatch(one) for one in ids):
         raise _bad_object_id(name)
     return ids
@@ -49,7 +44,7 @@ def _cursor_id(value: str | None) -> str | None:
 
 
 def _statuses(value: str | None) -> list[JobStatus] | None:
-    statuses = _split(value)
+    statuses = comma_list(value)
     if statuses is not None and not set(statuses) <= _STATUSES:
         raise errors.BadRequest("querystring/status must be equal to one of the allowed values")
     return None if statuses is None else [JobStatus(one) for one in statuses]
@@ -85,7 +80,7 @@ async def list_background_jobs(
         excluded_ids=_object_ids("excluded_ids", excluded_ids),
         type=type,
         entity_type=entity_type,
-        entity_ids=_split(entity_id),
+        entity_ids=comma_list(entity_id),
         statuses=_statuses(status),
     )
     jobs, more = await background_job_service.list_page(
@@ -126,7 +121,7 @@ async def get_background_job(
     if job is None:
         raise errors.NotFound()
     shown = BackgroundJob.model_validate(job)
-    fields = _split(data_fields)
+    fields = comma_list(data_fields)
     if fields:
         shown.data = {key: shown.data[key] for key in fields if key in shown.data}
     return shown

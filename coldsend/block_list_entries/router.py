@@ -18,6 +18,7 @@ from coldsend.block_list_entries.schemas import (
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import trimmed
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.models import BlockListEntry as BlockListEntryRow
@@ -29,7 +30,7 @@ async def _filters(
     domains_only: Annotated[bool | None, Query(description="Only domain entries")] = None,
     search: Annotated[str | None, Query(description="Case-insensitive text in the value")] = None,
 ) -> block_list_service.Filters:
-    return block_list_service.Filters(domains_only=bool(domains_only), search=(search or "").strip() or None)
+    return block_list_service.Filters(domains_only=bool(domains_only), search=trimmed(search))
 
 
 Filters = Annotated[block_list_service.Filters, Depends(_filters)]
@@ -45,16 +46,6 @@ async def _entry(id: uuid.UUID, principal: Authorized, session: Session) -> Bloc
 Entry = Annotated[BlockListEntryRow, Depends(_entry)]
 
 
-def _shown(entry: BlockListEntryRow) -> BlockListEntry:
-    return BlockListEntry(
-        id=entry.id,
-        timestamp_created=entry.timestamp_created,
-        organization_id=entry.workspace_id,
-        bl_value=entry.bl_value,
-        is_domain=entry.is_domain,
-    )
-
-
 @router.post(
     "",
     operation_id="createBlockListEntry",
@@ -68,7 +59,7 @@ async def create_block_list_entry(
     entry = await block_list_service.create(
         session, workspace_id=principal.workspace_id, bl_value=body.bl_value
     )
-    return _shown(entry)
+    return BlockListEntry.model_validate(entry)
 
 
 @router.get("", operation_id="listBlockListEntry", response_model=Page[BlockListEntry])
@@ -163,7 +154,7 @@ async def bulk_delete_block_list_entries(
 )
 async def get_block_list_entry(entry: Entry) -> BlockListEntry:
     """Get block list entry"""
-    return _shown(entry)
+    return BlockListEntry.model_validate(entry)
 
 
 @router.patch(
@@ -181,7 +172,7 @@ async def patch_block_list_entry(
     updated = await block_list_service.update(session, entry, bl_value=body.bl_value)
     if updated is None:
         raise errors.BadRequest("body/bl_value is already in the block list")
-    return _shown(updated)
+    return BlockListEntry.model_validate(updated)
 
 
 @router.delete(
@@ -192,4 +183,4 @@ async def patch_block_list_entry(
 )
 async def delete_block_list_entry(entry: Entry, session: Session) -> BlockListEntry:
     """Delete block list entry"""
-    return _shown(await block_list_service.remove(session, entry))
+    return BlockListEntry.model_validate(await block_list_service.remove(session, entry))

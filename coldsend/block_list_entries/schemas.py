@@ -5,7 +5,14 @@ from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email_or_domain
-from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import (
+    OrganizationId,
+    PatchModel,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+    refuse_null,
+)
 
 MAX_BULK = 1000
 INVALID_VALUE = 'must match format "email" or "hostname"'
@@ -24,7 +31,7 @@ BlockValue = Annotated[str, AfterValidator(_valid)]
 class BlockListEntry(ResponseModel):
     id: uuid.UUID
     timestamp_created: Timestamp
-    organization_id: uuid.UUID
+    organization_id: OrganizationId
     bl_value: str
     is_domain: bool
 

@@ -22,6 +22,7 @@ from coldsend.campaigns.schemas import (
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import trimmed
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.models import ActivityType, CampaignStatus
@@ -65,7 +66,7 @@ async def _filters(
                 'querystring/tag_ids must be comma-separated values of format "uuid"'
             ) from None
     return campaign_service.Filters(
-        search=(search or "").strip() or None,
+        search=trimmed(search),
         tag_ids=tags,
         ai_sdr_id=ai_sales_agent_id,
         status=status,

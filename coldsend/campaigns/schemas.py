@@ -8,7 +8,7 @@ from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
 from coldsend.campaigns.timezones import Timezone
-from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.http.schemas import Organization, PatchModel, RequestModel, ResponseModel, Timestamp
 from coldsend.http.validation import NoNul
 from coldsend.models import CampaignStatus, NotSendingStatus
 
@@ -252,7 +252,7 @@ class Campaign(ResponseModel):
     limit_emails_per_company_override: dict[str, Any] | None
     cc_list: list[str]
     bcc_list: list[str]
-    organization: uuid.UUID
+    organization: Organization
     owned_by: uuid.UUID | None
     ai_sdr_id: uuid.UUID | None
     provider_routing_rules: list[Any]

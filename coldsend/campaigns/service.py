@@ -46,8 +46,7 @@ class Filters:
 
 def shown(source: Any) -> CampaignOut:
     """The API shape of an ORM campaign or of a row of `select(Campaign.__table__)`."""
-    values = {name: getattr(source, name) for name in CampaignOut.model_fields if name != "organization"}
-    return CampaignOut.model_validate({**values, "organization": source.workspace_id})
+    return CampaignOut.model_validate(source)
 
 
 def _stored(body: CampaignCreate | CampaignUpdate, fields: set[str]) -> dict[str, Any]:

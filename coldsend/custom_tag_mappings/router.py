@@ -32,7 +32,7 @@ async def list_custom_tag_mappings(
         workspace_id=principal.workspace_id,
         limit=cursor.limit,
         after=cursor.after_uuid(),
-        resource_ids=comma_list(resource_ids),
+        resource_ids=comma_list(resource_ids) or None,
     )
     items = [CustomTagMapping.model_validate(row._asdict()) for row in rows]
     return Page(items=items, next_starting_after=str(rows[-1].id) if more else None)

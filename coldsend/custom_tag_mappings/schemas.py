@@ -1,6 +1,6 @@
 import uuid
 
-from coldsend.http.schemas import ResponseModel, Timestamp
+from coldsend.http.schemas import OrganizationId, ResponseModel, Timestamp
 from coldsend.models import ResourceType
 
 
@@ -10,4 +10,4 @@ class CustomTagMapping(ResponseModel):
     resource_id: str
     resource_type: ResourceType
     timestamp_created: Timestamp
-    organization_id: uuid.UUID
+    organization_id: OrganizationId

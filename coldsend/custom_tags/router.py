@@ -25,17 +25,6 @@ from coldsend.principal import Principal
 router = APIRouter(prefix="/api/v2/custom-tags", tags=["CustomTag"])
 
 
-def _shown(tag: CustomTagRow) -> CustomTag:
-    return CustomTag(
-        id=tag.id,
-        timestamp_created=tag.timestamp_created,
-        timestamp_updated=tag.timestamp_updated,
-        organization_id=tag.workspace_id,
-        label=tag.label,
-        description=tag.description,
-    )
-
-
 async def _found(session: AsyncSession, principal: Principal, tag_id: uuid.UUID) -> CustomTagRow:
     tag = await custom_tag_service.get(session, workspace_id=principal.workspace_id, tag_id=tag_id)
     if tag is None:
@@ -44,7 +33,7 @@ async def _found(session: AsyncSession, principal: Principal, tag_id: uuid.UUID)
 
 
 def _uuids(name: str, value: str | None) -> list[uuid.UUID] | None:
-    ids = comma_list(value)
+    ids = comma_list(value) or None
     if ids is None:
         return None
     try:
@@ -62,7 +51,7 @@ def _uuids(name: str, value: str | None) -> list[uuid.UUID] | None:
 async def create_custom_tag(body: CustomTagCreate, principal: Authorized, session: Session) -> CustomTag:
     """Create custom tag"""
     tag = await custom_tag_service.create(session, workspace_id=principal.workspace_id, tag_in=body)
-    return _shown(tag)
+    return CustomTag.model_validate(tag)
 
 
 @router.get("", operation_id="listCustomTag", response_model=Page[CustomTag])
@@ -87,7 +76,7 @@ async def list_custom_tags(
         limit=cursor.limit,
         after=cursor.after_uuid(),
         search=search,
-        resource_ids=comma_list(resource_ids),
+        resource_ids=comma_list(resource_ids) or None,
         tag_ids=_uuids("tag_ids", tag_ids),
     )
     items = [CustomTag.model_validate(row._asdict()) for row in rows]
@@ -114,7 +103,7 @@ async def toggle_tag_resource(
 @router.get("/{id}", operation_id="getCustomTag", response_model=CustomTag, responses=doc(errors.NotFound))
 async def get_custom_tag(id: uuid.UUID, principal: Authorized, session: Session) -> CustomTag:
     """Get custom tag"""
-    return _shown(await _found(session, principal, id))
+    return CustomTag.model_validate(await _found(session, principal, id))
 
 
 @router.patch(
@@ -129,7 +118,7 @@ async def patch_custom_tag(
     """Patch custom tag"""
     tag = await _found(session, principal, id)
     tag = await custom_tag_service.update(session, tag, changes=body.model_dump(exclude_unset=True))
-    return _shown(tag)
+    return CustomTag.model_validate(tag)
 
 
 @router.delete(
@@ -138,6 +127,6 @@ async def patch_custom_tag(
 async def delete_custom_tag(id: uuid.UUID, principal: Authorized, session: Session) -> CustomTag:
     """Delete custom tag"""
     tag = await _found(session, principal, id)
-    shown = _shown(tag)
+    shown = CustomTag.model_validate(tag)
     await custom_tag_service.delete(session, tag)
     return shown

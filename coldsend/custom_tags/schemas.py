@@ -12,7 +12,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from coldsend.accounts.schemas import AccountFilter
-from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import (
+    OrganizationId,
+    PatchModel,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+    refuse_null,
+)
 from coldsend.models import ResourceType
 
 LABEL_MAX_LENGTH = 200
@@ -25,7 +32,7 @@ class CustomTag(ResponseModel):
     id: uuid.UUID
     timestamp_created: Timestamp
     timestamp_updated: Timestamp
-    organization_id: uuid.UUID
+    organization_id: OrganizationId
     label: str
     description: str | None
 

@@ -24,6 +24,7 @@ from coldsend.emails.schemas import (
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import comma_list, trimmed
 from coldsend.http.rate_limit import RateLimiter
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
@@ -45,12 +46,6 @@ PREVIEW_NOTES = (
     f"workspace's accounts, ACC_UNKNOWN_ERROR otherwise, each with a `message` naming the account and what "
     f"its server answered. {PREVIEWS_PER_MINUTE}/min per workspace (429)."
 )
-
-
-def _no_nul(name: str, value: str | None) -> str | None:
-    if value is not None and "\x00" in value:
-        raise errors.BadRequest(f"querystring/{name} must not contain NUL characters")
-    return value.strip() if value is not None and value.strip() else None
 
 
 async def _filters(
@@ -78,22 +73,20 @@ async def _filters(
     max_timestamp_created: Annotated[str | None, Query(description="Created at or before (ISO 8601)")] = None,
     latest_of_thread: Annotated[bool, Query(description="Only the latest email of each thread")] = False,
 ) -> email_service.Filters:
-    accounts = _no_nul("eaccount", eaccount)
+    accounts = comma_list(trimmed(eaccount))
     return email_service.Filters(
-        search=_no_nul("search", search),
+        search=trimmed(search),
         campaign_id=campaign_id,
         list_id=list_id,
         i_status=i_status,
-        eaccounts=tuple(part.strip().lower() for part in accounts.split(",") if part.strip())
-        if accounts
-        else None,
+        eaccounts=tuple(part.lower() for part in accounts) if accounts is not None else None,
         is_unread=is_unread,
         has_reminder=has_reminder,
         mode=mode,
         scheduled_only=scheduled_only,
         assigned_to=assigned_to,
-        lead=_no_nul("lead", lead),
-        company_domain=_no_nul("company_domain", company_domain),
+        lead=trimmed(lead),
+        company_domain=trimmed(company_domain),
         marked_as_done=marked_as_done,
         email_type=email_type,
         min_timestamp_created=parse_timestamp("min_timestamp_created", min_timestamp_created),

@@ -8,7 +8,7 @@ from pydantic_core import PydanticCustomError
 
 from coldsend.addresses import normalize_email
 from coldsend.analytics.dates import YEARS, in_utc
-from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.http.schemas import OrganizationId, PatchModel, RequestModel, ResponseModel, Timestamp
 from coldsend.http.validation import NoNul
 
 MAX_PREVIEW_RECIPIENTS = 10
@@ -42,7 +42,7 @@ class Email(ResponseModel):
     bcc_address_email_list: str | None
     reply_to: str | None
     body: dict[str, Any]
-    organization_id: uuid.UUID
+    organization_id: OrganizationId
     campaign_id: uuid.UUID | None
     subsequence_id: uuid.UUID | None
     list_id: uuid.UUID | None

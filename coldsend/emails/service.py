@@ -22,7 +22,6 @@ EMAIL_TYPES = {
     EmailKind.SENT: (EmailType.SENT_FROM_CAMPAIGN, EmailType.SENT),
     EmailKind.MANUAL: (EmailType.SENT,),
 }
-SHOWN_FIELDS = [name for name in EmailOut.model_fields if name != "organization_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +46,10 @@ class Filters:
 
 
 def shown(email: Email, *, preview_only: bool = False) -> EmailOut:
-    values: dict[str, Any] = {name: getattr(email, name) for name in SHOWN_FIELDS}
-    values["organization_id"] = email.workspace_id
+    view = EmailOut.model_validate(email)
     if preview_only:
-        values["body"] = {}
-    return EmailOut.model_validate(values)
+        view.body = {}
+    return view
 
 
 def _search(term: str) -> ColumnElement[bool]:

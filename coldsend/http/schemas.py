@@ -1,9 +1,18 @@
 """Base classes for every resource's request and response shapes."""
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from coldsend.clock import iso_z
@@ -11,6 +20,16 @@ from coldsend.clock import iso_z
 Timestamp = Annotated[datetime, PlainSerializer(iso_z, return_type=str, when_used="json")]
 
 T = TypeVar("T")
+
+# A row's workspace under the name Instantly shows it by: read from the ORM row's `workspace_id`, or from a
+# dict or a row labelled with the field's own name.
+OrganizationId = Annotated[uuid.UUID, Field(validation_alias=AliasChoices("organization_id", "workspace_id"))]
+Organization = Annotated[uuid.UUID, Field(validation_alias=AliasChoices("organization", "workspace_id"))]
+
+
+def column(name: str, *, shown_as: str) -> Any:
+    """A response field `shown_as` read from the ORM row's attribute `name` (or a dict's `shown_as`)."""
+    return Field(validation_alias=AliasChoices(shown_as, name))
 
 
 class ResponseModel(BaseModel):

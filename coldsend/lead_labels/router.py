@@ -52,20 +52,6 @@ class ClassificationFailed(errors.ColdsendError):
     default_message = "Classification failed"
 
 
-def _shown(label: LeadLabelRow) -> LeadLabel:
-    return LeadLabel(
-        id=label.id,
-        timestamp_created=label.timestamp_created,
-        created_by=label.created_by,
-        organization_id=label.workspace_id,
-        label=label.label,
-        interest_status_label=InterestStatusLabel(label.interest_status_label),
-        interest_status=label.interest_status,
-        description=label.description,
-        use_with_ai=label.use_with_ai,
-    )
-
-
 async def _label(session: Session, principal: Authorized, id: uuid.UUID) -> LeadLabelRow:
     label = await lead_label_service.get(session, workspace_id=principal.workspace_id, label_id=id)
     if label is None:
@@ -98,7 +84,7 @@ def _cursor(starting_after: str | None) -> tuple[uuid.UUID | None, datetime | No
 async def create_lead_label(body: LeadLabelCreate, principal: Authorized, session: Session) -> LeadLabel:
     """Create lead label"""
     label = await lead_label_service.create(session, workspace_id=principal.workspace_id, label_in=body)
-    return _shown(label)
+    return LeadLabel.model_validate(label)
 
 
 @router.get("", operation_id="listLeadLabel", response_model=Page[LeadLabel])
@@ -125,7 +111,8 @@ async def list_lead_labels(
         sentiment=interest_status,
     )
     return Page(
-        items=[_shown(label) for label in labels], next_starting_after=str(labels[-1].id) if more else None
+        items=[LeadLabel.model_validate(label) for label in labels],
+        next_starting_after=str(labels[-1].id) if more else None,
     )
 
 
@@ -163,7 +150,7 @@ async def test_ai_reply_label(
 @router.get("/{id}", operation_id="getLeadLabel", response_model=LeadLabel, responses=doc(errors.NotFound))
 async def get_lead_label(id: uuid.UUID, principal: Authorized, session: Session) -> LeadLabel:
     """Get lead label"""
-    return _shown(await _label(session, principal, id))
+    return LeadLabel.model_validate(await _label(session, principal, id))
 
 
 @router.patch(
@@ -177,7 +164,7 @@ async def patch_lead_label(
 ) -> LeadLabel:
     """Patch lead label"""
     label = await lead_label_service.update(session, await _label(session, principal, id), label_in=body)
-    return _shown(label)
+    return LeadLabel.model_validate(label)
 
 
 @router.delete(
@@ -192,7 +179,7 @@ async def delete_lead_label(
 ) -> LeadLabel:
     """Delete lead label"""
     label = await _label(session, principal, id)
-    shown = _shown(label)
+    shown = LeadLabel.model_validate(label)
     await lead_label_service.delete(
         session, label, reassigned_status=body.reassigned_status if body else None
     )

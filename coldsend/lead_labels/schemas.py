@@ -3,7 +3,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import (
+    OrganizationId,
+    PatchModel,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+    refuse_null,
+)
 from coldsend.models import InterestStatusLabel
 
 INTEREST_STATUS_MIN = -30_000
@@ -18,7 +25,7 @@ class LeadLabel(ResponseModel):
     id: uuid.UUID
     timestamp_created: Timestamp
     created_by: uuid.UUID
-    organization_id: uuid.UUID
+    organization_id: OrganizationId
     label: str
     interest_status_label: InterestStatusLabel
     interest_status: int

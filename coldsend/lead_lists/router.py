@@ -8,6 +8,7 @@ from coldsend import errors
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import trimmed
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.lead_lists import service as lead_list_service
@@ -25,23 +26,6 @@ async def _lead_list(id: uuid.UUID, principal: Authorized, session: Session) -> 
 
 
 Found = Annotated[LeadListRow, Depends(_lead_list)]
-
-
-def _search(search: str | None) -> str | None:
-    if search and "\x00" in search:
-        raise errors.BadRequest("querystring/search must not contain NUL characters")
-    return (search or "").strip() or None
-
-
-def _shown(lead_list: LeadListRow) -> LeadList:
-    return LeadList(
-        id=lead_list.id,
-        organization_id=lead_list.workspace_id,
-        has_enrichment_task=lead_list.has_enrichment_task,
-        owned_by=lead_list.owned_by,
-        name=lead_list.name,
-        timestamp_created=lead_list.timestamp_created,
-    )
 
 
 def _page_start(starting_after: str | None) -> tuple[uuid.UUID | None, datetime | None]:
@@ -69,7 +53,7 @@ async def create_lead_list(body: LeadListCreate, principal: Authorized, session:
         has_enrichment_task=body.has_enrichment_task,
         owned_by=body.owned_by,
     )
-    return _shown(lead_list)
+    return LeadList.model_validate(lead_list)
 
 
 @router.get(
@@ -91,7 +75,7 @@ async def list_lead_lists(
     after, created_after = _page_start(cursor.starting_after)
     filters = lead_list_service.Filters(
         has_enrichment_task=has_enrichment_task,
-        search=_search(search),
+        search=trimmed(search),
         created_after=created_after,
     )
     rows, more = await lead_list_service.list_page(
@@ -104,7 +88,7 @@ async def list_lead_lists(
 @router.get("/{id}", operation_id="getLeadList", response_model=LeadList, responses=doc(errors.NotFound))
 async def get_lead_list(lead_list: Found) -> LeadList:
     """Get lead list"""
-    return _shown(lead_list)
+    return LeadList.model_validate(lead_list)
 
 
 @router.patch(
@@ -119,7 +103,7 @@ async def patch_lead_list(
     """Patch lead list"""
     lead_list = await _lead_list(id, principal, session)
     changes = body.model_dump(include=body.model_fields_set)
-    return _shown(await lead_list_service.update(session, lead_list, changes=changes))
+    return LeadList.model_validate(await lead_list_service.update(session, lead_list, changes=changes))
 
 
 @router.delete(
@@ -127,7 +111,7 @@ async def patch_lead_list(
 )
 async def delete_lead_list(lead_list: Found, session: Session) -> LeadList:
     """Delete lead list, and the leads in it"""
-    shown = _shown(lead_list)
+    shown = LeadList.model_validate(lead_list)
     await lead_list_service.remove(session, lead_list)
     return shown
 

@@ -3,14 +3,21 @@ import uuid
 from pydantic import BaseModel, Field
 
 from coldsend.campaigns.schemas import Text
-from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import (
+    OrganizationId,
+    PatchModel,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+    refuse_null,
+)
 
 NAME_MAX_LENGTH = 500
 
 
 class LeadList(ResponseModel):
     id: uuid.UUID
-    organization_id: uuid.UUID
+    organization_id: OrganizationId
     has_enrichment_task: bool | None
     owned_by: uuid.UUID | None
     name: str

@@ -18,8 +18,8 @@ from coldsend.clock import utcnow
 from coldsend.jobs import JobContext, register
 from coldsend.leads import filters as lead_filters
 from coldsend.leads.bulk_schemas import LeadsAssign, LeadSelection, LeadsMove
+from coldsend.leads.repository import hold_lead_writes
 from coldsend.leads.schemas import LeadsQuery
-from coldsend.leads.service import hold_lead_writes
 from coldsend.models import AuditLog, Campaign, JobType, Lead, LeadList, LeadStatus, LeadVerificationStatus
 from coldsend.subsequences import triggers
 

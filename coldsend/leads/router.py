@@ -9,6 +9,9 @@ from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
+from coldsend.leads import adding as lead_adding
+from coldsend.leads import deleting as lead_deleting
+from coldsend.leads import merging as lead_merging
 from coldsend.leads import service as lead_service
 from coldsend.leads.filters import ListParams, list_page
 from coldsend.leads.limits import check_custom_variables
@@ -58,7 +61,7 @@ async def create_lead(body: LeadCreate, principal: Authorized, session: Session,
 )
 async def bulk_delete_leads(body: LeadsDelete, principal: Authorized, session: Session) -> DeletedCount:
     """Delete leads in bulk: those of `campaign_id` / `list_id` matching `status` and `ids`, up to `limit`"""
-    return DeletedCount(count=await lead_service.delete_many(session, principal, delete_in=body))
+    return DeletedCount(count=await lead_deleting.delete_many(session, principal, delete_in=body))
 
 
 @router.post(
@@ -86,7 +89,7 @@ async def merge_leads(body: LeadMerge, principal: Authorized, session: Session) 
     """Merge two leads: `lead_id` is folded into `destination_lead_id` and deleted"""
     source = await _lead(body.lead_id, principal, session)
     destination = await _lead(body.destination_lead_id, principal, session)
-    merged = await lead_service.merge(session, principal, source=source, destination=destination)
+    merged = await lead_merging.merge(session, principal, source=source, destination=destination)
     return lead_service.shown(merged)
 
 
@@ -103,7 +106,7 @@ async def bulk_add_leads(
     for index, lead_in in enumerate(body.leads):
         where = f"body/leads/{index}/custom_variables"
         check_custom_variables(where, lead_in.custom_variables, request.app.state.settings)
-    result = await lead_service.add_many(session, principal, add_in=body)
+    result = await lead_adding.add_many(session, principal, add_in=body)
     summary = {
         "status": "success",
         "total_sent": result.total_sent,

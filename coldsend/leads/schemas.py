@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp
+from coldsend.http.schemas import Organization, PatchModel, RequestModel, ResponseModel, Timestamp, column
 from coldsend.http.validation import NoNul
 from coldsend.lead_labels.schemas import INTEREST_STATUS_MAX, INTEREST_STATUS_MIN
 from coldsend.models import EnrichmentStatus, LeadStatus
@@ -52,8 +52,8 @@ class Lead(ResponseModel):
     id: uuid.UUID
     timestamp_created: Timestamp
     timestamp_updated: Timestamp
-    organization: uuid.UUID
-    campaign: uuid.UUID | None
+    organization: Organization
+    campaign: uuid.UUID | None = column("campaign_id", shown_as="campaign")
     status: int
     email: str | None
     personalization: str | None

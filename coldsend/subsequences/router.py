@@ -10,6 +10,7 @@ from coldsend.campaigns.schemas import SendingState, SendingStatus, SendingSumma
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.pagination import Cursor
+from coldsend.http.query import trimmed
 from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.models import ActivityType, Campaign
@@ -46,31 +47,6 @@ async def _campaign(session: Session, principal: Principal, campaign_id: uuid.UU
     if campaign is None:
         raise errors.NotFound("Parent campaign not found")
     return campaign
-
-
-def _search(search: str | None) -> str | None:
-    if search and "\x00" in search:
-        raise errors.BadRequest("querystring/search must not contain NUL characters")
-    return (search or "").strip() or None
-
-
-def _shown(subsequence: SubsequenceRow) -> CampaignSubsequence:
-    return CampaignSubsequence(
-        id=subsequence.id,
-        timestamp_created=subsequence.timestamp_created,
-        parent_campaign=subsequence.parent_campaign_id,
-        workspace=subsequence.workspace_id,
-        status=subsequence.status,
-        timestamp_leads_updated=subsequence.timestamp_leads_updated,
-        name=subsequence.name,
-        conditions=subsequence.conditions,
-        subsequence_schedule=subsequence.subsequence_schedule,
-        sequences=subsequence.sequences,
-        auto_variant_select=subsequence.auto_variant_select,
-        daily_limit_mode=subsequence.daily_limit_mode,
-        daily_limit=subsequence.daily_limit,
-        ignore_account_daily_limit=subsequence.ignore_account_daily_limit,
-    )
 
 
 async def _audit_update(
@@ -113,7 +89,7 @@ async def create_subsequence(
     subsequence = await subsequence_service.create(
         session, parent=parent, name=body.name, conditions=stored(body.conditions), fields=fields
     )
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.get("", operation_id="listCampaignSubsequence", response_model=Page[CampaignSubsequence])
@@ -129,7 +105,7 @@ async def list_subsequences(
     filters = subsequence_service.Filters(
         parent_campaign=parent_campaign,
         parent_campaign_not=parent_campaign_not,
-        search=_search(search),
+        search=trimmed(search),
     )
     rows, more = await subsequence_service.list_page(
         session,
@@ -154,7 +130,9 @@ async def duplicate_subsequence(
     """Duplicate a subsequence under a campaign (a draft copy, without its leads)"""
     source = await _subsequence(id, principal, session)
     parent = await _campaign(session, principal, body.parent_campaign)
-    return _shown(await subsequence_service.duplicate(session, source, parent=parent, name=body.name))
+    return CampaignSubsequence.model_validate(
+        await subsequence_service.duplicate(session, source, parent=parent, name=body.name)
+    )
 
 
 @router.post(
@@ -169,7 +147,7 @@ async def pause_subsequence(
     """Pause a subsequence (status 2)"""
     await subsequence_service.pause(session, subsequence)
     await _audit_update(session, principal, subsequence, action="pause")
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.post(
@@ -185,7 +163,7 @@ async def resume_subsequence(
     """Resume (or start) a subsequence (status 1); it needs a step with an enabled variant"""
     await subsequence_service.resume(session, subsequence)
     await _audit_update(session, principal, subsequence, action="resume")
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.get(
@@ -196,7 +174,7 @@ async def resume_subsequence(
 )
 async def get_subsequence(subsequence: Found) -> CampaignSubsequence:
     """Get campaign subsequence"""
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.patch(
@@ -214,7 +192,7 @@ async def patch_subsequence(
     changes = {name: stored(getattr(body, name)) for name in body.model_fields_set}
     await subsequence_service.update_fields(session, subsequence, changes=changes)
     await _audit_update(session, principal, subsequence, fields=sorted(changes))
-    return _shown(subsequence)
+    return CampaignSubsequence.model_validate(subsequence)
 
 
 @router.delete(
@@ -225,7 +203,7 @@ async def patch_subsequence(
 )
 async def delete_subsequence(subsequence: Found, session: Session) -> CampaignSubsequence:
     """Delete campaign subsequence (its leads leave it and stay in the campaign)"""
-    shown = _shown(subsequence)
+    shown = CampaignSubsequence.model_validate(subsequence)
     await subsequence_service.remove(session, subsequence)
     return shown
 

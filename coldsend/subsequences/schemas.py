@@ -5,7 +5,7 @@ from pydantic import Field
 
 from coldsend.campaigns.schemas import NAME_MAX_LENGTH, AutoVariantSelect, CampaignSchedule, Count, Text
 from coldsend.campaigns.schemas import Sequence as CampaignSequence
-from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, refuse_null
+from coldsend.http.schemas import PatchModel, RequestModel, ResponseModel, Timestamp, column, refuse_null
 from coldsend.models import CampaignStatus
 
 INTEREST_MIN = -30000
@@ -67,8 +67,8 @@ class SubsequenceDuplicate(RequestModel):
 class CampaignSubsequence(ResponseModel):
     id: uuid.UUID
     timestamp_created: Timestamp
-    parent_campaign: uuid.UUID
-    workspace: uuid.UUID
+    parent_campaign: uuid.UUID = column("parent_campaign_id", shown_as="parent_campaign")
+    workspace: uuid.UUID = column("workspace_id", shown_as="workspace")
     status: SubsequenceStatus
     timestamp_leads_updated: Timestamp
     name: str

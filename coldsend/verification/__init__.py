@@ -1,1 +1,1 @@
-"""Email verification: syntax, DNS, SMTP probe, catch-all, disposable and role checks."""
+"""Email verification: the requests, their jobs, webhooks and CLI around the probe pipeline (`probe/`)."""

@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from coldsend.config import Settings, get_settings
-from coldsend.verification.engine import Verifier
-from coldsend.verification.outcome import Outcome, Reachability, Reason
+from coldsend.verification.probe.engine import Verifier
+from coldsend.verification.probe.outcome import Outcome, Reachability, Reason
 from coldsend.verification.service import verdict
 
 COLUMNS = (

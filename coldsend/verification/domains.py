@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coldsend.clock import utcnow
 from coldsend.db.session import session_scope
 from coldsend.models import VerificationDomain
-from coldsend.verification.catch_all import MemoryCatchAllCache
+from coldsend.verification.probe.catch_all import MemoryCatchAllCache
 
 
 class DbCatchAllCache:

@@ -13,9 +13,9 @@ from coldsend.background_jobs import service as background_job_service
 from coldsend.jobs import JobContext, register
 from coldsend.models import BackgroundJob, Lead, LeadVerificationStatus
 from coldsend.verification import service as verification_service
-from coldsend.verification.outcome import Outcome, Reachability, Reason
+from coldsend.verification.probe.outcome import Outcome, Reachability, Reason
+from coldsend.verification.probe.syntax import InvalidAddress, parse
 from coldsend.verification.runner import runner_for
-from coldsend.verification.syntax import InvalidAddress, parse
 
 log = logging.getLogger(__name__)
 

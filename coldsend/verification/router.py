@@ -9,8 +9,8 @@ from coldsend.http.deps import Session
 from coldsend.http.responses import doc
 from coldsend.verification import flows as verification_flows
 from coldsend.verification import service as verification_service
+from coldsend.verification.probe.syntax import InvalidAddress, parse
 from coldsend.verification.schemas import EmailVerification, EmailVerificationCreate
-from coldsend.verification.syntax import InvalidAddress, parse
 from coldsend.verification.webhooks import literal_target_allowed
 
 router = APIRouter(prefix="/api/v2/email-verification", tags=["EmailVerification"])

@@ -14,7 +14,7 @@ from coldsend.db.session import session_scope
 from coldsend.ids import default_worker_id
 from coldsend.verification import service as verification_service
 from coldsend.verification.domains import DbCatchAllCache
-from coldsend.verification.engine import Verifier
+from coldsend.verification.probe.engine import Verifier
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pydantic_core import PydanticCustomError
 
 from coldsend.http.schemas import RequestModel, refuse_null
 from coldsend.models import RequestStatus, VerificationStatus
-from coldsend.verification.syntax import InvalidAddress, parse
+from coldsend.verification.probe.syntax import InvalidAddress, parse
 
 MAX_WEBHOOK_URL_LENGTH = 2048
 INVALID_EMAIL = 'must match format "email"'

@@ -21,7 +21,7 @@ from coldsend.models import (
     VerificationStatus,
     WebhookState,
 )
-from coldsend.verification.outcome import Outcome, Reachability, Reason
+from coldsend.verification.probe.outcome import Outcome, Reachability, Reason
 from coldsend.verification.schemas import EmailVerification as EmailVerificationShown
 
 _AWAITED_WEBHOOK_DUE = case(

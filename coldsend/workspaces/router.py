@@ -4,7 +4,6 @@ from coldsend import errors
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.responses import doc
-from coldsend.models import Workspace as WorkspaceRow
 from coldsend.principal import Principal
 from coldsend.workspaces import removal
 from coldsend.workspaces import service as workspace_service
@@ -28,14 +27,10 @@ def _refuse_admin(principal: Principal, action: str) -> None:
         raise errors.Forbidden(OWNER_ONLY.format(action))
 
 
-def _shown(workspace: WorkspaceRow) -> Workspace:
-    return Workspace.model_validate(workspace)
-
-
 @router.get("", operation_id="getWorkspace", response_model=Workspace)
 async def get_workspace(principal: Authorized, session: Session) -> Workspace:
     """Get workspace"""
-    return _shown(await workspace_service.get_current(session, principal.workspace_id))
+    return Workspace.model_validate(await workspace_service.get_current(session, principal.workspace_id))
 
 
 @router.patch("", operation_id="patchWorkspace", response_model=Workspace, responses=doc(errors.BadRequest))
@@ -43,7 +38,7 @@ async def patch_workspace(body: WorkspaceUpdate, principal: Authorized, session:
     """Patch workspace"""
     workspace = await workspace_service.get_current(session, principal.workspace_id)
     changes = body.model_dump(exclude_unset=True)
-    return _shown(await workspace_service.update(session, workspace, changes=changes))
+    return Workspace.model_validate(await workspace_service.update(session, workspace, changes=changes))
 
 
 @router.post(
@@ -60,7 +55,7 @@ async def schedule_workspace_removal(request: Request, principal: Authorized, se
     if workspace.scheduled_for_removal_at is None:
         delay = request.app.state.settings.workspace_removal_delay_seconds
         workspace = await removal.schedule(session, workspace, delay_seconds=delay)
-    return _shown(workspace)
+    return Workspace.model_validate(workspace)
 
 
 @router.delete(
@@ -74,7 +69,7 @@ async def cancel_workspace_removal(principal: Authorized, session: Session) -> W
     workspace = await workspace_service.get_current(session, principal.workspace_id)
     if workspace.scheduled_for_removal_at is not None:
         workspace = await removal.cancel(session, workspace)
-    return _shown(workspace)
+    return Workspace.model_validate(workspace)
 
 
 @router.post(
@@ -88,7 +83,9 @@ async def add_whitelabel_domain(
 ) -> Workspace:
     """Set the agency domain for the workspace"""
     workspace = await workspace_service.get_current(session, principal.workspace_id)
-    return _shown(await workspace_service.set_whitelabel_domain(session, workspace, domain=body.domain))
+    return Workspace.model_validate(
+        await workspace_service.set_whitelabel_domain(session, workspace, domain=body.domain)
+    )
 
 
 @router.get(
@@ -125,7 +122,7 @@ async def get_whitelabel_domain(
 async def delete_whitelabel_domain(principal: Authorized, session: Session) -> Workspace:
     """Delete organization agency domain"""
     workspace = await workspace_service.get_current(session, principal.workspace_id)
-    return _shown(await workspace_service.clear_whitelabel_domain(session, workspace))
+    return Workspace.model_validate(await workspace_service.clear_whitelabel_domain(session, workspace))
 
 
 @router.post(
@@ -142,6 +139,6 @@ async def change_workspace_owner(body: OwnerChange, principal: Authorized, sessi
     """Change workspace owner"""
     _refuse_admin(principal, "change the owner of")
     workspace = await workspace_service.get_current(session, principal.workspace_id)
-    return _shown(
+    return Workspace.model_validate(
         await workspace_service.change_owner(session, workspace, email=body.email, confirmation=body.sec)
     )

@@ -7,17 +7,17 @@ import socket
 from coldsend import dns as coldsend_dns
 from coldsend.config import Settings
 from coldsend.network import is_public
-from coldsend.verification import smtp_probe
-from coldsend.verification.catch_all import CatchAllCache, MemoryCatchAllCache, random_recipient
-from coldsend.verification.disposable import is_disposable
-from coldsend.verification.limits import HostLimiter
-from coldsend.verification.mx import MxKind, MxResolver
-from coldsend.verification.outcome import Outcome, Reachability, Reason
-from coldsend.verification.port_check import PortMonitor
-from coldsend.verification.replies import Mailbox, mailbox
-from coldsend.verification.roles import is_role
-from coldsend.verification.smtp_probe import Probe, ProbeConfig, ProbeFailure
-from coldsend.verification.syntax import Address, InvalidAddress, parse
+from coldsend.verification.probe import smtp_probe
+from coldsend.verification.probe.catch_all import CatchAllCache, MemoryCatchAllCache, random_recipient
+from coldsend.verification.probe.disposable import is_disposable
+from coldsend.verification.probe.limits import HostLimiter
+from coldsend.verification.probe.mx import MxKind, MxResolver
+from coldsend.verification.probe.outcome import Outcome, Reachability, Reason
+from coldsend.verification.probe.port_check import PortMonitor
+from coldsend.verification.probe.replies import Mailbox, mailbox
+from coldsend.verification.probe.roles import is_role
+from coldsend.verification.probe.smtp_probe import Probe, ProbeConfig, ProbeFailure
+from coldsend.verification.probe.syntax import Address, InvalidAddress, parse
 
 _DNS_VERDICTS = {
     MxKind.NO_DOMAIN: (Reachability.INVALID, Reason.NO_SUCH_DOMAIN),

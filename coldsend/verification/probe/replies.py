@@ -3,7 +3,7 @@
 import re
 from enum import StrEnum
 
-from coldsend.verification.smtp_probe import Reply
+from coldsend.verification.probe.smtp_probe import Reply
 
 _ENHANCED = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
 _NOT_FOUND_CODES = frozenset({550, 551, 553})

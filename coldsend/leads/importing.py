@@ -2,7 +2,7 @@
 
 Columns map to lead fields (by header name, or `--map column=field`); the other columns become custom
 variables (the lead's payload). Rows go in batches of up to MAX_ADD through the very function behind
-POST /api/v2/leads/add (`lead_service.add_many`), each batch in its own transaction, so the rules and the
+POST /api/v2/leads/add (`lead_adding.add_many`), each batch in its own transaction, so the rules and the
 counters are those of the API. A row whose cells a lead cannot hold (a name too long, a NUL character...)
 is skipped as `invalid_row` where the API would refuse the whole batch.
 """
@@ -24,6 +24,7 @@ from coldsend.addresses import normalize_email
 from coldsend.block_list_entries import service as block_list_service
 from coldsend.db.session import session_scope
 from coldsend.errors import NotFound
+from coldsend.leads import adding as lead_adding
 from coldsend.leads import service as lead_service
 from coldsend.leads.schemas import MAX_ADD, LeadIn, LeadsAdd
 from coldsend.models import Campaign, LeadList
@@ -284,7 +285,7 @@ async def _explain(
     workspace_id: uuid.UUID,
     batch: list[tuple[int, dict[str | None, Any], LeadIn]],
     created: set[int],
-    result: lead_service.AddResult,
+    result: lead_adding.AddResult,
 ) -> list[Skipped]:
     """Why each lead of a batch was not uploaded, checked against the counters add_many returned."""
     reasons: dict[int, str] = {}
@@ -362,7 +363,7 @@ async def _add_batch(
         skip_if_in_list=request.skip_if_in_list or None,
     )
     async with session_scope(sessionmaker) as session:
-        result = await lead_service.add_many(session, principal, add_in=add_in)
+        result = await lead_adding.add_many(session, principal, add_in=add_in)
         skipped: list[Skipped] = []
         if request.explain_skipped:
             created = {index for index, _id, _values in result.created}

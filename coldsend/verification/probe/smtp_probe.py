@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import aiosmtplib
 
-from coldsend.verification import proxy
+from coldsend.verification.probe import proxy
 
 
 class ProbeFailure(StrEnum):

@@ -1,0 +1,165 @@
+"""The leads' dialect-specific SQL: the write locks, the existing-email probe and the bulk insert (COPY)."""
+
+import operator
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import String, bindparam, func, insert, select, text, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.clock import utcnow
+from coldsend.db import locks
+from coldsend.models import Lead as LeadRow
+from coldsend.models import UploadMethod
+
+
+async def hold_lead_writes(
+    session: AsyncSession, *, workspace_id: uuid.UUID, container_id: uuid.UUID | None, workspace_wide: bool
+) -> None:
+    """Take, until the transaction ends, the locks that keep a duplicate check and the writes it decides
+    apart from every other such check that could race it.
+
+    A check within one campaign or list excludes others on that campaign or list; one across the
+    workspace (a `skip_if_in_*` flag) excludes every other in the workspace. Without them, the same batch
+    sent twice at once would find no duplicates twice and be added twice. Workspace before container,
+    always, so two lockers never wait on each other.
+    """
+    await locks.hold(session, workspace_id, shared=not workspace_wide)
+    if not workspace_wide and container_id is not None:
+        await locks.hold(session, container_id)
+
+
+async def existing(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    emails: Sequence[str],
+    campaign_id: uuid.UUID | None = None,
+    list_id: uuid.UUID | None = None,
+) -> list[tuple[str, uuid.UUID | None, uuid.UUID | None]]:
+    """(email, campaign_id, list_id) of the leads with one of `emails`: one indexed query.
+
+    In the campaign (or list) given, which only its (campaign_id, email) index serves; else workspace-wide.
+    """
+    if not emails:
+        return []
+    connection = await session.connection()
+    columns = (LeadRow.email, LeadRow.campaign_id, LeadRow.list_id)
+    if campaign_id is not None:
+        scope = LeadRow.campaign_id == campaign_id
+    elif list_id is not None:
+        scope = LeadRow.list_id == list_id
+    else:
+        scope = LeadRow.workspace_id == workspace_id
+    if connection.dialect.name == "postgresql":
+        # One index probe per email: a LATERAL subquery kept apart (OFFSET 0) from the unnested emails,
+        # planned afresh each time. Measured alternatives: a plain join scans every lead of the workspace
+        # (15 ms per 1000 emails at 100,000 leads); plans cached while the table was small and unanalysed
+        # degrade to a nested loop over all leads (0.4-0.8 s per batch at 10,000-20,000 leads).
+        # Only for this query: left on, it has PostgreSQL plan the foreign key checks of every lead inserted
+        # next afresh too (a COPY of 1000 leads took 34 ms instead of 19).
+        await connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        packed = "\n".join(emails)
+        wanted = (
+            func.unnest(func.string_to_array(bindparam("emails", type_=String), "\n"))
+            .table_valued("value")
+            .render_derived(name="wanted")
+        )
+        found = select(*columns).where(scope, LeadRow.email == wanted.c.value).offset(0).lateral("found")
+        stmt = (
+            select(found.c.email, found.c.campaign_id, found.c.list_id)
+            .select_from(wanted)
+            .join(found, true())
+        )
+    else:
+        packed = orjson.dumps(list(emails)).decode()
+        listed = select(text("value")).select_from(func.json_each(bindparam("emails", type_=String)))
+        stmt = select(*columns).where(scope, LeadRow.email.in_(listed.scalar_subquery()))
+    rows = (await connection.execute(stmt, {"emails": packed})).all()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
+    return [(row.email, row.campaign_id, row.list_id) for row in rows]
+
+
+_VARYING = (
+    ("id", "uuid"),
+    ("email", "text"),
+    ("first_name", "text"),
+    ("last_name", "text"),
+    ("company_name", "text"),
+    ("company_domain", "text"),
+    ("job_title", "text"),
+    ("phone", "text"),
+    ("website", "text"),
+    ("personalization", "text"),
+    ("lt_interest_status", "int"),
+    ("pl_value_lead", "text"),
+    ("assigned_to", "uuid"),
+    ("timestamp_last_interest_change", "timestamptz"),
+)
+_FIXED = (
+    ("workspace_id", "uuid"),
+    ("campaign_id", "uuid"),
+    ("list_id", "uuid"),
+    ("timestamp_created", "timestamptz"),
+    ("timestamp_updated", "timestamptz"),
+    ("status", "int"),
+    ("upload_method", "text"),
+    ("email_open_count", "int"),
+    ("email_reply_count", "int"),
+    ("email_click_count", "int"),
+)
+_COPIED = [*(name for name, _ in _VARYING), "payload", *(name for name, _ in _FIXED)]
+_JSON_DEFAULTS = ("status_summary", "status_summary_subseq")
+_varying = operator.itemgetter(*(name for name, _ in _VARYING))
+
+
+async def insert_many(
+    session: AsyncSession,
+    rows: list[dict[str, Any]],
+    *,
+    workspace_id: uuid.UUID,
+    campaign_id: uuid.UUID | None,
+    list_id: uuid.UUID | None,
+) -> None:
+    """The batch in one statement: on PostgreSQL a COPY, elsewhere an executemany INSERT."""
+    now = utcnow()
+    fixed: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "campaign_id": campaign_id,
+        "list_id": list_id,
+        "timestamp_created": now,
+        "timestamp_updated": now,
+        "status": 1,
+        "upload_method": UploadMethod.API.value,
+        "email_open_count": 0,
+        "email_reply_count": 0,
+        "email_click_count": 0,
+    }
+    for row in rows:
+        row["timestamp_last_interest_change"] = now if row["lt_interest_status"] is not None else None
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        values = [
+            {**fixed, "status_summary": {}, "status_summary_subseq": {}, **row, "id": uuid.UUID(row["id"])}
+            for row in rows
+        ]
+        await connection.execute(insert(LeadRow), values)
+        return
+    # COPY on the session's own asyncpg connection, inside its transaction (begun by the queries before):
+    # measured 19 ms for 1000 leads, against 40 ms for one INSERT ... SELECT FROM unnest(arrays).
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver is None or not driver.is_in_transaction():
+        raise RuntimeError("no transaction open on the session's connection to COPY the leads into")
+    constants = (*fixed.values(), *("{}" for _ in _JSON_DEFAULTS))
+    records = [
+        (
+            *_varying(row),
+            None if row["payload"] is None else orjson.dumps(row["payload"]).decode(),
+            *constants,
+        )
+        for row in rows
+    ]
+    await driver.copy_records_to_table("lead", records=records, columns=[*_COPIED, *_JSON_DEFAULTS])
