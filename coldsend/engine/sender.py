@@ -34,6 +34,8 @@ from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.locks import advisory_key
 from coldsend.db.session import session_scope
+from coldsend.engine import send_recovery
+from coldsend.engine.send_recovery import described
 from coldsend.engine.serial import EngineLock
 from coldsend.ids import default_worker_id
 from coldsend.mail.message import DkimError
@@ -66,13 +68,6 @@ HandBack = Callable[[AsyncSession, list[uuid.UUID], ColumnElement[bool]], Awaita
 CLAIM_BATCH = 100  # rows leased at once per account (without a sending gap): fewer round trips per message
 IN_FLIGHT = (SendState.SENDING, SendState.COMMITTED)
 _OTHER = aliased(Send)
-
-
-def _described(send: Send, ctx: composing.SendContext | None) -> str:
-    """A send as log lines name it: by the addresses the API shows, and the row for who digs further."""
-    if ctx is None:
-        return f"send {send.id}"
-    return f"send from {ctx.account.email} to {ctx.lead.email} (send {send.id})"
 
 
 class _DatabaseLine:
@@ -221,7 +216,7 @@ class Sender:
                     except Exception:
                         log.exception(
                             "%s: unexpected failure; recovered when its lease ends",
-                            _described(send, contexts.get(send.id)),
+                            described(send, contexts.get(send.id)),
                         )
                         self.pool.drop(account_id)
                         continue
@@ -343,7 +338,7 @@ class Sender:
             await self._write(outcomes.record_cancelled, send)
             return None
         if stop is not None:
-            log.info("%s: not now (%s); handed back to the scheduler", _described(send, ctx), stop)
+            log.info("%s: not now (%s); handed back to the scheduler", described(send, ctx), stop)
             await self._write(outcomes.release, send)
             return None
         try:
@@ -382,10 +377,10 @@ class Sender:
                 smtputf8=composed.smtputf8,
             )
         except NotCommitted as error:
-            log.warning("%s: not sent (%s)", _described(send, ctx), error.__cause__ or error)
+            log.warning("%s: not sent (%s)", described(send, ctx), error.__cause__ or error)
             return None
         except UnconfirmedError as error:
-            log.warning("%s: no reply to the final dot (%s); counted as sent", _described(send, ctx), error)
+            log.warning("%s: no reply to the final dot (%s); counted as sent", described(send, ctx), error)
         except SmtpAuthError as error:
             await self._auth_failed(ctx, error)
             raise AccountDown(ctx.account.email) from error
@@ -454,7 +449,7 @@ class Sender:
             await outcome(session, send, self._holder())
 
     async def _bounce(self, ctx: composing.SendContext, error: SmtpError) -> None:
-        log.info("%s: rejected: %s", _described(ctx.send, ctx), error.reply)
+        log.info("%s: rejected: %s", described(ctx.send, ctx), error.reply)
         async with self.lock, session_scope(self.sessionmaker) as session:
             await outcomes.record_bounce(session, ctx, self._holder(), error.reply, self.clock.now())
 
@@ -466,7 +461,7 @@ class Sender:
                 self.settings.send_retry_base_seconds, self.settings.send_retry_max_seconds, send.attempts
             )
             retry_at = now + delay
-        log.info("%s: attempt %d failed (%s)", _described(send, ctx), send.attempts, reason)
+        log.info("%s: attempt %d failed (%s)", described(send, ctx), send.attempts, reason)
         async with self.lock, session_scope(self.sessionmaker) as session:
             await outcomes.record_retry(session, send, self._holder(), reason, retry_at=retry_at, now=now)
 
@@ -491,51 +486,5 @@ class Sender:
             "account %s: SMTP authentication failed; %d unsent rows handed back", account.email, released
         )
 
-    # --- recovery ------------------------------------------------------------------------------------
     async def recover(self) -> None:
-        """Rows whose worker vanished: `sending` ones go again (same Message-ID; the server never got
-        the final dot), `committed` ones are recorded as sent."""
-        now = self.clock.now()
-        expired = Send.lease_expires_at < now
-        async with self.lock, session_scope(self.sessionmaker) as session:
-            result = await session.execute(
-                update(Send)
-                .where(Send.state == SendState.SENDING, expired)
-                .values(state=SendState.SCHEDULED, lease_owner=None, lease_expires_at=None)
-                .returning(Send.id)
-                .execution_options(synchronize_session=False)
-            )
-            requeued = len(result.all())
-        if requeued:
-            log.warning("%d sends of a vanished worker requeued (same Message-IDs)", requeued)
-        async with self.sessionmaker() as session:
-            stranded = list(
-                await session.scalars(
-                    select(Send).where(Send.state == SendState.COMMITTED, expired).limit(100)
-                )
-            )
-        for send in stranded:
-            await self._recover_committed(send)
-
-    async def _recover_committed(self, send: Send) -> None:
-        async with self.sessionmaker() as session:
-            ctx = await composing.load(session, send)
-        if ctx is None:
-            return
-        try:
-            composed = await asyncio.to_thread(
-                composing.compose, ctx, self.settings, send.sent_at or self.clock.now()
-            )
-        except (TemplateError, DkimError, InvalidToken, KeyError, IndexError):
-            log.exception("%s: committed but cannot be rebuilt to record it", _described(send, ctx))
-            return
-        async with self.lock, session_scope(self.sessionmaker) as session:
-            recorded = await outcomes.record_sent(
-                session, ctx, composed, Send.lease_expires_at < self.clock.now(), self.clock.now()
-            )
-        if recorded:
-            log.warning(
-                "%s (%s) was committed by a vanished worker: counted as sent, not resent",
-                _described(send, ctx),
-                send.message_id,
-            )
+        await send_recovery.recover(self.settings, self.sessionmaker, self.clock, self.lock)
