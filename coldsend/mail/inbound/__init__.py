@@ -18,6 +18,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from enum import StrEnum
 
+from coldsend.addresses import address_key
 from coldsend.mail.inbound.autoreplies import is_auto_reply
 from coldsend.mail.inbound.bodies import bodies, mime_parts, part_type
 from coldsend.mail.inbound.bounces import (
@@ -32,7 +33,6 @@ from coldsend.mail.inbound.bounces import (
 )
 from coldsend.mail.inbound.headers import (
     Headers,
-    address_key,
     address_list,
     decoded_header,
     first_mailbox,

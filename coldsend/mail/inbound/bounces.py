@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from email import policy
 from email.message import Message
 
+from coldsend.addresses import address_key
 from coldsend.mail.inbound.bodies import decoded_text, part_type
 from coldsend.mail.inbound.headers import (
     MAX_SCANNED_LINE,
     Headers,
-    address_key,
     address_list,
     decoded_header,
     first_word,

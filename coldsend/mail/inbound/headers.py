@@ -9,7 +9,7 @@ from email.headerregistry import AddressHeader
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from coldsend.addresses import email_key
+from coldsend.addresses import address_key
 
 _MAX_DECODED_HEADER = 16_384
 # `policy.default` parses a mailbox in time quadratic in its length (~1 s for 8 KB of quotes);
@@ -109,15 +109,6 @@ def address_list(raws: list[str]) -> list[str]:
     value = ", ".join(raws)[:_MAX_ADDRESS_LIST]
     keys = (address_key(spec) for _, spec in _address_pairs(value))
     return unique(key for key in keys if key)
-
-
-def address_key(address: str) -> str | None:
-    """The lower-case `local@domain` form of an address, or None if it is not one."""
-    address = address.strip().strip("<>")
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain or any(c.isspace() for c in address):
-        return None
-    return email_key(address)[0]
 
 
 def message_id_tokens(value: str | None) -> list[str]:
