@@ -1,4 +1,11 @@
-"""Email addresses and domains in one canonical form: equal addresses compare equal as strings."""
+"""Email addresses and domains in one canonical form: equal addresses compare equal as strings.
+
+Three strictnesses, one form: `normalize_email` validates (what an API caller or an import gives us),
+`address_key` only checks the shape of an address read from mail (a header, a bounce), `email_key`
+trusts its input (addresses already stored).
+"""
+
+import re
 
 _MAX_DOMAIN_LENGTH = 253
 _MAX_LABEL_LENGTH = 63
@@ -7,6 +14,13 @@ _MAX_ADDRESS_LENGTH = 320
 _LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 # Unquoted local parts only (RFC 5322 dot-atom, plus non-ASCII letters as SMTPUTF8 allows).
 _LOCAL_FORBIDDEN = frozenset(' "(),:;<>@[\\]') | frozenset(map(chr, range(0x21))) | {chr(0x7F)}
+# The common case of `normalize_email`, checked in one regex: an ASCII address it accepts unchanged but for
+# case (no surrounding space, no trailing dot, labels already valid). Anything else goes the full way.
+_PLAIN_EMAIL = re.compile(
+    r"(?=[^@]{1,64}@)[!#-'*+\-/0-9=?A-Z^-~]+(?:\.[!#-'*+\-/0-9=?A-Z^-~]+)*@"
+    r"(?=.{1,253}\Z)(?:(?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+(?![0-9]+\Z)(?!-)[A-Za-z0-9-]{1,63}(?<!-)",
+    re.ASCII,
+)
 
 
 def domain_key(domain: str) -> str:
@@ -29,6 +43,16 @@ def email_key(address: str) -> tuple[str, str]:
     return f"{local.lower()}@{domain}", domain
 
 
+def address_key(address: str) -> str | None:
+    """The `email_key` form of an address read from mail (angle brackets allowed), or None if it has no
+    local part, no domain or a space: not a validation."""
+    address = address.strip().strip("<>")
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or any(c.isspace() for c in address):
+        return None
+    return email_key(address)[0]
+
+
 def normalize_domain(value: str) -> str:
     """A lower-case ASCII host name with at least two labels (IDNs in punycode); ValueError if not one."""
     try:
@@ -48,6 +72,8 @@ def normalize_domain(value: str) -> str:
 
 def normalize_email(value: str) -> str:
     """`local@domain` in lower case with the domain as `normalize_domain` has it; ValueError if invalid."""
+    if _PLAIN_EMAIL.fullmatch(value):
+        return value.lower()
     local, at, domain = value.strip().rpartition("@")
     if not at or not 0 < len(local) <= _MAX_LOCAL_LENGTH or set(local) & _LOCAL_FORBIDDEN:
         raise ValueError(value)

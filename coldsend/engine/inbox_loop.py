@@ -26,8 +26,8 @@ from coldsend.config import Settings
 from coldsend.db import locks
 from coldsend.db.session import session_scope
 from coldsend.inbox import service
-from coldsend.inbox.mailbox import FETCH_CHUNK, Fetched, Inbox
 from coldsend.mail import imap
+from coldsend.mail.imap import FETCH_CHUNK, Fetched, Mailbox
 from coldsend.mail.inbound import parse
 from coldsend.models import Account, AccountStatus, InboxCursor
 
@@ -157,14 +157,14 @@ class InboxLoop:
         endpoint = mailbox_settings.imap_endpoint_for(account, self.settings)
         since = ((cursor.polled_at or account.timestamp_created) - FIRST_READ_BACK).date()
         handled = 0
-        async with Inbox(endpoint) as inbox:
-            new = await inbox.new_mail(
+        async with Mailbox(endpoint) as mailbox:
+            new = await mailbox.new_mail(
                 uid_validity=cursor.uid_validity, after_uid=cursor.last_uid, since=since
             )
             if new.uid_validity != cursor.uid_validity:
                 await self._renumbered(account.id, new.uid_validity)
             chunk: list[Fetched] = []
-            async for fetched in inbox.fetch(new.uids, max_bytes=self.settings.inbox_max_message_bytes):
+            async for fetched in mailbox.fetch(new.uids, max_bytes=self.settings.inbox_max_message_bytes):
                 chunk.append(fetched)
                 if len(chunk) == FETCH_CHUNK:
                     handled += await self._handle(account, new.uid_validity, chunk)

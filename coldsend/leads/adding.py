@@ -1,7 +1,6 @@
 """POST /leads/add: the fast bulk add, each lead counted in exactly one of its counters."""
 
 import os
-import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,21 +22,6 @@ from coldsend.models import ActivityType
 from coldsend.principal import Principal
 from coldsend.verification.jobs import enqueue_lead_verification
 from coldsend.workspace_members.membership import check_members
-
-# The common case of `normalize_email`, checked in one regex: an ASCII address it accepts unchanged but for
-# case (no surrounding space, no trailing dot, labels already valid). Anything else goes the full way.
-_PLAIN_EMAIL = re.compile(
-    r"(?=[^@]{1,64}@)[!#-'*+\-/0-9=?A-Z^-~]+(?:\.[!#-'*+\-/0-9=?A-Z^-~]+)*@"
-    r"(?=.{1,253}\Z)(?:(?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+(?![0-9]+\Z)(?!-)[A-Za-z0-9-]{1,63}(?<!-)",
-    re.ASCII,
-)
-
-
-def _normalized(value: str) -> str:
-    """`normalize_email(value)`, quicker for plain ASCII addresses; ValueError if invalid."""
-    if _PLAIN_EMAIL.fullmatch(value):
-        return value.lower()
-    return normalize_email(value)
 
 
 def _new_ids(count: int) -> list[str]:
@@ -94,7 +78,7 @@ def _sort_batch(
                 result.invalid_email_count += 1
             continue
         try:
-            email = _normalized(raw)
+            email = normalize_email(raw)
         except ValueError:
             result.invalid_email_count += 1
             continue

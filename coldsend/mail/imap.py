@@ -1,4 +1,6 @@
-"""IMAP in: reaching an account's mailbox (implicit TLS, STARTTLS, or plain) and logging in.
+"""IMAP: the one client for an account's mailbox. Logging in (implicit TLS, STARTTLS, or plain), then
+`Mailbox`, one logged-in session: capabilities, folders with their RFC 6154 special-use flags, select,
+search, fetch, flags, move and append.
 
 TLS (imap_tls): "ssl" is implicit TLS, "starttls" requires STARTTLS (no LOGIN to a server that does not
 offer it: that is what a downgrade attacker arranges), "cleartext" logs in over a plain connection, and
@@ -11,9 +13,11 @@ failure, timeout, or a server that does not speak IMAP).
 """
 
 import asyncio
+import re
 import ssl
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TypeVar
 
 import aioimaplib  # type: ignore[import-untyped]
@@ -23,6 +27,14 @@ from coldsend.mail.tls import TlsMode
 
 _OK = "OK"
 T = TypeVar("T")
+
+FETCH_CHUNK = 50
+SPECIAL_USE_FLAGS = frozenset({"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"})
+_UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
+_UID = re.compile(rb"\bUID (\d+)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+# A LIST reply: (flags) delimiter name, the delimiter NIL or quoted, the name quoted or an atom.
+_LIST_REPLY = re.compile(rb'^\(([^)]*)\) (?:NIL|"(?:[^"\\]|\\.)*") (.+)$')
 
 
 class ImapError(Exception):
@@ -39,6 +51,10 @@ class ImapConnectionError(ImapError):
 
 class ImapSecurityError(ImapError):
     """imap_tls forbids logging in over this connection: nothing was sent in the clear."""
+
+
+class MailboxError(ImapError):
+    """The server answered a command with NO or BAD."""
 
 
 @dataclass(frozen=True)
@@ -155,3 +171,223 @@ async def check_login(endpoint: ImapEndpoint) -> None:
         pass  # logged in is what was asked; a server that hangs up on LOGOUT changes nothing
     finally:
         _close(client)
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    name: str
+    flags: frozenset[str]  # as the server wrote them, e.g. "\\HasNoChildren", "\\Junk"
+
+    @property
+    def special_use(self) -> frozenset[str]:
+        """Its RFC 6154 roles (`\\Junk`, `\\Sent`, ...), matched case-insensitively, in canonical case."""
+        by_lower = {flag.lower(): flag for flag in SPECIAL_USE_FLAGS}
+        return frozenset(by_lower[flag.lower()] for flag in self.flags if flag.lower() in by_lower)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    uid: int
+    raw: bytes  # the whole message, or its header only when `truncated`
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NewMail:
+    """What a read found: the mailbox's UIDVALIDITY and the UIDs after the cursor, oldest first."""
+
+    uid_validity: int
+    uids: list[int]
+
+
+def _check(response: aioimaplib.Response, command: str) -> list[bytes]:
+    if response.result != _OK:
+        text = b" ".join(bytes(line) for line in response.lines).decode(errors="replace")
+        raise MailboxError(f"{command} {response.result}: {text}")
+    return [bytes(line) for line in response.lines]
+
+
+class Mailbox:
+    """One logged-in IMAP session; use as `async with Mailbox(endpoint) as mailbox`. Reads use BODY.PEEK,
+    so reading never marks a message seen; only `store_flags`, `move` and `append` change the mailbox."""
+
+    def __init__(self, endpoint: ImapEndpoint) -> None:
+        self.endpoint = endpoint
+        self.client: aioimaplib.IMAP4 | None = None
+
+    async def __aenter__(self) -> "Mailbox":
+        self.client = await connect(self.endpoint)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            await within(self.endpoint, "LOGOUT", client.logout())
+        except (ImapError, OSError, TimeoutError, aioimaplib.Error, aioimaplib.Abort):
+            pass  # the work is done; a server that hangs up on LOGOUT changes nothing
+        finally:
+            _close(client)
+
+    def _client(self) -> aioimaplib.IMAP4:
+        assert self.client is not None, "use Mailbox as an async context manager"
+        return self.client
+
+    async def _run(self, command: str, pending: Awaitable[aioimaplib.Response]) -> list[bytes]:
+        try:
+            response = await within(self.endpoint, command, pending)
+        except (OSError, TimeoutError, aioimaplib.Error, aioimaplib.Abort) as error:
+            raise ImapConnectionError(f"{command}: {type(error).__name__}: {error}") from error
+        return _check(response, command)
+
+    def has_capability(self, name: str) -> bool:
+        return bool(self._client().has_capability(name.upper()))
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset(self._client().protocol.capabilities)
+
+    async def folders(self) -> list[Folder]:
+        """Every folder (LIST "" "*"), with its flags, special-use ones included."""
+        lines = await self._run("LIST", self._client().list('""', "*"))
+        return [folder for line in lines if (folder := _folder(line)) is not None]
+
+    async def select(self, folder: str = "INBOX") -> int:
+        """Select a folder; its UIDVALIDITY."""
+        lines = await self._run("SELECT", self._client().select(_quoted(folder)))
+        found = next((match for line in lines if (match := _UIDVALIDITY.search(line))), None)
+        if found is None:
+            raise MailboxError(f"SELECT {folder} gave no UIDVALIDITY")
+        return int(found.group(1))
+
+    async def search(self, *criteria: str) -> list[int]:
+        """UID SEARCH in the selected folder: the UIDs found, in ascending order."""
+        lines = await self._run("SEARCH", self._client().uid_search(*criteria))
+        return sorted({int(word) for word in b" ".join(lines[:-1]).split() if word.isdigit()})
+
+    async def new_mail(self, *, uid_validity: int | None, after_uid: int, since: date) -> NewMail:
+        """The INBOX UIDs to read: those after `after_uid` when the mailbox's UIDVALIDITY is still
+        `uid_validity`; else (first read, or the server renumbered the mailbox) those since `since`."""
+        current = await self.select("INBOX")
+        if current == uid_validity:
+            # "n:*" always matches the newest message, even below n: filter on our side.
+            uids = await self.search(f"UID {after_uid + 1}:*")
+            floor = after_uid
+        else:
+            uids = await self.search(f"SINCE {since.strftime('%d-%b-%Y')}")
+            floor = 0
+        return NewMail(uid_validity=current, uids=[uid for uid in uids if uid > floor])
+
+    async def fetch(self, uids: Sequence[int], *, max_bytes: int) -> AsyncIterator[Fetched]:
+        """The messages of the selected folder, in UID order, a chunk at a time; one larger than
+        `max_bytes` by its header only, which is enough to thread it."""
+        client = self._client()
+        for start in range(0, len(uids), FETCH_CHUNK):
+            chunk = uids[start : start + FETCH_CHUNK]
+            sizes = _sizes(
+                await self._run("FETCH", client.uid("fetch", _uid_set(chunk), "(UID RFC822.SIZE)"))
+            )
+            whole = [uid for uid in chunk if sizes.get(uid, 0) <= max_bytes]
+            headers = [uid for uid in chunk if sizes.get(uid, 0) > max_bytes]
+            fetched: dict[int, Fetched] = {}
+            if whole:
+                reply = await self._run("FETCH", client.uid("fetch", _uid_set(whole), "(UID BODY.PEEK[])"))
+                for uid, raw in _literals(reply):
+                    fetched[uid] = Fetched(uid=uid, raw=raw)
+            if headers:
+                reply = await self._run(
+                    "FETCH", client.uid("fetch", _uid_set(headers), "(UID BODY.PEEK[HEADER])")
+                )
+                for uid, raw in _literals(reply):
+                    fetched[uid] = Fetched(uid=uid, raw=raw, truncated=True)
+            for uid in chunk:
+                if uid in fetched:  # expunged since the search: nothing to read
+                    yield fetched[uid]
+
+    async def store_flags(self, uids: Sequence[int], flags: Iterable[str], *, add: bool = True) -> None:
+        """Add (or with `add=False` remove) flags on messages of the selected folder."""
+        if not uids:
+            return
+        action = "+FLAGS.SILENT" if add else "-FLAGS.SILENT"
+        flag_list = f"({' '.join(flags)})"
+        await self._run("STORE", self._client().uid("store", _uid_set(uids), action, flag_list))
+
+    async def move(self, uids: Sequence[int], folder: str) -> None:
+        """Move messages of the selected folder: MOVE (RFC 6851) when the server has it, else COPY, then
+        \\Deleted and an expunge of those messages only (UID EXPUNGE) or, without UIDPLUS, of the folder."""
+        if not uids:
+            return
+        if self.has_capability("MOVE"):
+            await self._run("MOVE", self._client().uid("move", _uid_set(uids), _quoted(folder)))
+            return
+        await self.copy_and_expunge(uids, folder)
+
+    async def copy_and_expunge(self, uids: Sequence[int], folder: str) -> None:
+        """`move` for a server without MOVE."""
+        client = self._client()
+        await self._run("COPY", client.uid("copy", _uid_set(uids), _quoted(folder)))
+        await self.store_flags(uids, ["\\Deleted"])
+        if self.has_capability("UIDPLUS"):
+            await self._run("EXPUNGE", client.uid("expunge", _uid_set(uids)))
+        else:
+            await self._run("EXPUNGE", client.expunge())
+
+    async def append(self, message: bytes, folder: str = "INBOX", flags: Iterable[str] = ()) -> None:
+        """Add a message to a folder, e.g. a sent message to the \\Sent one."""
+        flag_list = " ".join(flags)
+        pending = self._client().append(
+            message, mailbox=_quoted(folder), flags=f"({flag_list})" if flag_list else None
+        )
+        await self._run("APPEND", pending)
+
+
+def _quoted(name: str) -> str:
+    """A folder name as an IMAP quoted string (aioimaplib sends arguments as they are)."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _unquoted(name: bytes) -> str:
+    text = name.decode(errors="replace").strip()
+    if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def _folder(line: bytes) -> Folder | None:
+    found = _LIST_REPLY.match(line.strip())
+    if found is None:
+        return None
+    flags = frozenset(found.group(1).decode(errors="replace").split())
+    return Folder(name=_unquoted(found.group(2)), flags=flags)
+
+
+def _uid_set(uids: Sequence[int]) -> str:
+    return ",".join(str(uid) for uid in uids)
+
+
+def _sizes(lines: list[bytes]) -> dict[int, int]:
+    sizes: dict[int, int] = {}
+    for line in lines:
+        uid, size = _UID.search(line), _SIZE.search(line)
+        if uid and size:
+            sizes[int(uid.group(1))] = int(size.group(1))
+    return sizes
+
+
+def _literals(lines: list[bytes]) -> list[tuple[int, bytes]]:
+    """(UID, literal) of each FETCH response: aioimaplib gives the line opening a response, the literal,
+    then the rest of the response (where a server may have put the UID instead)."""
+    found: list[tuple[int, bytes]] = []
+    index = 0
+    while index + 1 < len(lines):
+        line = lines[index]
+        if not line.rstrip().endswith(b"}"):
+            index += 1
+            continue
+        literal = lines[index + 1]
+        after = lines[index + 2] if index + 2 < len(lines) else b""
+        uid = _UID.search(line) or _UID.search(after)
+        if uid is not None:
+            found.append((int(uid.group(1)), literal))
+        index += 2  # past the literal, which may itself end in "}"
+    return found

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from coldsend.engine.inbox_loop import InboxLoop
-from coldsend.mail.imap import ImapEndpoint, connect
+from coldsend.mail.imap import ImapEndpoint, Mailbox
 from tests.conftest import Tenant
 from tests.engine.sending import Engine, create_account
 from tests.imap_server import Dovecot
@@ -21,13 +21,9 @@ async def deliver(dovecot: Dovecot, mailbox: str, *messages: bytes) -> None:
     endpoint = ImapEndpoint(
         host=dovecot.host, port=dovecot.port, username=mailbox, password=PASSWORD, security="cleartext"
     )
-    client = await connect(endpoint)
-    try:
+    async with Mailbox(endpoint) as inbox:
         for message in messages:
-            response = await client.append(message, mailbox="INBOX")
-            assert response.result == "OK", response.lines
-    finally:
-        await client.logout()
+            await inbox.append(message, "INBOX")
 
 
 async def inbox_account(tenant: Tenant, sink: SmtpSink, dovecot: Dovecot, email: str, **fields: Any) -> None:
