@@ -5,8 +5,8 @@ from urllib.parse import quote
 
 from fastapi import FastAPI
 
-from tests.accounts.helpers import create_account
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
+from tests.factories import create_account
 from tests.pages import collect_pages
 
 PATH = "/api/v2/account-campaign-mappings"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from coldsend.accounts.health import mark_connection_error
 from coldsend.db.session import session_scope
 from coldsend.models import Account
-from tests.accounts.helpers import PATH, create_account
 from tests.conftest import Tenant
+from tests.factories import ACCOUNTS, create_account
 
 
 async def mark(app: FastAPI, workspace_id: uuid.UUID, email: str) -> bool:
@@ -33,7 +33,7 @@ class TestMarkConnectionError:
     async def test_active_account_stops_until_fixed(self, app: FastAPI, tenant: Tenant) -> None:
         await create_account(tenant, "smtp-auth@example.com")
         assert await mark(app, tenant.workspace_id, "smtp-auth@example.com") is True
-        shown = (await tenant.client.get(f"{PATH}/smtp-auth%40example.com")).json()
+        shown = (await tenant.client.get(f"{ACCOUNTS}/smtp-auth%40example.com")).json()
         assert shown["status"] == -1
         assert shown["status_message"] == {
             "code": "EAUTH",
@@ -42,12 +42,14 @@ class TestMarkConnectionError:
             "responseCode": 535,
         }
         assert await mark(app, tenant.workspace_id, "smtp-auth@example.com") is False
-        assert (await tenant.client.post(f"{PATH}/smtp-auth%40example.com/mark-fixed")).json()["status"] == 1
+        assert (await tenant.client.post(f"{ACCOUNTS}/smtp-auth%40example.com/mark-fixed")).json()[
+            "status"
+        ] == 1
 
     async def test_paused_account_stays_paused(self, app: FastAPI, tenant: Tenant) -> None:
         await create_account(tenant, "paused@example.com")
-        await tenant.client.post(f"{PATH}/paused%40example.com/pause")
+        await tenant.client.post(f"{ACCOUNTS}/paused%40example.com/pause")
         assert await mark(app, tenant.workspace_id, "paused@example.com") is False
-        shown = (await tenant.client.get(f"{PATH}/paused%40example.com")).json()
+        shown = (await tenant.client.get(f"{ACCOUNTS}/paused%40example.com")).json()
         assert shown["status"] == 2
         assert "status_message" not in shown

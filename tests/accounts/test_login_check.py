@@ -6,8 +6,8 @@ import socket
 import uuid
 from typing import Any
 
-from tests.accounts.helpers import PATH, account_body, reachable
 from tests.conftest import OverrideSettings, Tenant
+from tests.factories import ACCOUNTS, account_body, reachable
 from tests.imap_server import Dovecot
 from tests.security.hostile_peers import HostilePeer
 from tests.smtp_sink import MakeSmtpSink
@@ -30,10 +30,10 @@ def body_for(email: str, dovecot: Dovecot, smtp_port: int, **overrides: Any) -> 
 
 
 async def created(tenant: Tenant, body: dict[str, Any]) -> dict[str, Any]:
-    response = await tenant.client.post(PATH, json=body)
+    response = await tenant.client.post(ACCOUNTS, json=body)
     assert response.status_code == 200, response.text
     account: dict[str, Any] = response.json()
-    stored = await tenant.client.get(f"{PATH}/{body['email']}")
+    stored = await tenant.client.get(f"{ACCOUNTS}/{body['email']}")
     assert stored.json()["status"] == account["status"]  # saved as answered
     return account
 
@@ -145,13 +145,13 @@ class TestLoginCheckOnPatch:
         dovecot.add_user(email, IMAP_PASSWORD)
         sink = make_smtp_sink(users={email: SMTP_PASSWORD})
         assert (await created(tenant, body_for(email, dovecot, sink.port)))["status"] == 1
-        broken = await tenant.client.patch(f"{PATH}/{email}", json={"smtp_password": "not-it"})
+        broken = await tenant.client.patch(f"{ACCOUNTS}/{email}", json={"smtp_password": "not-it"})
         assert broken.status_code == 200, broken.text
         assert broken.json()["status"] == -1
         assert "SMTP login refused" in broken.json()["status_message"]["e_message"]
-        fixed = await tenant.client.patch(f"{PATH}/{email}", json={"smtp_password": SMTP_PASSWORD})
+        fixed = await tenant.client.patch(f"{ACCOUNTS}/{email}", json={"smtp_password": SMTP_PASSWORD})
         assert fixed.json()["status"] == 1
         assert "status_message" not in fixed.json()
         # Settings other than the mail servers' are not a reason to connect.
-        unrelated = await tenant.client.patch(f"{PATH}/{email}", json={"daily_limit": 10})
+        unrelated = await tenant.client.patch(f"{ACCOUNTS}/{email}", json={"daily_limit": 10})
         assert unrelated.json()["status"] == 1

@@ -15,9 +15,9 @@ from coldsend.api_keys import service as api_key_service
 from coldsend.db.session import session_scope
 from coldsend.models import Account
 from coldsend.workspaces import service as workspace_service
-from tests.accounts.helpers import PATH, account_body, reachable
 from tests.conftest import MakeTenant, Tenant, client_for, create_pg_database, drop_pg_database, make_settings
 from tests.dns_server import DnsServer, serve_dns
+from tests.factories import ACCOUNTS, account_body, reachable
 from tests.imap_server import Dovecot, MakeDovecot
 from tests.smtp_sink import MakeSmtpSink
 from tests.waiting import eventually
@@ -84,7 +84,7 @@ def closed_port() -> tuple[socket.socket, int]:
 
 
 async def vitals(tenant: Tenant, *emails: str) -> dict[str, Any]:
-    response = await tenant.client.post(f"{PATH}/test/vitals", json={"accounts": list(emails)})
+    response = await tenant.client.post(f"{ACCOUNTS}/test/vitals", json={"accounts": list(emails)})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -105,7 +105,7 @@ class TestVitals:
             imap_port=dovecot.port,  # plain port offering STARTTLS: upgraded, verified with Dovecot's CA
             imap_password=IMAP_PASSWORD,
         )
-        assert (await mail_tenant.client.post(PATH, json=body)).status_code == 200
+        assert (await mail_tenant.client.post(ACCOUNTS, json=body)).status_code == 200
         result = await vitals(mail_tenant, "OK@good.test")
         assert result == {
             "status": "success",
@@ -140,11 +140,11 @@ class TestVitals:
             imap_port=dovecot.port,
             imap_password="wrong",
         )
-        assert (await mail_tenant.client.post(PATH, json=wrong)).status_code == 200
+        assert (await mail_tenant.client.post(ACCOUNTS, json=wrong)).status_code == 200
         holder, port = closed_port()
         with holder:
             down = account_body("down@half.test", smtp_port=port, imap_port=port)
-            assert (await mail_tenant.client.post(PATH, json=down)).status_code == 200
+            assert (await mail_tenant.client.post(ACCOUNTS, json=down)).status_code == 200
             result = await vitals(mail_tenant, "who@half.test", "down@half.test")
         assert result["success_list"] == []
         refused, unreachable = result["failure_list"]
@@ -173,7 +173,7 @@ class TestVitals:
             imap_password=IMAP_PASSWORD,
             imap_tls="ssl",
         )
-        assert (await mail_tenant.client.post(PATH, json=body)).status_code == 200
+        assert (await mail_tenant.client.post(ACCOUNTS, json=body)).status_code == 200
         [item] = (await vitals(mail_tenant, "tls@tls.test"))["failure_list"]
         assert (item["smtp"], item["imap"]) == (True, True), item["messages"]
         assert item["mx"] is False
@@ -181,16 +181,16 @@ class TestVitals:
     async def test_bad_requests(self, mail_tenant: Tenant, make_tenant: MakeTenant) -> None:
         bodies: list[dict[str, Any]] = [{}, {"accounts": []}]
         for body in bodies:
-            response = await mail_tenant.client.post(f"{PATH}/test/vitals", json=body)
+            response = await mail_tenant.client.post(f"{ACCOUNTS}/test/vitals", json=body)
             assert response.status_code == 400
             assert response.json()["message"] == "Bad request - no emails sent"
         other = await make_tenant()
-        assert (await other.client.post(PATH, json=account_body("theirs@example.com"))).status_code == 200
+        assert (await other.client.post(ACCOUNTS, json=account_body("theirs@example.com"))).status_code == 200
         response = await mail_tenant.client.post(
-            f"{PATH}/test/vitals", json={"accounts": ["theirs@example.com"]}
+            f"{ACCOUNTS}/test/vitals", json={"accounts": ["theirs@example.com"]}
         )
         assert response.status_code == 404
-        response = await mail_tenant.client.post(f"{PATH}/test/vitals", json={"accounts": ["nope"]})
+        response = await mail_tenant.client.post(f"{ACCOUNTS}/test/vitals", json={"accounts": ["nope"]})
         assert response.status_code == 400
 
 
@@ -198,7 +198,9 @@ class TestTrackingDomain:
     async def test_cname_checked_in_dns(self, mail_tenant: Tenant, dns_server: DnsServer) -> None:
         dns_server.add("click.customer.test", "CNAME", f"{PUBLIC_HOST}.")
         dns_server.add("wrong.customer.test", "CNAME", "elsewhere.test.")
-        response = await mail_tenant.client.get(f"{PATH}/ctd/status", params={"host": "Click.Customer.test"})
+        response = await mail_tenant.client.get(
+            f"{ACCOUNTS}/ctd/status", params={"host": "Click.Customer.test"}
+        )
         assert response.status_code == 200
         # Nothing serves HTTPS for it on loopback, so there is no TLS.
         assert response.json() == {
@@ -208,11 +210,11 @@ class TestTrackingDomain:
             "host": "click.customer.test",
         }
         for host in ("wrong.customer.test", "missing.customer.test"):
-            found = (await mail_tenant.client.get(f"{PATH}/ctd/status", params={"host": host})).json()
+            found = (await mail_tenant.client.get(f"{ACCOUNTS}/ctd/status", params={"host": host})).json()
             assert found == {"success": False, "ssl": False, "cname": False, "host": host}
 
     async def test_bad_host(self, mail_tenant: Tenant) -> None:
-        response = await mail_tenant.client.get(f"{PATH}/ctd/status", params={"host": "not a host"})
+        response = await mail_tenant.client.get(f"{ACCOUNTS}/ctd/status", params={"host": "not a host"})
         assert response.status_code == 400
         assert response.json() == {
             "statusCode": 400,
@@ -221,25 +223,25 @@ class TestTrackingDomain:
             "status": "error",
             "host": "not a host",
         }
-        missing = await mail_tenant.client.get(f"{PATH}/ctd/status")
+        missing = await mail_tenant.client.get(f"{ACCOUNTS}/ctd/status")
         assert missing.status_code == 400
 
     async def test_account_tracking_domain_needs_the_cname(
         self, mail_tenant: Tenant, dns_server: DnsServer
     ) -> None:
         refused = await mail_tenant.client.post(
-            PATH, json=account_body("ctd@ctd.test", tracking_domain_name="links.ctd.test")
+            ACCOUNTS, json=account_body("ctd@ctd.test", tracking_domain_name="links.ctd.test")
         )
         assert refused.status_code == 400
         assert "no CNAME record pointing to track.coldsend.test" in refused.json()["message"]
         dns_server.add("links.ctd.test", "CNAME", f"{PUBLIC_HOST}.")
         created = await mail_tenant.client.post(
-            PATH, json=account_body("ctd@ctd.test", tracking_domain_name="links.ctd.test")
+            ACCOUNTS, json=account_body("ctd@ctd.test", tracking_domain_name="links.ctd.test")
         )
         assert created.status_code == 200
         assert created.json()["tracking_domain_name"] == "links.ctd.test"
         patched = await mail_tenant.client.patch(
-            f"{PATH}/ctd%40ctd.test", json={"tracking_domain_name": "other.ctd.test"}
+            f"{ACCOUNTS}/ctd%40ctd.test", json={"tracking_domain_name": "other.ctd.test"}
         )
         assert patched.status_code == 400
 
@@ -324,7 +326,7 @@ class TestHealthLoop:
             body = account_body(
                 "health@example.com", imap_port=server.port, imap_password=IMAP_PASSWORD, **reachable_smtp()
             )
-            created = await client.post(PATH, json=body)
+            created = await client.post(ACCOUNTS, json=body)
             assert created.status_code == 200
             assert created.json()["status"] == 1, created.json().get("status_message")
             first = await after_a_check(engine_app, "health@example.com", "a first check")
@@ -334,14 +336,14 @@ class TestHealthLoop:
             assert broken.status_message is not None
             assert broken.status_message["code"] == "ECONNECTION"
             assert "unreachable" in broken.status_message["e_message"]
-            shown = (await client.get(f"{PATH}/health%40example.com")).json()
+            shown = (await client.get(f"{ACCOUNTS}/health%40example.com")).json()
             assert (shown["status"], shown["status_message"]) == (-1, broken.status_message)
-            assert (await client.get(PATH, params={"filter": "ACC_FILTER_ERROR"})).json()["items"][0][
+            assert (await client.get(ACCOUNTS, params={"filter": "ACC_FILTER_ERROR"})).json()["items"][0][
                 "email"
             ] == ("health@example.com")
 
             server.start()
-            fixed = (await client.post(f"{PATH}/health%40example.com/mark-fixed")).json()
+            fixed = (await client.post(f"{ACCOUNTS}/health%40example.com/mark-fixed")).json()
             assert fixed["status"] == 1
             assert "status_message" not in fixed
             checked_at = (await stored(engine_app, "health@example.com")).health_checked_at
@@ -357,7 +359,7 @@ class TestHealthLoop:
             refused = account_body(
                 "refused@example.com", imap_port=dovecot.port, imap_password="not-it", **reachable_smtp()
             )
-            assert (await client.post(PATH, json=refused)).status_code == 200
+            assert (await client.post(ACCOUNTS, json=refused)).status_code == 200
             broken = await wait_until(
                 engine_app, "refused@example.com", lambda a: a.status == -1, "the error"
             )
@@ -366,11 +368,11 @@ class TestHealthLoop:
             assert broken.status_message["command"] == "LOGIN"
             assert "not-it" not in str(broken.status_message)
             resumed = await client.patch(
-                f"{PATH}/refused%40example.com", json={"imap_password": IMAP_PASSWORD}
+                f"{ACCOUNTS}/refused%40example.com", json={"imap_password": IMAP_PASSWORD}
             )
             assert resumed.status_code == 200
             assert resumed.json()["status"] == 1  # the changed password's login checked at once
-            assert (await client.post(f"{PATH}/refused%40example.com/resume")).json()["status"] == 1
+            assert (await client.post(f"{ACCOUNTS}/refused%40example.com/resume")).json()["status"] == 1
             # Found on create, so the loop (which checks active accounts) has not checked it yet.
             checked_at = (await stored(engine_app, "refused@example.com")).health_checked_at
             again = await after_a_check(
@@ -411,11 +413,11 @@ class TestSmtpTls:
                     imap_password=IMAP_PASSWORD,
                     **extension,
                 )
-                assert (await client.post(PATH, json=body)).status_code == 200
-                response = await client.post(f"{PATH}/test/vitals", json={"accounts": [email]})
+                assert (await client.post(ACCOUNTS, json=body)).status_code == 200
+                response = await client.post(f"{ACCOUNTS}/test/vitals", json={"accounts": [email]})
                 [item] = response.json()["failure_list"]
                 assert (item["smtp"], item["imap"]) == (True, True), item["messages"]
-        assert (await mail_tenant.client.post(PATH, json=body)).status_code == 200
+        assert (await mail_tenant.client.post(ACCOUNTS, json=body)).status_code == 200
         [item] = (await vitals(mail_tenant, email))["failure_list"]
         assert item["smtp"] is False
         assert item["messages"]["smtp"].endswith(": TLS certificate not trusted")

@@ -13,8 +13,8 @@ from coldsend.db.session import session_scope
 from coldsend.engine.job_runner import JobRunner
 from coldsend.jobs import HANDLERS
 from coldsend.models import Account, AuditLog, BackgroundJob
-from tests.accounts.helpers import PASSWORD, PATH, account_body, create_account, reachable
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for, make_settings
+from tests.factories import ACCOUNTS, PASSWORD, account_body, create_account, reachable
 from tests.pages import collect_pages
 
 NOT_FOUND = {"statusCode": 404, "error": "Not Found", "message": "Resource not found"}
@@ -46,7 +46,7 @@ async def audit_rows(app: FastAPI, workspace_id: uuid.UUID) -> list[AuditLog]:
 
 
 def path_of(email: str) -> str:
-    return f"{PATH}/{quote(email, safe='')}"
+    return f"{ACCOUNTS}/{quote(email, safe='')}"
 
 
 class TestCreateAccount:
@@ -64,7 +64,7 @@ class TestCreateAccount:
             warmup_custom_ftag="wf",
             **reachable(),
         )
-        response = await tenant.client.post(PATH, json=body)
+        response = await tenant.client.post(ACCOUNTS, json=body)
         assert response.status_code == 200, response.text
         created = response.json()
         assert set(created) == ACCOUNT_FIELDS | {"warmup"}
@@ -153,7 +153,7 @@ class TestCreateAccount:
         ],
     )
     async def test_invalid_is_400(self, tenant: Tenant, change: dict[str, Any], message: str) -> None:
-        response = await tenant.client.post(PATH, json=account_body("bad@example.com", **change))
+        response = await tenant.client.post(ACCOUNTS, json=account_body("bad@example.com", **change))
         assert response.status_code == 400, response.text
         assert response.json() == {"statusCode": 400, "error": "Bad Request", "message": message}
         assert (await tenant.client.get(path_of("bad@example.com"))).status_code == 404
@@ -161,7 +161,7 @@ class TestCreateAccount:
     async def test_missing_smtp_setting(self, tenant: Tenant) -> None:
         body = account_body("bad@example.com")
         del body["smtp_password"]
-        response = await tenant.client.post(PATH, json=body)
+        response = await tenant.client.post(ACCOUNTS, json=body)
         assert response.status_code == 400
         assert response.json()["message"] == "body must have required property 'smtp_password'"
 
@@ -169,7 +169,7 @@ class TestCreateAccount:
         self, tenant: Tenant, make_tenant: MakeTenant
     ) -> None:
         await create_account(tenant, "dup@example.com")
-        again = await tenant.client.post(PATH, json=account_body("DUP@example.com"))
+        again = await tenant.client.post(ACCOUNTS, json=account_body("DUP@example.com"))
         assert again.status_code == 400
         assert again.json()["message"] == "An account with this email already exists in this workspace"
         other = await make_tenant()
@@ -188,19 +188,19 @@ class TestListAccounts:
         for email in emails:
             await create_account(tenant, email)
         await create_account(await make_tenant(), "elsewhere@example.com")
-        first = (await tenant.client.get(PATH, params={"limit": 2})).json()
+        first = (await tenant.client.get(ACCOUNTS, params={"limit": 2})).json()
         cursor = first["next_starting_after"]
         stamp, _, email = cursor.partition("&")
         assert email == emails[1]
         assert stamp.endswith("Z")
         assert len(stamp) == 24
-        items, pages = await collect_pages(tenant.client, PATH, limit=2)
+        items, pages = await collect_pages(tenant.client, ACCOUNTS, limit=2)
         assert [item["email"] for item in items] == emails
         assert pages == 3
 
     async def test_legacy_timestamp_cursor(self, tenant: Tenant) -> None:
         first = await create_account(tenant, "first@example.com")
-        response = await tenant.client.get(PATH, params={"starting_after": first["timestamp_created"]})
+        response = await tenant.client.get(ACCOUNTS, params={"starting_after": first["timestamp_created"]})
         assert response.status_code == 200
         assert "first@example.com" not in [item["email"] for item in response.json()["items"]]
 
@@ -208,7 +208,7 @@ class TestListAccounts:
         "cursor", ["yesterday", "2026-13-01T00:00:00Z&a@example.com", "2026-01-01T00:00:00Z&"]
     )
     async def test_bad_cursor(self, tenant: Tenant, cursor: str) -> None:
-        response = await tenant.client.get(PATH, params={"starting_after": cursor})
+        response = await tenant.client.get(ACCOUNTS, params={"starting_after": cursor})
         assert response.status_code == 400
         assert response.json()["message"].startswith("querystring/starting_after must be")
 
@@ -229,7 +229,7 @@ class TestListAccounts:
         ).status_code == 200
 
         async def emails(**params: Any) -> list[str]:
-            response = await tenant.client.get(PATH, params=params)
+            response = await tenant.client.get(ACCOUNTS, params=params)
             assert response.status_code == 200, response.text
             return [item["email"] for item in response.json()["items"]]
 
@@ -240,9 +240,9 @@ class TestListAccounts:
         assert await emails(filter="ACC_FILTER_ERROR") == []
         assert await emails(tag_ids=f"{tag},{other}") == ["alice@example.com", "bob@example.com"]
         assert await emails(tag_ids_all=f"{tag},{other}") == ["bob@example.com"]
-        listed = (await tenant.client.get(PATH, params={"include_tags": "true", "search": "bob"})).json()
+        listed = (await tenant.client.get(ACCOUNTS, params={"include_tags": "true", "search": "bob"})).json()
         assert sorted(t["label"] for t in listed["items"][0]["tags"]) == ["cold", "warm"]
-        assert "tags" not in (await tenant.client.get(PATH)).json()["items"][0]
+        assert "tags" not in (await tenant.client.get(ACCOUNTS)).json()["items"][0]
         mappings = (
             await tenant.client.get(
                 "/api/v2/custom-tag-mappings", params={"resource_ids": "alice@example.com"}
@@ -255,10 +255,10 @@ class TestListAccounts:
     async def test_sort_and_skip(self, tenant: Tenant) -> None:
         for email in ("b@example.com", "c@example.com", "a@example.com"):
             await create_account(tenant, email)
-        page = (await tenant.client.get(PATH, params={"sort_by": "email", "limit": 2})).json()
+        page = (await tenant.client.get(ACCOUNTS, params={"sort_by": "email", "limit": 2})).json()
         assert [item["email"] for item in page["items"]] == ["c@example.com", "b@example.com"]
         assert "next_starting_after" not in page
-        rest = await tenant.client.get(PATH, params={"sort_by": "email", "sort_order": "asc", "skip": 2})
+        rest = await tenant.client.get(ACCOUNTS, params={"sort_by": "email", "sort_order": "asc", "skip": 2})
         assert [item["email"] for item in rest.json()["items"]] == ["c@example.com"]
 
     @pytest.mark.parametrize(
@@ -266,7 +266,7 @@ class TestListAccounts:
         [{"status": 5}, {"provider_code": 7}, {"filter": "ACC_FILTER_X"}, {"tag_ids": "x"}, {"skip": -1}],
     )
     async def test_bad_filters(self, tenant: Tenant, params: dict[str, Any]) -> None:
-        response = await tenant.client.get(PATH, params=params)
+        response = await tenant.client.get(ACCOUNTS, params=params)
         assert response.status_code == 400, response.text
         assert response.json()["error"] == "Bad Request"
 
@@ -274,8 +274,8 @@ class TestListAccounts:
 class TestGetPatchDelete:
     async def test_url_encoded_and_mixed_case_paths(self, tenant: Tenant) -> None:
         await create_account(tenant, "mixed@example.com")
-        assert (await tenant.client.get(f"{PATH}/Mixed%40Example.com")).status_code == 200
-        assert (await tenant.client.get(f"{PATH}/mixed@example.com")).status_code == 200
+        assert (await tenant.client.get(f"{ACCOUNTS}/Mixed%40Example.com")).status_code == 200
+        assert (await tenant.client.get(f"{ACCOUNTS}/mixed@example.com")).status_code == 200
 
     async def test_other_workspace_is_404(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
         await create_account(tenant, "mine@example.com")
@@ -295,7 +295,7 @@ class TestGetPatchDelete:
         assert (await tenant.client.get(path)).json()["first_name"] == "Sam"
 
     async def test_invalid_email_in_path_is_400(self, tenant: Tenant) -> None:
-        response = await tenant.client.get(f"{PATH}/not-an-email")
+        response = await tenant.client.get(f"{ACCOUNTS}/not-an-email")
         assert response.status_code == 400
         assert response.json()["message"] == 'params/email must match format "email"'
 
@@ -390,7 +390,7 @@ class TestStatus:
             await create_account(tenant, email)
         await tenant.client.post(f"{path_of('b@example.com')}/pause")
         emails = ["a@example.com", "A@example.com", "a@example.com", "b@example.com", "none@example.com", "x"]
-        response = await tenant.client.post(f"{PATH}/pause", json={"emails": emails})
+        response = await tenant.client.post(f"{ACCOUNTS}/pause", json={"emails": emails})
         assert response.status_code == 200
         assert response.json() == {
             "paused_emails": ["a@example.com"],
@@ -398,7 +398,7 @@ class TestStatus:
         }
         assert (await tenant.client.get(path_of("a@example.com"))).json()["status"] == 2
         too_many = await tenant.client.post(
-            f"{PATH}/pause", json={"emails": [f"u{n}@x.com" for n in range(101)]}
+            f"{ACCOUNTS}/pause", json={"emails": [f"u{n}@x.com" for n in range(101)]}
         )
         assert too_many.status_code == 400
 
@@ -418,7 +418,7 @@ class TestWarmup:
         for email in ("w1@example.com", "w2@example.com", "w3@example.com"):
             await create_account(tenant, email)
         response = await tenant.client.post(
-            f"{PATH}/warmup/enable", json={"emails": ["w1@example.com", "W2@example.com"]}
+            f"{ACCOUNTS}/warmup/enable", json={"emails": ["w1@example.com", "W2@example.com"]}
         )
         assert response.status_code == 200, response.text
         job = response.json()
@@ -431,30 +431,31 @@ class TestWarmup:
         done = (await tenant.client.get(f"/api/v2/background-jobs/{job['id']}")).json()
         assert done["status"] == "success"
         assert done["data"]["updated_accounts"] == 2
-        statuses = {item["email"]: item for item in (await tenant.client.get(PATH)).json()["items"]}
+        statuses = {item["email"]: item for item in (await tenant.client.get(ACCOUNTS)).json()["items"]}
         assert [
             statuses[e]["warmup_status"] for e in ("w1@example.com", "w2@example.com", "w3@example.com")
         ] == [1, 1, 0]
         assert statuses["w1@example.com"]["timestamp_warmup_start"] is not None
-        assert (await tenant.client.get(PATH, params={"filter": "ACC_FILTER_W_ACTIVE"})).json()["items"][0][
-            "email"
-        ] == "w1@example.com"
+        assert (await tenant.client.get(ACCOUNTS, params={"filter": "ACC_FILTER_W_ACTIVE"})).json()["items"][
+            0
+        ]["email"] == "w1@example.com"
 
         disable = {"include_all_emails": True, "excluded_emails": ["w2@example.com"], "search": "w"}
-        response = await tenant.client.post(f"{PATH}/warmup/disable", json=disable)
+        response = await tenant.client.post(f"{ACCOUNTS}/warmup/disable", json=disable)
         assert response.status_code == 200
         await run_jobs(app, database_url, tmp_path)
         statuses = {
-            item["email"]: item["warmup_status"] for item in (await tenant.client.get(PATH)).json()["items"]
+            item["email"]: item["warmup_status"]
+            for item in (await tenant.client.get(ACCOUNTS)).json()["items"]
         }
         assert statuses == {"w1@example.com": 0, "w2@example.com": 1, "w3@example.com": 0}
 
     async def test_refusals(self, tenant: Tenant) -> None:
         await create_account(tenant, "w@example.com")
-        empty = await tenant.client.post(f"{PATH}/warmup/enable", json={})
+        empty = await tenant.client.post(f"{ACCOUNTS}/warmup/enable", json={})
         assert empty.status_code == 400
         unknown = await tenant.client.post(
-            f"{PATH}/warmup/enable", json={"emails": ["w@example.com", "who@example.com"]}
+            f"{ACCOUNTS}/warmup/enable", json={"emails": ["w@example.com", "who@example.com"]}
         )
         assert unknown.status_code == 404
         assert unknown.json()["message"] == "Accounts not found in this workspace: who@example.com"
@@ -479,9 +480,9 @@ class TestMove:
             "source_workspace_id": str(first.workspace_id),
             "destination_workspace_id": str(second.workspace_id),
         }
-        sub_key = await first.client.post(f"{PATH}/move", json=body)
+        sub_key = await first.client.post(f"{ACCOUNTS}/move", json=body)
         assert sub_key.status_code == 403
-        moved = await admin.client.post(f"{PATH}/move", json=body)
+        moved = await admin.client.post(f"{ACCOUNTS}/move", json=body)
         assert moved.status_code == 200, moved.text
         assert moved.json() == {"status": "success"}
         assert (await first.client.get(path_of("m1@example.com"))).status_code == 404
@@ -491,17 +492,17 @@ class TestMove:
         assert (await first.client.get("/api/v2/custom-tag-mappings")).json()["items"] == []
 
         await create_account(first, "m1@example.com")
-        clash = await admin.client.post(f"{PATH}/move", json=body)
+        clash = await admin.client.post(f"{ACCOUNTS}/move", json=body)
         assert clash.status_code == 409
-        missing = await admin.client.post(f"{PATH}/move", json={**body, "emails": ["no@example.com"]})
+        missing = await admin.client.post(f"{ACCOUNTS}/move", json={**body, "emails": ["no@example.com"]})
         assert missing.status_code == 404
         outsider = await make_tenant()
         outside = await admin.client.post(
-            f"{PATH}/move", json={**body, "destination_workspace_id": str(outsider.workspace_id)}
+            f"{ACCOUNTS}/move", json={**body, "destination_workspace_id": str(outsider.workspace_id)}
         )
         assert outside.status_code == 403
         same = await admin.client.post(
-            f"{PATH}/move", json={**body, "destination_workspace_id": body["source_workspace_id"]}
+            f"{ACCOUNTS}/move", json={**body, "destination_workspace_id": body["source_workspace_id"]}
         )
         assert same.status_code == 400
 
@@ -512,23 +513,25 @@ class TestAuth:
         key = await make_key(tenant.workspace_id, ["accounts:read"])
         async with client_for(app, key) as reader:
             assert (await reader.get(path_of("r@example.com"))).status_code == 200
-            assert (await reader.get(PATH)).status_code == 200
+            assert (await reader.get(ACCOUNTS)).status_code == 200
             for response in [
-                await reader.post(PATH, json=account_body("n@example.com")),
+                await reader.post(ACCOUNTS, json=account_body("n@example.com")),
                 await reader.patch(path_of("r@example.com"), json={"first_name": "x"}),
                 await reader.delete(path_of("r@example.com")),
                 await reader.post(f"{path_of('r@example.com')}/pause"),
-                await reader.post(f"{PATH}/warmup/enable", json={"emails": ["r@example.com"]}),
+                await reader.post(f"{ACCOUNTS}/warmup/enable", json={"emails": ["r@example.com"]}),
             ]:
                 assert response.status_code == 403
                 assert response.json()["error"] == "Forbidden"
         key = await make_key(tenant.workspace_id, ["campaigns:all"])
         async with client_for(app, key) as outsider:
-            assert (await outsider.get(PATH)).status_code == 403
+            assert (await outsider.get(ACCOUNTS)).status_code == 403
 
     async def test_jobs_table_has_the_warmup_job(self, app: FastAPI, tenant: Tenant) -> None:
         await create_account(tenant, "j@example.com")
-        job = (await tenant.client.post(f"{PATH}/warmup/enable", json={"emails": ["j@example.com"]})).json()
+        job = (
+            await tenant.client.post(f"{ACCOUNTS}/warmup/enable", json={"emails": ["j@example.com"]})
+        ).json()
         async with app.state.sessionmaker() as session:
             stored = await session.get(BackgroundJob, job["id"])
         assert stored is not None
@@ -553,7 +556,7 @@ class TestTagging:
         }
         response = await tenant.client.post("/api/v2/custom-tags/toggle-resource", json=toggle)
         assert response.status_code == 200, response.text
-        tagged = (await tenant.client.get(PATH, params={"tag_ids": tag})).json()["items"]
+        tagged = (await tenant.client.get(ACCOUNTS, params={"tag_ids": tag})).json()["items"]
         assert [item["email"] for item in tagged] == ["p1@example.com"]
         unknown = {**toggle, "selected_all": False, "resource_ids": ["ghost@example.com"]}
         del unknown["filter"], unknown["excluded_resource_ids"]

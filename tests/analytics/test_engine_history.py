@@ -12,16 +12,8 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 
 from tests.conftest import OverrideSettings, Tenant
-from tests.engine.sending import (
-    activate,
-    add_leads,
-    create_account,
-    create_campaign,
-    make_engine,
-    schedule,
-    sent_at,
-    step,
-)
+from tests.engine.sending import make_engine, sent_at
+from tests.factories import activate, add_leads, create_campaign, create_sink_account, schedule, step
 from tests.pages import collect_pages
 from tests.smtp_sink import Received, SmtpSink
 
@@ -50,7 +42,7 @@ def path_of(url: str) -> str:
 
 async def run_campaign(app: FastAPI, tenant: Tenant, sink: SmtpSink) -> str:
     for email in ACCOUNTS:
-        await create_account(tenant, sink, email, sending_gap=1)
+        await create_sink_account(tenant, sink, email, sending_gap=1)
     body = '<p>Hi {{firstName}}, see <a href="https://example.org/offer">the offer</a>.</p>'
     campaign = await create_campaign(
         tenant,

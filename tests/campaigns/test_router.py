@@ -9,8 +9,8 @@ from coldsend.campaigns import schedule
 from coldsend.campaigns.timezones import TIMEZONES
 from coldsend.db.session import session_scope
 from coldsend.models import Lead
-from tests.accounts.helpers import create_account, ensure_accounts
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
+from tests.factories import create_account, ensure_accounts
 from tests.pages import collect_pages
 
 PATH = "/api/v2/campaigns"

@@ -8,13 +8,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
-from tests.engine.sending import (
-    create_account,
-    launch_campaign,
-    make_engine,
-    plain_text,
-    step,
-)
+from tests.engine.sending import make_engine, plain_text
+from tests.factories import create_sink_account, launch_campaign, step
 from tests.imap_server import Dovecot
 from tests.inbox.mailboxes import deliver, inbox_account, message_ids_by_recipient, read_inboxes
 from tests.inbox.messages import reply
@@ -160,7 +155,7 @@ async def test_bad_input_404s_and_scopes(
         assert (await client.post("/api/v2/emails/reply", json=base)).status_code == 403
 
     down = f"down-{uuid.uuid4().hex[:8]}@sender.test"
-    await create_account(tenant, smtp_sink, down, smtp_port=free_port())
+    await create_sink_account(tenant, smtp_sink, down, smtp_port=free_port())
     response = await tenant.client.post("/api/v2/emails/reply", json={**base, "eaccount": down})
     assert response.status_code == 400
     assert "SMTP server" in response.json()["message"]

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from tests.conftest import Tenant
-from tests.engine.sending import EVERY_DAY, create_account, launch_campaign, make_engine, schedule, step
+from tests.engine.sending import make_engine
+from tests.factories import EVERY_DAY, create_sink_account, launch_campaign, schedule, step
 from tests.smtp_sink import SmtpSink
 
 
@@ -18,8 +19,8 @@ async def not_sending(tenant: Tenant, campaign_id: str) -> Any:
 
 
 async def test_each_reason_and_none_once_done(app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-    await create_account(tenant, smtp_sink, "roomy@ns.test", daily_limit=100, sending_gap=0)
-    await create_account(tenant, smtp_sink, "full@ns.test", daily_limit=1, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "roomy@ns.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "full@ns.test", daily_limit=1, sending_gap=0)
     engine = make_engine(app)
     today = str((engine.clock.now().isoweekday()) % 7)  # the spec's days: 0 is Sunday
 

@@ -7,7 +7,8 @@ import uuid
 from fastapi import FastAPI
 
 from tests.conftest import Tenant
-from tests.engine.sending import create_account, launch_campaign, make_engine, step
+from tests.engine.sending import make_engine
+from tests.factories import create_sink_account, launch_campaign, step
 from tests.smtp_sink import MakeSmtpSink
 
 LEADS = [{"email": "ann@lead.test", "first_name": "Ann"}, {"email": "bob@lead.test", "first_name": "Bob"}]
@@ -18,7 +19,7 @@ async def test_campaign_through_a_relay_without_auth(
 ) -> None:
     relay = make_smtp_sink(users={}, require_auth=False, offer_auth=False)
     account = f"relay-{uuid.uuid4().hex[:8]}@sender.test"
-    await create_account(
+    await create_sink_account(
         tenant, relay, account, smtp_username="", smtp_password="", smtp_tls="none", sending_gap=0
     )
     await launch_campaign(tenant, [account], [step("Hi {{firstName}}", "Hello")], LEADS)
@@ -39,7 +40,7 @@ async def test_credentials_for_a_relay_without_auth_say_what_to_change(
 ) -> None:
     relay = make_smtp_sink(users={}, require_auth=False, offer_auth=False)
     account = f"relay-{uuid.uuid4().hex[:8]}@sender.test"
-    await create_account(tenant, relay, account, sending_gap=0)  # a password, over "cleartext"
+    await create_sink_account(tenant, relay, account, sending_gap=0)  # a password, over "cleartext"
     await launch_campaign(tenant, [account], [step("Hi {{firstName}}", "Hello")], LEADS)
     engine = make_engine(app)
     try:

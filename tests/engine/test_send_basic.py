@@ -8,23 +8,13 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 
 from tests.conftest import Tenant, client_for
-from tests.engine.sending import (
-    activate,
-    add_leads,
-    campaign_status,
-    create_account,
-    create_campaign,
-    leads_of,
-    make_engine,
-    plain_text,
-    schedule,
-    step,
-)
+from tests.engine.sending import campaign_status, leads_of, make_engine, plain_text
+from tests.factories import activate, add_leads, create_campaign, create_sink_account, schedule, step
 from tests.smtp_sink import SmtpSink
 
 
 async def test_two_steps_thread_and_complete(app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-    await create_account(tenant, smtp_sink, "alice@sender.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "alice@sender.test", daily_limit=100, sending_gap=0)
     campaign = await create_campaign(
         tenant,
         campaign_schedule=schedule(),
@@ -92,10 +82,10 @@ async def test_tracking_links_use_the_accounts_tracking_domain(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
     """An account with a custom tracking domain gets its links on that host; one without, the public URL."""
-    await create_account(
+    await create_sink_account(
         tenant, smtp_sink, "own@sender.test", tracking_domain_name="Track.Sender.test", skip_cname_check=True
     )
-    await create_account(tenant, smtp_sink, "plain@sender.test")
+    await create_sink_account(tenant, smtp_sink, "plain@sender.test")
     body = '<p>Hi {{firstName}}, see <a href="https://example.org/offer">the offer</a>.</p>'
     for account in ("own@sender.test", "plain@sender.test"):
         campaign = await create_campaign(

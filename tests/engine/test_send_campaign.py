@@ -13,20 +13,22 @@ from coldsend.campaigns.diagnosis import OPEN
 from coldsend.tracking.tokens import UNSUBSCRIBE_PATH
 from tests.conftest import OverrideSettings, Tenant, client_for
 from tests.engine.sending import (
-    WEEKDAYS,
-    activate,
-    add_leads,
     ca_settings,
     campaign_status,
-    create_account,
-    create_campaign,
     leads_of,
     local,
     make_engine,
     plain_text,
-    schedule,
     sends_of,
     sent_at,
+)
+from tests.factories import (
+    WEEKDAYS,
+    activate,
+    add_leads,
+    create_campaign,
+    create_sink_account,
+    schedule,
     step,
 )
 from tests.smtp_sink import Received, SmtpSink
@@ -74,7 +76,7 @@ async def test_campaign_runs_over_days_within_every_limit(
     sink = smtp_sink_starttls
     override_settings(smtp_ca_file=sink.ca_path)  # the login check on create trusts the sink
     for email in ACCOUNTS:
-        await create_account(
+        await create_sink_account(
             tenant, sink, email, daily_limit=ACCOUNT_LIMIT, sending_gap=5, signature="<b>Sig of {{x}}</b>"
         )
     tag_id = await tag_account(tenant, ACCOUNTS[2])

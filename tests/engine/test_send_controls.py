@@ -8,19 +8,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from tests.conftest import Tenant
-from tests.engine.sending import (
-    activate,
-    add_leads,
-    campaign_status,
-    create_account,
-    create_campaign,
-    leads_of,
-    make_engine,
-    real_now,
-    schedule,
-    sent_at,
-    step,
-)
+from tests.engine.sending import campaign_status, leads_of, make_engine, real_now, sent_at
+from tests.factories import activate, add_leads, create_campaign, create_sink_account, schedule, step
 from tests.smtp_sink import SmtpSink
 
 
@@ -41,8 +30,8 @@ async def simple_campaign(tenant: Tenant, accounts: list[str], leads: int, **opt
 async def test_paused_campaign_and_paused_account_send_nothing(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
-    await create_account(tenant, smtp_sink, "on@out.test", daily_limit=100, sending_gap=10)
-    await create_account(tenant, smtp_sink, "off@out.test", daily_limit=100, sending_gap=10)
+    await create_sink_account(tenant, smtp_sink, "on@out.test", daily_limit=100, sending_gap=10)
+    await create_sink_account(tenant, smtp_sink, "off@out.test", daily_limit=100, sending_gap=10)
     campaign_id = await simple_campaign(tenant, ["on@out.test", "off@out.test"], 6)
     await activate(tenant, campaign_id)
     engine = make_engine(app)
@@ -71,7 +60,7 @@ async def test_paused_campaign_and_paused_account_send_nothing(
 
 
 async def test_text_only_and_cc_bcc(app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-    await create_account(tenant, smtp_sink, "txt@out.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "txt@out.test", daily_limit=100, sending_gap=0)
     campaign_id = await simple_campaign(
         tenant, ["txt@out.test"], 1, text_only=True, cc_list=["boss@out.test"], bcc_list=["log@out.test"]
     )
@@ -92,7 +81,7 @@ async def test_text_only_and_cc_bcc(app: FastAPI, tenant: Tenant, smtp_sink: Smt
 async def test_subsequence_sends_its_steps_after_its_pre_delay(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
-    await create_account(tenant, smtp_sink, "sub@out.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "sub@out.test", daily_limit=100, sending_gap=0)
     # The pre-delay counts from the move below, stamped with the real time, so the clock starts at the
     # real time too; late in the UTC day the window is Taipei's (UTC+8), so the three hours simulated
     # stay inside it.
@@ -152,10 +141,10 @@ async def test_subsequence_sends_its_steps_after_its_pre_delay(
 
 
 async def test_slow_ramp_and_daily_max_leads(app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-    await create_account(
+    await create_sink_account(
         tenant, smtp_sink, "ramp@out.test", daily_limit=50, sending_gap=0, enable_slow_ramp=True
     )
-    await create_account(tenant, smtp_sink, "flat@out.test", daily_limit=50, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "flat@out.test", daily_limit=50, sending_gap=0)
     ramp_campaign = await simple_campaign(tenant, ["ramp@out.test"], 30)
     capped_campaign = await simple_campaign(tenant, ["flat@out.test"], 30, daily_max_leads=7)
     await activate(tenant, ramp_campaign)
@@ -177,7 +166,7 @@ async def test_slow_ramp_and_daily_max_leads(app: FastAPI, tenant: Tenant, smtp_
 async def test_campaign_email_gap_spaces_its_own_emails_only(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
-    await create_account(tenant, smtp_sink, "shared@out.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "shared@out.test", daily_limit=100, sending_gap=0)
     spaced = await create_campaign(
         tenant,
         campaign_schedule=schedule(),

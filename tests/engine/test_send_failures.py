@@ -11,20 +11,8 @@ from sqlalchemy import select
 from coldsend.db.session import session_scope
 from coldsend.models import Event, Send
 from tests.conftest import Tenant
-from tests.engine.sending import (
-    Engine,
-    activate,
-    add_leads,
-    campaign_status,
-    create_account,
-    create_campaign,
-    leads_of,
-    make_engine,
-    schedule,
-    sends_of,
-    sent_at,
-    step,
-)
+from tests.engine.sending import Engine, campaign_status, leads_of, make_engine, sends_of, sent_at
+from tests.factories import activate, add_leads, create_campaign, create_sink_account, schedule, step
 from tests.smtp_sink import SmtpSink
 
 TERMINAL = {3, -1, -2, -3}
@@ -84,8 +72,8 @@ def received_by_lead_and_step(sink: SmtpSink, sends: list[Send]) -> Counter[tupl
 async def test_auth_failure_pauses_the_account_and_the_others_carry_on(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
-    await create_account(tenant, smtp_sink, "good@out.test", daily_limit=100, sending_gap=0)
-    await create_account(tenant, smtp_sink, "bad@out.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "good@out.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "bad@out.test", daily_limit=100, sending_gap=0)
     smtp_sink.users["bad@out.test"] = "changed-on-the-server"
     campaign_id = await start_campaign(tenant, ["good@out.test", "bad@out.test"], 10)
     engine = make_engine(app)
@@ -108,7 +96,7 @@ async def test_auth_failure_pauses_the_account_and_the_others_carry_on(
 async def test_550_marks_the_lead_bounced_and_451_retries(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
-    await create_account(tenant, smtp_sink, "one@out.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "one@out.test", daily_limit=100, sending_gap=0)
     smtp_sink.answer_rcpt("p1@leads.test", "550 5.1.1 User unknown")
     smtp_sink.answer_rcpt("p2@leads.test", "451 4.7.1 Greylisted, try again later", times=2)
     campaign_id = await start_campaign(tenant, ["one@out.test"], 4, steps=2)
@@ -148,7 +136,7 @@ async def test_temporary_failures_on_a_fifth_of_transactions(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
     for name in ("r1", "r2"):
-        await create_account(tenant, smtp_sink, f"{name}@out.test", daily_limit=500, sending_gap=0)
+        await create_sink_account(tenant, smtp_sink, f"{name}@out.test", daily_limit=500, sending_gap=0)
     smtp_sink.fail_fraction(0.2, stage="data", seed=7)
     smtp_sink.answer_rcpt("p5@leads.test", "454 4.7.0 Temporary authentication failure", times=1)
     campaign_id = await start_campaign(tenant, ["r1@out.test", "r2@out.test"], 30, steps=2)
@@ -186,7 +174,7 @@ async def _run_day_with_restarts(engines: list[Engine]) -> None:
 async def test_daily_limits_hold_across_restarts_and_a_dead_lease_is_resent_once(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
-    await create_account(tenant, smtp_sink, "lim@out.test", daily_limit=6, sending_gap=10)
+    await create_sink_account(tenant, smtp_sink, "lim@out.test", daily_limit=6, sending_gap=10)
     campaign_id = await start_campaign(tenant, ["lim@out.test"], 15)
     now = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(1), UTC)
     first = make_engine(app, start=now, send_lease_seconds=120)

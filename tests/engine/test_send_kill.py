@@ -21,15 +21,8 @@ from coldsend.db.session import session_scope
 from coldsend.models import Send, SendState
 from coldsend.workspaces import service as workspace_service
 from tests.conftest import BACKENDS, Tenant, client_for, make_settings
-from tests.engine.sending import (
-    activate,
-    add_leads,
-    create_account,
-    create_campaign,
-    leads_of,
-    schedule,
-    step,
-)
+from tests.engine.sending import leads_of
+from tests.factories import activate, add_leads, create_campaign, create_sink_account, schedule, step
 from tests.imap_server import Dovecot
 from tests.smtp_sink import SmtpSink
 from tests.workers import Worker, alive_pids, wait_for
@@ -82,7 +75,7 @@ async def test_killed_worker_loses_and_duplicates_nothing(
     emails = [f"w{n}@out.test" for n in range(ACCOUNTS)]
     for email in emails:
         dovecot.add_user(email, "secret")
-        await create_account(
+        await create_sink_account(
             tenant,
             smtp_sink,
             email,

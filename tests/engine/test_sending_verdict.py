@@ -9,16 +9,14 @@ from fastapi import FastAPI
 
 from coldsend.clock import iso_z
 from tests.conftest import Tenant
-from tests.engine.sending import (
+from tests.engine.sending import make_engine, real_now, sent_at
+from tests.factories import (
     EVERY_DAY,
     activate,
-    create_account,
     create_campaign,
+    create_sink_account,
     launch_campaign,
-    make_engine,
-    real_now,
     schedule,
-    sent_at,
     step,
 )
 from tests.smtp_sink import SmtpSink
@@ -55,9 +53,9 @@ async def campaign(tenant: Tenant, leads: int, account: str, steps: int = 1, **f
 
 
 async def test_both_fields_agree_for_each_reason(app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-    await create_account(tenant, smtp_sink, "roomy@sv.test", daily_limit=100, sending_gap=0)
-    await create_account(tenant, smtp_sink, "full@sv.test", daily_limit=1, sending_gap=0)
-    await create_account(tenant, smtp_sink, "broken@sv.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "roomy@sv.test", daily_limit=100, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "full@sv.test", daily_limit=1, sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "broken@sv.test", daily_limit=100, sending_gap=0)
     smtp_sink.users["broken@sv.test"] = "changed-on-the-server"
     engine = make_engine(app, start=real_now())
     today = str(engine.clock.now().isoweekday() % 7)  # the spec's days: 0 is Sunday
@@ -95,7 +93,7 @@ async def test_both_fields_agree_for_each_reason(app: FastAPI, tenant: Tenant, s
 async def test_the_sending_gap_is_named_and_the_last_send_is_healthy(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
-    await create_account(tenant, smtp_sink, "paced@sv.test", daily_limit=100, sending_gap=10)
+    await create_sink_account(tenant, smtp_sink, "paced@sv.test", daily_limit=100, sending_gap=10)
     campaign_id = await campaign(tenant, 3, "paced@sv.test")
     engine = make_engine(app, start=real_now())
     try:

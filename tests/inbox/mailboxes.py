@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from coldsend.engine.inbox_loop import InboxLoop
 from coldsend.mail.imap import ImapEndpoint, Mailbox
 from tests.conftest import Tenant
-from tests.engine.sending import Engine, create_account
+from tests.engine.sending import Engine
+from tests.factories import create_sink_account
 from tests.imap_server import Dovecot
 from tests.smtp_sink import SmtpSink
 
@@ -28,7 +29,7 @@ async def deliver(dovecot: Dovecot, mailbox: str, *messages: bytes) -> None:
 
 async def inbox_account(tenant: Tenant, sink: SmtpSink, dovecot: Dovecot, email: str, **fields: Any) -> None:
     dovecot.add_user(email, PASSWORD)
-    await create_account(
+    await create_sink_account(
         tenant,
         sink,
         email,

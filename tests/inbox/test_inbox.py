@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 from coldsend.db.session import session_scope
 from coldsend.models import Account, InboxCursor
 from tests.conftest import Tenant
-from tests.engine.sending import create_account, launch_campaign, leads_of, make_engine, step
+from tests.engine.sending import leads_of, make_engine
+from tests.factories import create_sink_account, launch_campaign, step
 from tests.imap_server import Dovecot
 from tests.inbox.mailboxes import (
     PASSWORD,
@@ -181,7 +182,7 @@ async def test_an_unreachable_mailbox_is_noted_and_tried_again(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink, dovecot: Dovecot
 ) -> None:
     account = f"inbox-{uuid.uuid4().hex[:8]}@sender.test"
-    await create_account(
+    await create_sink_account(
         tenant, smtp_sink, account, imap_host=dovecot.host, imap_port=dovecot.port, imap_tls="cleartext"
     )  # no such Dovecot user: its login is refused (on create too, which puts it in connection error)
     fixed = await tenant.client.post(f"/api/v2/accounts/{account}/mark-fixed")

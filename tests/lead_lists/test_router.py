@@ -6,16 +6,10 @@ from sqlalchemy import func, select
 from coldsend.db.session import session_scope
 from coldsend.models import Lead, Workspace
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
+from tests.factories import create_list
 from tests.pages import collect_pages
 
 LEAD_LIST_FIELDS = {"id", "organization_id", "has_enrichment_task", "owned_by", "name", "timestamp_created"}
-
-
-async def create_list(tenant: Tenant, **fields: object) -> dict[str, object]:
-    response = await tenant.client.post("/api/v2/lead-lists", json={"name": "My Lead List", **fields})
-    assert response.status_code == 200, response.text
-    body: dict[str, object] = response.json()
-    return body
 
 
 async def add_leads(app: FastAPI, tenant: Tenant, list_id: str, statuses: list[int | None]) -> None:

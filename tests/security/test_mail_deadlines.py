@@ -16,9 +16,9 @@ from coldsend.db.session import session_scope
 from coldsend.engine.account_health import AccountHealth
 from coldsend.engine.inbox_loop import InboxLoop
 from coldsend.models import Account, InboxCursor
-from tests.accounts.helpers import PATH, account_body
 from tests.conftest import OverrideSettings, Tenant
-from tests.engine.sending import create_account, launch_campaign, leads_of, make_engine, step
+from tests.engine.sending import leads_of, make_engine
+from tests.factories import ACCOUNTS, account_body, create_sink_account, launch_campaign, step
 from tests.imap_server import Dovecot
 from tests.inbox.mailboxes import PASSWORD, deliver, message_ids_by_recipient
 from tests.inbox.messages import reply
@@ -73,7 +73,7 @@ async def test_hostile_imap_peers_do_not_stop_other_mailboxes(
     suffix = uuid.uuid4().hex[:8]
     good = f"good-{suffix}@sender.test"
     dovecot.add_user(good, PASSWORD)
-    await create_account(
+    await create_sink_account(
         tenant,
         sink,
         good,
@@ -87,7 +87,7 @@ async def test_hostile_imap_peers_do_not_stop_other_mailboxes(
     for kind in HOSTILE:
         peer = make_hostile_peer(kind)
         hostile[kind] = f"{kind}-{suffix}@sender.test"
-        await create_account(
+        await create_sink_account(
             tenant, sink, hostile[kind], imap_host="127.0.0.1", imap_port=peer.port, imap_tls="starttls"
         )
         # Its login check on create failed; marked fixed, as a user would, its inbox is read again.
@@ -145,10 +145,10 @@ async def test_vitals_gives_an_answer_for_hostile_peers(
         port = make_hostile_peer(kind).port
         email = f"{kind}-{uuid.uuid4().hex[:8]}@vitals.test"
         body = account_body(email, smtp_port=port, imap_port=port, imap_tls="starttls")
-        assert (await tenant.client.post(PATH, json=body)).status_code == 200
+        assert (await tenant.client.post(ACCOUNTS, json=body)).status_code == 200
         ports[email] = port
     response = await guarded(
-        tenant.client.post(f"{PATH}/test/vitals", json={"accounts": list(ports)}),
+        tenant.client.post(f"{ACCOUNTS}/test/vitals", json={"accounts": list(ports)}),
         "POST /accounts/test/vitals",
     )
     assert response.status_code == 200, response.text
@@ -162,7 +162,7 @@ async def test_vitals_gives_an_answer_for_hostile_peers(
 
 
 async def account_status(tenant: Tenant, email: str) -> dict[str, Any]:
-    shown: dict[str, Any] = (await tenant.client.get(f"{PATH}/{email}")).json()
+    shown: dict[str, Any] = (await tenant.client.get(f"{ACCOUNTS}/{email}")).json()
     return shown
 
 
@@ -187,9 +187,9 @@ async def test_health_loop_gives_up_on_hostile_peers(
         port = make_hostile_peer(kind).port
         bodies.append(account_body(f"{kind}-{suffix}@health.test", imap_port=port, imap_tls="starttls"))
     for body in bodies:
-        assert (await tenant.client.post(PATH, json=body)).status_code == 200
+        assert (await tenant.client.post(ACCOUNTS, json=body)).status_code == 200
         # Its check on create failed; marked fixed, it is active and the health loop's to check.
-        assert (await tenant.client.post(f"{PATH}/{body['email']}/mark-fixed")).json()["status"] == 1
+        assert (await tenant.client.post(f"{ACCOUNTS}/{body['email']}/mark-fixed")).json()["status"] == 1
     health = AccountHealth(settings, app.state.sessionmaker)
 
     async def until_all_failed() -> None:

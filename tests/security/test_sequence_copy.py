@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from tests.conftest import OverrideSettings, Tenant
-from tests.subsequences.test_router import create_campaign, create_subsequence
+from tests.factories import create_subsequence
+from tests.subsequences.test_router import create_campaign
 
 CAMPAIGNS = "/api/v2/campaigns"
 SUBSEQUENCES = "/api/v2/subsequences"

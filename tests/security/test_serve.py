@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import Tenant
-from tests.engine.sending import create_account, launch_campaign, step
+from tests.factories import create_sink_account, launch_campaign, step
 from tests.smtp_sink import SmtpSink
 from tests.test_cli import COLDSEND, cli_env, free_port, wait_healthy
 
@@ -85,7 +85,7 @@ class TestServePort:
             base_url=base, headers={"Authorization": f"Bearer {served.key}"}
         ) as client:
             tenant = Tenant(workspace_id=uuid.uuid4(), key=served.key, client=client)
-            await create_account(tenant, smtp_sink, "alice@sender.test", sending_gap=0)
+            await create_sink_account(tenant, smtp_sink, "alice@sender.test", sending_gap=0)
             await launch_campaign(
                 tenant,
                 ["alice@sender.test"],

@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from coldsend.api.app import create_app
 from coldsend.models import EmailVerification
-from tests.accounts.helpers import PATH as ACCOUNTS
-from tests.accounts.helpers import account_body
 from tests.conftest import MakeTenant, OverrideSettings, Tenant, client_for, make_settings
 from tests.dns_server import DnsServer, serve_dns
+from tests.factories import ACCOUNTS, account_body
 from tests.verification.conftest import VERIFY_SETTINGS
 from tests.verification.peers import MxBehaviour, add_domain, serve_mx
 from tests.waiting import eventually

@@ -5,8 +5,8 @@ and the account's check says why. smtp_tls/imap_tls "cleartext" is the explicit 
 import uuid
 from typing import Any
 
-from tests.accounts.helpers import PATH, account_body
 from tests.conftest import OverrideSettings, Tenant
+from tests.factories import ACCOUNTS, account_body
 from tests.security.hostile_peers import MakeHostilePeer
 from tests.smtp_sink import MakeSmtpSink, SmtpSink
 
@@ -24,7 +24,7 @@ def recording_sink(make_smtp_sink: MakeSmtpSink, attempts: list[str]) -> SmtpSin
 
 
 async def vitals(tenant: Tenant, email: str) -> dict[str, Any]:
-    response = await tenant.client.post(f"{PATH}/test/vitals", json={"accounts": [email]})
+    response = await tenant.client.post(f"{ACCOUNTS}/test/vitals", json={"accounts": [email]})
     assert response.status_code == 200, response.text
     [item] = response.json()["failure_list"]
     return dict(item)
@@ -38,7 +38,7 @@ async def test_smtp_without_starttls_gets_no_auth_by_default(
     sink = recording_sink(make_smtp_sink, attempts)
     email = f"strip-{uuid.uuid4().hex[:8]}@tls.test"
     body = account_body(email, smtp_port=sink.port, smtp_password=PASSWORD)  # port 587-like: STARTTLS
-    assert (await tenant.client.post(PATH, json=body)).status_code == 200
+    assert (await tenant.client.post(ACCOUNTS, json=body)).status_code == 200
     item = await vitals(tenant, email)
     assert item["smtp"] is False
     assert "offers no STARTTLS" in item["messages"]["smtp"]
@@ -53,13 +53,13 @@ async def test_smtp_tls_none_never_sends_the_password(
     sink = recording_sink(make_smtp_sink, attempts)
     email = f"none-{uuid.uuid4().hex[:8]}@tls.test"
     body = account_body(email, smtp_port=sink.port, smtp_password=PASSWORD, smtp_tls="none")
-    assert (await tenant.client.post(PATH, json=body)).status_code == 200
+    assert (await tenant.client.post(ACCOUNTS, json=body)).status_code == 200
     item = await vitals(tenant, email)
     assert item["smtp"] is False
     assert 'smtp_tls is "none"' in item["messages"]["smtp"]
     assert attempts == []
     # The explicit opt-in: the same server, the password in the clear.
-    patched = await tenant.client.patch(f"{PATH}/{email}", json={"smtp_tls": "cleartext"})
+    patched = await tenant.client.patch(f"{ACCOUNTS}/{email}", json={"smtp_tls": "cleartext"})
     assert patched.status_code == 200, patched.text
     assert (await vitals(tenant, email))["smtp"] is True
     assert attempts
@@ -75,16 +75,16 @@ async def test_imap_without_starttls_gets_no_login_by_default(
     peer = make_hostile_peer("plain-imap")
     email = f"imap-{uuid.uuid4().hex[:8]}@tls.test"
     body = account_body(email, imap_port=peer.port, imap_password=PASSWORD)  # not 993: STARTTLS
-    assert (await tenant.client.post(PATH, json=body)).status_code == 200
+    assert (await tenant.client.post(ACCOUNTS, json=body)).status_code == 200
     item = await vitals(tenant, email)
     assert item["imap"] is False
     assert "offers no STARTTLS" in item["messages"]["imap"]
     assert peer.logins == []
-    patched = await tenant.client.patch(f"{PATH}/{email}", json={"imap_tls": "none"})
+    patched = await tenant.client.patch(f"{ACCOUNTS}/{email}", json={"imap_tls": "none"})
     assert patched.status_code == 200, patched.text
     assert 'imap_tls is "none"' in (await vitals(tenant, email))["messages"]["imap"]
     assert peer.logins == []
-    patched = await tenant.client.patch(f"{PATH}/{email}", json={"imap_tls": "cleartext"})
+    patched = await tenant.client.patch(f"{ACCOUNTS}/{email}", json={"imap_tls": "cleartext"})
     assert patched.status_code == 200, patched.text
     assert (await vitals(tenant, email))["imap"] is True
     assert peer.logins

@@ -8,6 +8,7 @@ from coldsend.db.session import session_scope
 from coldsend.models import Lead
 from coldsend.subsequences import service as subsequence_service
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
+from tests.factories import create_subsequence
 from tests.pages import collect_pages
 
 SUBSEQUENCE_FIELDS = {
@@ -72,14 +73,6 @@ async def create_campaign(tenant: Tenant, schedule: dict[str, Any] | None = None
     )
     assert response.status_code == 200, response.text
     return str(response.json()["id"])
-
-
-async def create_subsequence(tenant: Tenant, campaign_id: str, **fields: Any) -> dict[str, Any]:
-    body = {"parent_campaign": campaign_id, "name": "Follow-up", "conditions": {"crm_status": [1]}, **fields}
-    response = await tenant.client.post("/api/v2/subsequences", json=body)
-    assert response.status_code == 200, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 class TestCreateSubsequence:

@@ -11,14 +11,8 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 
 from tests.conftest import Tenant
-from tests.engine.sending import (
-    campaign_status,
-    create_account,
-    launch_campaign,
-    leads_of,
-    make_engine,
-    step,
-)
+from tests.engine.sending import campaign_status, leads_of, make_engine
+from tests.factories import create_sink_account, launch_campaign, step
 from tests.imap_server import Dovecot
 from tests.inbox.mailboxes import deliver, inbox_account, message_ids_by_recipient, read_inboxes
 from tests.inbox.messages import reply
@@ -104,7 +98,7 @@ async def test_a_reply_with_the_phrase_enters_the_subsequence(
 async def test_open_interest_and_completion_enter_their_subsequences(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink
 ) -> None:
-    await create_account(tenant, smtp_sink, "triggers@sender.test", sending_gap=0)
+    await create_sink_account(tenant, smtp_sink, "triggers@sender.test", sending_gap=0)
 
     async def campaign(steps: int, leads: list[str], **fields: Any) -> str:
         sequence = [step(f"<p>Step {n}</p>", f"Step {n}") for n in range(steps)]

@@ -1,0 +1,174 @@
+"""Factories that build a test's world through the real API: accounts, campaigns (with their schedule and
+step helpers), leads, lead lists and subsequences. Each asserts its call succeeded and returns what the
+API answered."""
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from tests.conftest import Tenant
+from tests.security.hostile_peers import HostilePeer
+from tests.smtp_sink import SmtpSink
+
+ACCOUNTS = "/api/v2/accounts"
+PASSWORD = "s3cret-Passw0rd"
+
+
+def account_body(address: str, **overrides: Any) -> dict[str, Any]:
+    """A valid create body for `address`: loopback ports where nothing runs, so the login check on
+    create puts the account in connection error (and a health check of a leftover account stays on
+    loopback). `create_account` and `ensure_accounts` point at servers that let it in instead."""
+    body: dict[str, Any] = {
+        "email": address,
+        "first_name": "Sam",
+        "last_name": "Sender",
+        "provider_code": 1,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": 587,
+        "smtp_username": address,
+        "smtp_password": PASSWORD,
+        "imap_host": "127.0.0.1",
+        "imap_port": 993,
+        "imap_username": address,
+        "imap_password": PASSWORD,
+    }
+    body.update(overrides)
+    return body
+
+
+_accepting: list[tuple[SmtpSink, HostilePeer]] = []
+
+
+def reachable() -> dict[str, Any]:
+    """Mail settings of an SMTP and an IMAP server on loopback that let any login in (plain, so
+    "cleartext"), running for the test session: an account created with them is active."""
+    if not _accepting:
+        smtp = SmtpSink(users={}, authenticate=lambda _login, _password: True).start()
+        _accepting.append((smtp, HostilePeer("plain-imap").start()))
+    smtp, imap = _accepting[0]
+    return {"smtp_port": smtp.port, "smtp_tls": "cleartext", "imap_port": imap.port, "imap_tls": "cleartext"}
+
+
+async def create_account(tenant: Tenant, email: str, **overrides: Any) -> dict[str, Any]:
+    """An active account (its logins pass on create) unless `overrides` point it elsewhere."""
+    defaults = {
+        name: value
+        for name, value in reachable().items()
+        if f"{name.partition('_')[0]}_port" not in overrides  # a test's own server keeps its own TLS mode
+    }
+    response = await tenant.client.post(ACCOUNTS, json=account_body(email, **defaults, **overrides))
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def ensure_accounts(tenant: Tenant, emails: Iterable[str]) -> None:
+    """Create the accounts a campaign will name, unless the workspace has them already."""
+    for email in emails:
+        response = await tenant.client.post(ACCOUNTS, json=account_body(email, **reachable()))
+        assert response.status_code == 200 or "already exists" in response.text, response.text
+
+
+async def create_sink_account(
+    tenant: Tenant, sink: SmtpSink, email: str, *, password: str = "secret", **fields: Any
+) -> dict[str, Any]:
+    """An account sending through `sink`, which learns its password; its IMAP login is let in."""
+    sink.users[email] = password
+    body = {
+        "first_name": email.split("@")[0].title(),
+        "smtp_password": password,
+        "smtp_host": sink.host,
+        "smtp_port": sink.port,
+        "smtp_tls": "cleartext" if sink.tls == "none" else sink.tls,  # a plain sink: AUTH in the clear
+        "imap_password": password,
+        "imap_port": reachable()["imap_port"],  # logins are checked on create: one that lets it in
+        "imap_tls": "cleartext",
+    }
+    return await create_account(tenant, email, **{**body, **fields})
+
+
+WEEKDAYS = {"0": False, "1": True, "2": True, "3": True, "4": True, "5": True, "6": False}
+EVERY_DAY = {str(day): True for day in range(7)}
+
+
+def schedule(
+    timezone: str = "Africa/Abidjan",
+    start: str = "00:00",
+    end: str = "23:59",
+    days: dict[str, bool] | None = None,
+    name: str = "Hours",
+) -> dict[str, Any]:
+    return {
+        "schedules": [
+            {
+                "name": name,
+                "timing": {"from": start, "to": end},
+                "days": days or EVERY_DAY,
+                "timezone": timezone,
+            }
+        ]
+    }
+
+
+def step(
+    body: str, *subjects: str, delay: int = 1, unit: str = "days", disabled: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    variants = [
+        {"subject": subject, "body": body, **({"v_disabled": True} if index in disabled else {})}
+        for index, subject in enumerate(subjects or ("",))
+    ]
+    return {"type": "email", "delay": delay, "delay_unit": unit, "variants": variants}
+
+
+async def create_campaign(tenant: Tenant, name: str = "Campaign", **body: Any) -> dict[str, Any]:
+    response = await tenant.client.post("/api/v2/campaigns", json={"name": name, **body})
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def activate(tenant: Tenant, campaign_id: str) -> None:
+    response = await tenant.client.post(f"/api/v2/campaigns/{campaign_id}/activate")
+    assert response.status_code == 200, response.text
+
+
+async def add_leads(
+    tenant: Tenant, campaign_id: str | uuid.UUID, leads: list[dict[str, Any]] | list[str]
+) -> dict[str, uuid.UUID]:
+    """Leads (bodies, or bare addresses) added to the campaign, every one uploaded; their ids by email."""
+    bodies = [{"email": lead} if isinstance(lead, str) else lead for lead in leads]
+    response = await tenant.client.post(
+        "/api/v2/leads/add", json={"campaign_id": str(campaign_id), "leads": bodies}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["leads_uploaded"] == len(bodies), response.text
+    return {lead["email"]: uuid.UUID(lead["id"]) for lead in response.json()["created_leads"]}
+
+
+async def launch_campaign(
+    tenant: Tenant, accounts: list[str], steps: list[dict[str, Any]], leads: list[dict[str, Any]], **body: Any
+) -> str:
+    """A campaign sending `steps` from `accounts` every day, with `leads`, activated; its id."""
+    body.setdefault("campaign_schedule", schedule())
+    campaign = await create_campaign(tenant, sequences=[{"steps": steps}], email_list=accounts, **body)
+    campaign_id = str(campaign["id"])
+    await add_leads(tenant, campaign_id, leads)
+    await activate(tenant, campaign_id)
+    return campaign_id
+
+
+async def create_subsequence(
+    tenant: Tenant, campaign_id: str | uuid.UUID, name: str = "Follow-up", **fields: Any
+) -> dict[str, Any]:
+    body = {"parent_campaign": str(campaign_id), "name": name, "conditions": {"crm_status": [1]}, **fields}
+    response = await tenant.client.post("/api/v2/subsequences", json=body)
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def create_list(tenant: Tenant, **fields: object) -> dict[str, object]:
+    response = await tenant.client.post("/api/v2/lead-lists", json={"name": "My Lead List", **fields})
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
