@@ -8,7 +8,9 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -97,19 +99,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
-    """`coldsend serve` on a fresh SQLite data dir, as the README's run command starts it."""
-    port = free_port()
-    process = subprocess.Popen(
-        [*COLDSEND, "serve", "--port", str(port)],
-        env=cli_env(None, tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+@contextmanager
+def serving(port: int, env: dict[str, str], **popen: Any) -> Iterator[subprocess.Popen[str]]:
+    """`coldsend serve --port PORT` with `env`, stopped with SIGTERM (then killed) when the block ends."""
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
+    process = subprocess.Popen([*COLDSEND, "serve", "--port", str(port)], env=env, text=True, **popen)
     try:
-        yield process, port, tmp_path
+        yield process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -118,6 +114,14 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
+    """`coldsend serve` on a fresh SQLite data dir, as the README's run command starts it."""
+    port = free_port()
+    with serving(port, cli_env(None, tmp_path)) as process:
+        yield process, port, tmp_path
 
 
 def wait_healthy(port: int, deadline: float = 60.0) -> None:

@@ -6,6 +6,8 @@ import socket
 import uuid
 from typing import Any
 
+import pytest
+
 from tests.conftest import OverrideSettings, Tenant
 from tests.factories import ACCOUNTS, account_body, reachable
 from tests.imap_server import Dovecot
@@ -38,15 +40,19 @@ async def created(tenant: Tenant, body: dict[str, Any]) -> dict[str, Any]:
     return account
 
 
+@pytest.fixture(autouse=True)
+def trusting_dovecot(override_settings: OverrideSettings, dovecot: Dovecot) -> None:
+    """The app trusts the Dovecot fixture's CA, so its STARTTLS logins can pass."""
+    override_settings(imap_ca_file=dovecot.ca_path)
+
+
 class TestLoginCheckOnCreate:
     async def test_both_logins_pass(
         self,
         tenant: Tenant,
-        override_settings: OverrideSettings,
         dovecot: Dovecot,
         make_smtp_sink: MakeSmtpSink,
     ) -> None:
-        override_settings(imap_ca_file=dovecot.ca_path)
         email = f"ok-{uuid.uuid4().hex[:8]}@check.test"
         dovecot.add_user(email, IMAP_PASSWORD)
         sink = make_smtp_sink(users={email: SMTP_PASSWORD})
@@ -57,11 +63,9 @@ class TestLoginCheckOnCreate:
     async def test_wrong_imap_password(
         self,
         tenant: Tenant,
-        override_settings: OverrideSettings,
         dovecot: Dovecot,
         make_smtp_sink: MakeSmtpSink,
     ) -> None:
-        override_settings(imap_ca_file=dovecot.ca_path)
         email = f"imap-{uuid.uuid4().hex[:8]}@check.test"
         dovecot.add_user(email, "another-password")
         sink = make_smtp_sink(users={email: SMTP_PASSWORD})
@@ -76,11 +80,9 @@ class TestLoginCheckOnCreate:
     async def test_wrong_smtp_password(
         self,
         tenant: Tenant,
-        override_settings: OverrideSettings,
         dovecot: Dovecot,
         make_smtp_sink: MakeSmtpSink,
     ) -> None:
-        override_settings(imap_ca_file=dovecot.ca_path)
         email = f"smtp-{uuid.uuid4().hex[:8]}@check.test"
         dovecot.add_user(email, IMAP_PASSWORD)
         sink = make_smtp_sink(users={email: "another-password"})
@@ -93,10 +95,7 @@ class TestLoginCheckOnCreate:
         assert "IMAP" not in message["e_message"]
         assert SMTP_PASSWORD not in str(message)
 
-    async def test_unreachable_smtp_host(
-        self, tenant: Tenant, override_settings: OverrideSettings, dovecot: Dovecot
-    ) -> None:
-        override_settings(imap_ca_file=dovecot.ca_path)
+    async def test_unreachable_smtp_host(self, tenant: Tenant, dovecot: Dovecot) -> None:
         email = f"unreachable-{uuid.uuid4().hex[:8]}@check.test"
         dovecot.add_user(email, IMAP_PASSWORD)
         with socket.socket() as holder:  # bound, not listening: connections are refused
@@ -113,10 +112,9 @@ class TestLoginCheckOnCreate:
         self,
         tenant: Tenant,
         override_settings: OverrideSettings,
-        dovecot: Dovecot,
         make_smtp_sink: MakeSmtpSink,
     ) -> None:
-        override_settings(imap_ca_file=dovecot.ca_path, account_check_seconds=CHECK_SECONDS)
+        override_settings(account_check_seconds=CHECK_SECONDS)
         email = f"down-{uuid.uuid4().hex[:8]}@check.test"
         sink = make_smtp_sink(users={email: SMTP_PASSWORD})
         silent = HostilePeer("silent").start()
@@ -136,11 +134,9 @@ class TestLoginCheckOnPatch:
     async def test_changed_settings_are_checked(
         self,
         tenant: Tenant,
-        override_settings: OverrideSettings,
         dovecot: Dovecot,
         make_smtp_sink: MakeSmtpSink,
     ) -> None:
-        override_settings(imap_ca_file=dovecot.ca_path)
         email = f"patch-{uuid.uuid4().hex[:8]}@check.test"
         dovecot.add_user(email, IMAP_PASSWORD)
         sink = make_smtp_sink(users={email: SMTP_PASSWORD})

@@ -1,7 +1,6 @@
 """The engine's log lines, as `coldsend serve` writes them: timestamped, naming accounts by their email."""
 
 import re
-import signal
 import sqlite3
 import subprocess
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_cli import COLDSEND, cli_env, free_port, wait_healthy
+from tests.test_cli import cli_env, free_port, serving, wait_healthy
 
 SENDER = "sender@example.com"
 TIMESTAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
@@ -24,23 +23,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
     port = free_port()
     env = {**cli_env(None, tmp_path), "COLDSEND_INBOX_POLL_SECONDS": "0.2"}
     log_path = tmp_path / "stderr.log"
-    with log_path.open("w") as stderr:
-        process = subprocess.Popen(
-            [*COLDSEND, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
-    try:
+    with log_path.open("w") as stderr, serving(port, env, stderr=stderr) as process:
         yield process, port, log_path
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def add_account_with_unreachable_imap(port: int, key: str) -> None:

@@ -1,12 +1,8 @@
 """`coldsend serve` as an operator starts it: files at rest kept private, and --port reaching the links."""
 
-import asyncio
 import os
 import re
-import signal
 import stat
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +15,8 @@ import pytest
 from tests.conftest import Tenant
 from tests.factories import create_sink_account, launch_campaign, step
 from tests.smtp_sink import SmtpSink
-from tests.test_cli import COLDSEND, cli_env, free_port, wait_healthy
+from tests.test_cli import cli_env, free_port, serving, wait_healthy
+from tests.waiting import eventually
 
 PIXEL = re.compile(r'src="([^"]*/t/open/[^"]*)"')
 
@@ -40,25 +37,10 @@ def served(tmp_path: Path) -> Iterator[Served]:
     """`coldsend serve --port P` with the engine, on a data dir that does not exist yet, no public URL set."""
     data_dir = tmp_path / "fresh" / "coldsend-data"
     port = free_port()
-    process = subprocess.Popen(
-        [*COLDSEND, "serve", "--port", str(port)],
-        env=cli_env(None, data_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_umask_022,
-    )
-    try:
+    with serving(port, cli_env(None, data_dir), preexec_fn=_umask_022) as process:
         wait_healthy(port)
         assert process.stdout is not None
         yield Served(port=port, data_dir=data_dir, key=process.stdout.readline().strip())
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _mode(path: Path) -> str:
@@ -93,10 +75,11 @@ class TestServePort:
                 [{"email": "ann@lead.test", "first_name": "Ann"}],
                 open_tracking=True,
             )
-            end = time.monotonic() + 60
-            while not smtp_sink.received and time.monotonic() < end:
-                await asyncio.sleep(0.2)
-            assert smtp_sink.received, "the served engine sent nothing"
+
+            async def sent() -> bool:
+                return bool(smtp_sink.received)
+
+            await eventually(sent, "the served engine to send", timeout=60)
             html = smtp_sink.received[0].message.get_body(("html",))
             assert html is not None
             pixels = PIXEL.findall(str(html.get_content()))
