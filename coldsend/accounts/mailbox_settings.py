@@ -2,15 +2,15 @@
 
 from coldsend.accounts import secrets
 from coldsend.config import Settings
-from coldsend.mail.imap import TLS_MODES, ImapConnectionError, ImapEndpoint
-from coldsend.mail.smtp import SECURITY_MODES, Security, SmtpEndpoint
-from coldsend.mail.tls import TlsMode
+from coldsend.mail.imap import ImapConnectionError, ImapEndpoint
+from coldsend.mail.smtp import SmtpEndpoint
+from coldsend.mail.tls import TLS_MODES, TlsMode
 from coldsend.models import Account
 
 
 def smtp_endpoint_for(account: Account, settings: Settings) -> SmtpEndpoint:
     """The account's SMTP endpoint with its password decrypted; `InvalidToken` if the key changed."""
-    security: Security = account.smtp_tls if account.smtp_tls in SECURITY_MODES else "starttls"  # type: ignore[assignment]
+    security: TlsMode = account.smtp_tls if account.smtp_tls in TLS_MODES else "starttls"
     domain = account.email.rpartition("@")[2] or "localhost"
     return SmtpEndpoint(
         host=account.smtp_host,
@@ -28,7 +28,7 @@ def imap_endpoint_for(account: Account, settings: Settings) -> ImapEndpoint:
     """The account's IMAP endpoint with its password decrypted; `InvalidToken` if the key changed."""
     if not account.imap_host or not account.imap_port or not account.imap_password_encrypted:
         raise ImapConnectionError("the account has no IMAP settings")
-    security: TlsMode = account.imap_tls if account.imap_tls in TLS_MODES else "ssl"  # type: ignore[assignment]
+    security: TlsMode = account.imap_tls if account.imap_tls in TLS_MODES else "ssl"
     return ImapEndpoint(
         host=account.imap_host,
         port=account.imap_port,

@@ -74,9 +74,6 @@ class ImapEndpoint:
         return context
 
 
-TLS_MODES = ("ssl", "starttls", "none", "cleartext")
-
-
 async def within(endpoint: ImapEndpoint, step: str, awaitable: Awaitable[T]) -> T:
     """One protocol step under its own deadline (aioimaplib's own timeout does not cover a peer that
     answers, but not as IMAP)."""

@@ -38,13 +38,12 @@ from aiosmtplib.email import quote_address
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
 from coldsend import deadlines
+from coldsend.mail.tls import TlsMode
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-Security = Literal["ssl", "starttls", "none", "cleartext"]
 Stage = Literal["connect", "auth", "mail", "rcpt", "data", "dot"]
-SECURITY_MODES = ("ssl", "starttls", "none", "cleartext")
 
 _AUTH_REQUIRED = 530
 _START_INPUT = 354
@@ -102,7 +101,7 @@ class SmtpEndpoint:
     port: int
     username: str
     password: str = field(repr=False)
-    security: Security = "starttls"  # see the module docstring
+    security: TlsMode = "starttls"  # see the module docstring
     helo_name: str = "localhost"
     timeout: float = 30.0
     ca_file: str | None = None  # extra CA bundle to trust (self-hosted servers, tests)
