@@ -26,7 +26,7 @@ PAUSABLE = frozenset(
         CampaignStatus.ACCOUNT_SUSPENDED,
     }
 )
-SENDING = frozenset({CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES})
+SENDING = (CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES)
 WAITING = (LeadStatus.ACTIVE, LeadStatus.PAUSED)
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ async def _set_not_sending(session: AsyncSession, campaign: Campaign, value: int
     is told, not marked changed, so the end of the tick does not write it again."""
     await session.execute(
         update(Campaign)
-        .where(Campaign.id == campaign.id, Campaign.status.in_(tuple(SENDING)))
+        .where(Campaign.id == campaign.id, Campaign.status.in_(SENDING))
         .values(not_sending_status=value)
         .execution_options(synchronize_session=False)
     )
@@ -148,7 +148,7 @@ async def complete_if_done(session: AsyncSession, campaign: Campaign, sequences:
         await _set_not_sending(session, campaign, None)  # done: nothing to explain
     await session.execute(
         update(Campaign)
-        .where(Campaign.id == campaign.id, Campaign.status.in_(tuple(SENDING)))
+        .where(Campaign.id == campaign.id, Campaign.status.in_(SENDING))
         .values(status=status)
         .execution_options(synchronize_session=False)
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.campaigns import diagnosis
+from coldsend.campaigns import diagnosis, flows
 from coldsend.campaigns.diagnosis import Diagnosis, Reason
 from coldsend.campaigns.rotation import AccountSlot, campaign_accounts
 from coldsend.campaigns.schemas import SendingState, SendingStatus, SendingSummary
@@ -60,7 +60,7 @@ async def sending_status(
     `diagnostics: null` and the reason in `summary`."""
     last_sent = await diagnosis.last_sent_at(session, campaign.id)
     last_healthy = iso_z(last_sent) if last_sent is not None else None
-    if campaign.status not in (CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES):
+    if campaign.status not in flows.SENDING:
         state, message = HELD[campaign.status]
         summary = SendingSummary(status=state, status_message=message, last_healthy_send_at=last_healthy)
         return SendingStatus(diagnostics=None, summary=summary)

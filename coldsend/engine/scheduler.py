@@ -40,8 +40,6 @@ from coldsend.sends.statistics import StatisticsKeeper
 
 log = logging.getLogger(__name__)
 
-SENDING_CAMPAIGN = (CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES)
-
 
 class Scheduler:
     def __init__(
@@ -232,7 +230,7 @@ async def _active_sequences(session: AsyncSession) -> list[Sequence]:
     """Active campaigns' main sequences, and the active subsequences of active or running campaigns."""
     campaigns = {
         campaign.id: campaign
-        for campaign in await session.scalars(select(Campaign).where(Campaign.status.in_(SENDING_CAMPAIGN)))
+        for campaign in await session.scalars(select(Campaign).where(Campaign.status.in_(flows.SENDING)))
     }
     sequences = [
         Sequence(campaign, None)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 
 from coldsend.accounts import health
 from coldsend.accounts.mailbox_settings import smtp_endpoint_for
+from coldsend.campaigns import flows
 from coldsend.campaigns.due import SUBSEQUENCE_SENDABLE, stopped_by_reply
 from coldsend.campaigns.schedule import in_schedule
 from coldsend.clock import Clock
@@ -56,7 +57,6 @@ from coldsend.sends import outcomes
 
 log = logging.getLogger(__name__)
 
-SENDING_CAMPAIGN = (CampaignStatus.ACTIVE, CampaignStatus.RUNNING_SUBSEQUENCES)
 BOUNCE_STAGES = ("rcpt", "data", "dot")
 RECOVER_EVERY_SECONDS = 1.0
 
@@ -406,7 +406,7 @@ class Sender:
         sendable = SUBSEQUENCE_SENDABLE if in_subsequence else (LeadStatus.ACTIVE,)
         if lead.status not in sendable or replied or not lead.email:
             return "lead"
-        if sequence.campaign.status not in SENDING_CAMPAIGN:
+        if sequence.campaign.status not in flows.SENDING:
             return "campaign not sending"
         if sequence.subsequence is not None and sequence.subsequence.status != CampaignStatus.ACTIVE:
             return "subsequence not sending"
