@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coldsend.mail.inbound import Bounce, Inbound, InboundKind, parse
+from coldsend.mail.inbound import Bounce, Inbound, InboundKind, Severity, parse
 from tests.inbox.messages import auto_reply, dsn_bounce, plain_bounce, raw_message, reply, subject_header
 
 ORIGINAL = "<0001.abcd@sender.example.com>"
@@ -302,7 +302,10 @@ def test_dsn_fields_are_normalised() -> None:
     )
     inbound = parse(raw)
     assert inbound.bounce == Bounce(
-        recipient="lead.person@example.org", status="5.2.2", diagnostic="552 5.2.2 Mailbox full"
+        recipient="lead.person@example.org",
+        status="5.2.2",
+        diagnostic="552 5.2.2 Mailbox full",
+        severity=Severity.SOFT,
     )
     assert inbound.referenced[0] == ORIGINAL
 
@@ -311,7 +314,7 @@ def test_dsn_fields_are_normalised() -> None:
     ("action", "status", "kind"),
     [
         ("failed", "4.4.7", InboundKind.BOUNCE),  # Postfix gave up on a deferred message
-        ("delayed", "4.4.7", InboundKind.OTHER),
+        ("delayed", "4.4.7", InboundKind.DELAY_WARNING),
         ("delivered", "2.0.0", InboundKind.OTHER),
         ("relayed", "2.0.0", InboundKind.OTHER),
         ("expanded", "2.0.0", InboundKind.OTHER),
@@ -329,7 +332,7 @@ def test_dsn_action_decides(action: str, status: str, kind: InboundKind) -> None
     inbound = parse(raw)
     assert inbound.kind is kind
     assert inbound.bounce == (
-        Bounce(recipient="lead@example.org", status=status, diagnostic=diagnostic)
+        Bounce(recipient="lead@example.org", status=status, diagnostic=diagnostic, severity=Severity.SOFT)
         if kind is InboundKind.BOUNCE
         else None
     )
@@ -353,7 +356,7 @@ def test_delayed_dsn_is_not_a_bounce() -> None:
         diagnostic="421 4.4.7 <{recipient}>: temporary failure",
     )
     inbound = parse(raw)
-    assert inbound.kind is InboundKind.OTHER
+    assert inbound.kind is InboundKind.DELAY_WARNING
     assert inbound.bounce is None
     assert inbound.subject == "Delayed Mail (still being retried)"
 

@@ -19,6 +19,7 @@ from email.parser import BytesHeaderParser
 from enum import StrEnum
 
 from coldsend.addresses import address_key
+from coldsend.mail.failures import Severity
 from coldsend.mail.inbound.autoreplies import is_auto_reply
 from coldsend.mail.inbound.bodies import bodies, mime_parts, part_type
 from coldsend.mail.inbound.bounces import (
@@ -29,13 +30,16 @@ from coldsend.mail.inbound.bounces import (
     is_from_mail_system,
     plain_bounce,
     report_section,
+    returned_headers,
     returned_message_ids,
 )
+from coldsend.mail.inbound.complaints import Complaint, complaint, feedback_report
 from coldsend.mail.inbound.headers import (
     Headers,
     address_list,
     decoded_header,
     first_mailbox,
+    first_word,
     header_date,
     message_id_tokens,
     one_line,
@@ -43,13 +47,15 @@ from coldsend.mail.inbound.headers import (
 )
 from coldsend.mail.inbound.quoting import new_part, preview_line
 
-__all__ = ["Bounce", "Inbound", "InboundKind", "parse"]
+__all__ = ["Bounce", "Complaint", "Inbound", "InboundKind", "Severity", "parse"]
 
 
 class InboundKind(StrEnum):
     REPLY = "reply"
     AUTO_REPLY = "auto_reply"
     BOUNCE = "bounce"
+    COMPLAINT = "complaint"  # a spam complaint (an ARF feedback report)
+    DELAY_WARNING = "delay_warning"  # a delivery is late and still being tried
     OTHER = "other"
 
 
@@ -77,6 +83,7 @@ class Inbound:
     new_text: str  # the text above the quoted message: what the sender wrote this time
     preview: str  # new_text on one line, at most 200 characters
     bounce: Bounce | None  # for kind BOUNCE only
+    complaint: Complaint | None  # for kind COMPLAINT only
 
 
 def parse(raw: bytes) -> Inbound:
@@ -106,6 +113,7 @@ def _empty_inbound() -> Inbound:
         new_text="",
         preview="",
         bounce=None,
+        complaint=None,
     )
 
 
@@ -143,8 +151,13 @@ def _inbound(message: Message) -> Inbound:
     thread = [*in_reply_to, *reversed(references)]
 
     own = {address for address in (from_email, *to_emails, *cc_emails) if address}
-    kind, bounce = _classify(headers, parts, subject, text, own, has_thread=bool(thread))
-    if bounce is not None:
+    report = feedback_report(parts)
+    found_complaint = complaint(report, returned_headers(parts)) if report is not None else None
+    if report is not None:
+        kind, bounce = (InboundKind.COMPLAINT if found_complaint else InboundKind.OTHER), None
+    else:
+        kind, bounce = _classify(headers, parts, subject, text, own, has_thread=bool(thread))
+    if bounce is not None or found_complaint is not None:
         thread = [*returned_message_ids(parts, text), *thread]
 
     reply_to = first_mailbox("reply-to", headers.first("reply-to"))
@@ -167,6 +180,7 @@ def _inbound(message: Message) -> Inbound:
         new_text=new_text,
         preview=preview_line(new_text),
         bounce=bounce,
+        complaint=found_complaint,
     )
 
 
@@ -177,7 +191,8 @@ def _classify(
     if blocks is not None:
         failed = next((block for block in blocks if is_failure(block)), None)
         if failed is None:  # delayed, relayed, delivered: a notice, not a bounce
-            return InboundKind.OTHER, None
+            delayed = any(first_word(block.first("action")) == "delayed" for block in blocks)
+            return (InboundKind.DELAY_WARNING if delayed else InboundKind.OTHER), None
         return InboundKind.BOUNCE, dsn_bounce(failed, report_section(text))
     from_mail_system = is_from_mail_system(headers)
     bounce = plain_bounce(headers, subject, text, own, from_mail_system=from_mail_system)

@@ -7,6 +7,7 @@ from email import policy
 from email.message import Message
 
 from coldsend.addresses import address_key
+from coldsend.mail.failures import Severity, severity
 from coldsend.mail.inbound.bodies import decoded_text, part_type
 from coldsend.mail.inbound.headers import (
     MAX_SCANNED_LINE,
@@ -58,6 +59,7 @@ class Bounce:
     recipient: str | None  # the failed address, in `email_key` form
     status: str | None  # enhanced status code, e.g. "5.1.1"
     diagnostic: str | None  # the remote server's reply, e.g. "550 5.1.1 <a@b>: User unknown"
+    severity: Severity = Severity.HARD  # soft: worth another try later (mailbox full, expired, ...)
 
 
 def delivery_status_blocks(parts: list[Message]) -> list[Headers] | None:
@@ -109,7 +111,9 @@ def dsn_bounce(block: Headers, report_text: str) -> Bounce:
     recipient = address_key(recipient_words[0]) if recipient_words else None
     diagnostic = _without_type(block.first("diagnostic-code") or "") or _smtp_reply_line(report_text)
     status = _ENHANCED_STATUS.search(block.first("status") or "") or _ENHANCED_STATUS.search(diagnostic or "")
-    return Bounce(recipient=recipient, status=status.group() if status else None, diagnostic=diagnostic)
+    found = status.group() if status else None
+    expired = first_word(block.first("action")) == "expired"
+    return Bounce(recipient, found, diagnostic, severity(found, diagnostic, expired=expired))
 
 
 def report_section(text: str) -> str:
@@ -174,7 +178,22 @@ def plain_bounce(
     status = _PERMANENT_STATUS.search(report)
     failed_header = address_list(headers.all("x-failed-recipients"))  # set by Exim
     recipient = _failed_address(report, own) or (failed_header[0] if failed_header else None)
-    return Bounce(recipient=recipient, status=status.group() if status else None, diagnostic=diagnostic)
+    found = status.group() if status else None
+    return Bounce(recipient, found, diagnostic, severity(found, report))
+
+
+def returned_headers(parts: list[Message]) -> Headers | None:
+    """The headers of the message a report returns (attached whole or as text/rfc822-headers)."""
+    for part in parts[1:]:
+        content_type = part_type(part)
+        if content_type == "text/rfc822-headers":
+            return Headers(email.message_from_string(decoded_text(part).lstrip(), policy=policy.compat32))
+        if content_type in ("message/rfc822", "message/global"):
+            payload = part.get_payload()
+            attached = payload[0] if isinstance(payload, list) and payload else None
+            if isinstance(attached, Message):
+                return Headers(attached)
+    return None
 
 
 def returned_message_ids(parts: list[Message], text: str) -> list[str]:
