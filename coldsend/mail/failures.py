@@ -65,3 +65,13 @@ def severity(status: str | None, text: str | None = None, *, expired: bool = Fal
     if text and _SOFT_TEXT.search(text):
         return Severity.SOFT
     return Severity.HARD
+
+
+_ENHANCED_STATUS_IN_TEXT = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?!\.?\d)")
+
+
+def reply_severity(reply: str) -> Severity:
+    """The severity of a permanent SMTP reply (`552 5.2.2 Mailbox full`), read from its enhanced status
+    code and text."""
+    status = _ENHANCED_STATUS_IN_TEXT.search(reply[:1000])
+    return severity(status.group() if status else None, reply[:1000])
