@@ -129,6 +129,15 @@ class Settings(BaseSettings):
     send_max_attempts: int = Field(default=8, ge=1)
     send_retry_base_seconds: float = Field(default=60.0, ge=0)
     send_retry_max_seconds: float = Field(default=3600.0, ge=0)
+    soft_bounce_retries: int = Field(
+        default=2,
+        ge=0,
+        description="how often a step that soft-bounced (mailbox full, message too large, expired) is sent "
+        "again before the lead stops as bounced",
+    )
+    soft_bounce_retry_seconds: float = Field(
+        default=6 * 3600.0, ge=0, description="how long after a soft bounce the step is tried again"
+    )
     send_max_accounts_in_flight: int = Field(default=100, ge=1, description="per worker")
     send_batch_size: int = Field(default=500, ge=1, description="sends planned per sequence per tick")
     account_default_daily_limit: int = Field(default=50, ge=1)

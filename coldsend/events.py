@@ -23,6 +23,7 @@ def event_row(
     email_id: Any = None,
     account_email: str | None = None,
     detail: str | None = None,
+    severity: str | None = None,
     counted: bool = False,
 ) -> dict[str, Any]:
     """The event of `send`'s step; `counted` stamps timestamp_counted (opens and clicks)."""
@@ -40,6 +41,7 @@ def event_row(
         "email_id": email_id,
         "count": 1,
         "detail": detail,
+        "severity": severity,
         "timestamp": timestamp,
         "timestamp_counted": timestamp if counted else None,
     }
@@ -68,6 +70,6 @@ async def record_event(
     session: AsyncSession, send: Send, event_type: str, *, now: datetime, detail: str | None = None
 ) -> bool:
     """One event of `send`'s step, tied to its Email row; True if it is new (not a repeat)."""
-    email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id))
+    email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id).limit(1))
     row = event_row(send, event_type, timestamp=now, email_id=email_id, detail=detail)
     return await record(session, [row]) == [1]

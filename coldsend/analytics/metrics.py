@@ -7,10 +7,11 @@ counts distinct leads (once per lead, whatever the step).
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, literal_column
+from sqlalchemy import ColumnElement, and_, case, distinct, func, literal_column, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.analytics.dates import Instants
+from coldsend.mail.failures import Severity
 from coldsend.models import Event
 from coldsend.models.event import EventType
 
@@ -27,6 +28,19 @@ def rows(kind: str) -> ColumnElement[int]:
 
 def leads(kind: str, *conditions: ColumnElement[bool]) -> ColumnElement[int]:
     return func.count(distinct(case((and_(Event.type == kind, *conditions), Event.lead_id))))
+
+
+def bounced_leads(severity: Severity) -> ColumnElement[int]:
+    """Leads that bounced `severity`: a hard bounce stops a lead at once (older bounce events, from before
+    bounces had a severity, count as hard); a soft one counts whether the step went through on a later
+    try or the lead stopped after the last one."""
+    if severity is Severity.HARD:
+        return leads(EventType.BOUNCED, or_(Event.severity.is_(None), Event.severity == Severity.HARD))
+    soft = or_(
+        Event.type == EventType.SOFT_BOUNCED,
+        and_(Event.type == EventType.BOUNCED, Event.severity == Severity.SOFT),
+    )
+    return func.count(distinct(case((soft, Event.lead_id))))
 
 
 def new_leads() -> ColumnElement[int]:
@@ -66,6 +80,9 @@ ENGAGEMENT: dict[str, ColumnElement[int]] = {
     "clicks_leads": leads(EventType.CLICKED),
     "bounced": rows(EventType.BOUNCED),
     "bounced_leads": leads(EventType.BOUNCED),
+    "hard_bounced_leads": bounced_leads(Severity.HARD),
+    "soft_bounced_leads": bounced_leads(Severity.SOFT),
+    "complained_leads": leads(EventType.COMPLAINED),
     "unsubscribed_leads": leads(EventType.UNSUBSCRIBED),
 }
 ZERO = dict.fromkeys(ENGAGEMENT, 0)

@@ -32,6 +32,10 @@ class CampaignAnalytics(BaseModel):
     link_click_count_unique: int
     link_click_count_unique_by_step: int
     bounced_count: int
+    # Extensions: the bounced leads by kind, and spam complaints (see docs/bounces.md).
+    hard_bounced_count: int
+    soft_bounced_count: int
+    complaint_count: int
     unsubscribed_count: int
     completed_count: int
     total_opportunities: int
@@ -52,6 +56,10 @@ class CampaignAnalyticsOverview(BaseModel):
     reply_count_automatic_unique: int
     reply_count_automatic_unique_by_step: int
     bounced_count: int
+    # Extensions: the bounced leads by kind, and spam complaints (see docs/bounces.md).
+    hard_bounced_count: int
+    soft_bounced_count: int
+    complaint_count: int
     unsubscribed_count: int
     completed_count: int
     emails_sent_count: int

@@ -30,6 +30,7 @@ from coldsend.mail import imap
 from coldsend.mail.imap import FETCH_CHUNK, Fetched, Mailbox
 from coldsend.mail.inbound import parse
 from coldsend.models import Account, AccountStatus, InboxCursor
+from coldsend.sends.bounces import SoftBounceRetry
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class InboxLoop:
         self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock | None = None
     ) -> None:
         self.settings = settings
+        self.soft_bounce_retry = SoftBounceRetry.from_settings(settings)
         self.sessionmaker = sessionmaker
         self.clock = clock or Clock()
         self.interval = timedelta(seconds=settings.inbox_poll_seconds)
@@ -207,7 +209,7 @@ class InboxLoop:
                     # savepoint is rolled back, it is logged, and the cursor moves past it.
                     log.exception("inbox of %s: message uid %d skipped", account.email, fetched.uid)
                     continue
-                if outcome in (service.Outcome.REPLY, service.Outcome.AUTO_REPLY, service.Outcome.BOUNCE):
+                if outcome not in (service.Outcome.ALREADY_SEEN, service.Outcome.UNRELATED):
                     handled += 1
                     log.info("inbox of %s: %s (uid %d)", account.email, outcome.value, fetched.uid)
             cursor.last_uid = max(cursor.last_uid, chunk[-1].uid)
@@ -218,7 +220,9 @@ class InboxLoop:
     ) -> service.Outcome:
         message = parse(fetched.raw)
         message_id = _message_id(fetched, message.message_id)
-        return await service.handle(session, account, message, message_id=message_id, now=now)
+        return await service.handle(
+            session, account, message, message_id=message_id, retry=self.soft_bounce_retry, now=now
+        )
 
     async def _finish(self, account_id: uuid.UUID, error: str | None) -> None:
         async with session_scope(self.sessionmaker) as session:

@@ -39,6 +39,7 @@ from coldsend.engine import send_recovery
 from coldsend.engine.send_recovery import described
 from coldsend.engine.serial import EngineLock
 from coldsend.ids import default_worker_id
+from coldsend.mail.failures import reply_severity
 from coldsend.mail.message import DkimError
 from coldsend.mail.render import TemplateError
 from coldsend.mail.smtp import (
@@ -54,6 +55,7 @@ from coldsend.mail.smtp import (
 from coldsend.models import Account, AccountStatus, CampaignStatus, LeadStatus, Send, SendState
 from coldsend.sends import compose as composing
 from coldsend.sends import outcomes
+from coldsend.sends.bounces import Bounced, SoftBounceRetry, record_bounce
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,7 @@ class Sender:
         worker_id: str | None = None,
     ) -> None:
         self.settings = settings
+        self.soft_bounce_retry = SoftBounceRetry.from_settings(settings)
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.lock = lock
@@ -454,8 +457,12 @@ class Sender:
 
     async def _bounce(self, ctx: composing.SendContext, error: SmtpError) -> None:
         log.info("%s: rejected: %s", described(ctx.send, ctx), error.reply)
+        bounced = Bounced(reply_severity(error.reply), error.reply, account_email=ctx.account.email)
+        in_transaction = Send.state.in_((SendState.SENDING, SendState.COMMITTED)) & self._holder()
         async with self.lock, session_scope(self.sessionmaker) as session:
-            await outcomes.record_bounce(session, ctx, self._holder(), error.reply, self.clock.now())
+            await record_bounce(
+                session, ctx.send, bounced, self.soft_bounce_retry, now=self.clock.now(), where=in_transaction
+            )
 
     async def _retry(self, ctx: composing.SendContext, reason: str, *, final: bool = False) -> None:
         send, now = ctx.send, self.clock.now()

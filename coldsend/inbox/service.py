@@ -1,9 +1,11 @@
 """What a message found in an account's INBOX does: a reply, auto-reply or bounce to a send of ours is
-recorded (Email row, event, lead counters) and stops the lead's sequence when the campaign says so.
+recorded (Email row, event, lead counters) and stops the lead's sequence when the campaign says so; a
+hard bounce stops the lead, a soft one sends the step again later (see `sends.bounces`); a spam
+complaint unsubscribes the lead, as its unsubscribe link would.
 
 A message is tied to a send by the Message-IDs it points at (In-Reply-To and References of a reply, the
-returned headers of a bounce); a bounce naming no Message-ID of ours falls back to the newest send from
-this account to the failed address.
+returned headers of a bounce or complaint); a bounce or complaint naming no Message-ID of ours falls back
+to the newest send from this account to the address it names.
 """
 
 import uuid
@@ -19,9 +21,12 @@ from coldsend.addresses import email_key
 from coldsend.events import record_event
 from coldsend.ids import new_id
 from coldsend.leads.lifecycle import stop_lead
+from coldsend.mail.failures import Severity
 from coldsend.mail.inbound import Inbound, InboundKind
 from coldsend.models import Account, Campaign, Email, EmailType, EventType, Lead, LeadStatus, Send, SendState
+from coldsend.sends.bounces import Bounced, Recorded, SoftBounceRetry, record_bounce
 from coldsend.subsequences import triggers
+from coldsend.tracking.service import unsubscribe
 
 DELIVERED = (SendState.SENT, SendState.COMMITTED)
 # A reply from one of these does not speak for everybody else at the same domain.
@@ -33,8 +38,6 @@ SHARED_MAIL_DOMAINS = frozenset(
         "zoho.com", "fastmail.com",
     }
 )  # fmt: skip
-# Lead statuses a bounce overrides: a lead that unsubscribed or was skipped keeps saying so.
-BOUNCEABLE = (LeadStatus.ACTIVE, LeadStatus.PAUSED, LeadStatus.COMPLETED)
 # Lead statuses a reply completes.
 REPLY_STOPPABLE = (LeadStatus.ACTIVE, LeadStatus.PAUSED)
 
@@ -52,6 +55,8 @@ class Outcome(StrEnum):
     REPLY = "reply"
     AUTO_REPLY = "auto_reply"
     BOUNCE = "bounce"
+    SOFT_BOUNCE = "soft_bounce"  # the step is sent again later
+    COMPLAINT = "complaint"
     ALREADY_SEEN = "already_seen"
     UNRELATED = "unrelated"  # concerns no send of ours
 
@@ -88,8 +93,9 @@ async def _send_to_address(session: AsyncSession, account: Account, address: str
 
 async def _matching_send(session: AsyncSession, account: Account, message: Inbound) -> Send | None:
     send = await _send_by_message_ids(session, account.workspace_id, message.referenced)
-    if send is None and message.kind is InboundKind.BOUNCE and message.bounce and message.bounce.recipient:
-        send = await _send_to_address(session, account, message.bounce.recipient)
+    named = message.bounce or message.complaint
+    if send is None and named is not None and named.recipient:
+        send = await _send_to_address(session, account, named.recipient)
     return send
 
 
@@ -202,7 +208,16 @@ async def _reply(
     return Outcome.AUTO_REPLY if automatic else Outcome.REPLY
 
 
-async def _bounce(session: AsyncSession, answered: Answered, message: Inbound, now: datetime) -> Outcome:
+_BOUNCE_OUTCOMES = {
+    Recorded.RETRIED: Outcome.SOFT_BOUNCE,
+    Recorded.STOPPED: Outcome.BOUNCE,
+    Recorded.NOTHING: Outcome.ALREADY_SEEN,
+}
+
+
+async def _bounce(
+    session: AsyncSession, answered: Answered, message: Inbound, retry: SoftBounceRetry, now: datetime
+) -> Outcome:
     send, lead = answered.send, answered.lead
     bounce = message.bounce
     if bounce is not None and bounce.recipient and bounce.recipient != lead.email:
@@ -215,19 +230,41 @@ async def _bounce(session: AsyncSession, answered: Answered, message: Inbound, n
     if lead.status == LeadStatus.BOUNCED:
         return Outcome.ALREADY_SEEN  # this bounce, read again, or another for the same lead
     detail = " ".join(part for part in (bounce.status, bounce.diagnostic) if part) if bounce else None
-    await record_event(session, send, EventType.BOUNCED, now=now, detail=detail or None)
-    await stop_lead(session, lead.id, LeadStatus.BOUNCED, now=now, replacing=BOUNCEABLE)
-    return Outcome.BOUNCE
+    bounced = Bounced(bounce.severity if bounce else Severity.HARD, detail or None)
+    # A soft bounce is tried again only from the sent state: a report read twice, or one for a try
+    # that is already planned again, changes nothing.
+    recorded = await record_bounce(session, send, bounced, retry, now=now, where=Send.state == SendState.SENT)
+    return _BOUNCE_OUTCOMES[recorded]
+
+
+async def _complaint(session: AsyncSession, answered: Answered, message: Inbound, now: datetime) -> Outcome:
+    """A spam complaint: recorded, and the lead unsubscribed (and blocked, as the workspace says)."""
+    complaint = message.complaint
+    detail = (
+        " ".join(part for part in (complaint.feedback_type, complaint.user_agent) if part)
+        if complaint
+        else None
+    )
+    if not await record_event(session, answered.send, EventType.COMPLAINED, now=now, detail=detail):
+        return Outcome.ALREADY_SEEN
+    await unsubscribe(session, answered.send, now=now)
+    return Outcome.COMPLAINT
 
 
 async def handle(
-    session: AsyncSession, account: Account, message: Inbound, *, message_id: str, now: datetime
+    session: AsyncSession,
+    account: Account,
+    message: Inbound,
+    *,
+    message_id: str,
+    retry: SoftBounceRetry,
+    now: datetime,
 ) -> Outcome:
     """Record what `message` (found in `account`'s INBOX, identified by `message_id`) means for our sends.
 
     A reply or auto-reply already recorded (same Message-ID in this mailbox) changes nothing twice.
     """
-    if message.kind is InboundKind.OTHER or message.from_email == account.email:
+    if message.kind in (InboundKind.OTHER, InboundKind.DELAY_WARNING) or message.from_email == account.email:
         return Outcome.UNRELATED
     send = await _matching_send(session, account, message)
     if send is None:
@@ -237,7 +274,9 @@ async def handle(
         return Outcome.UNRELATED
     answered = Answered(account=account, send=send, lead=lead)
     if message.kind is InboundKind.BOUNCE:
-        return await _bounce(session, answered, message, now)
+        return await _bounce(session, answered, message, retry, now)
+    if message.kind is InboundKind.COMPLAINT:
+        return await _complaint(session, answered, message, now)
     if await _already_recorded(session, account, message_id):
         return Outcome.ALREADY_SEEN
     return await _reply(session, answered, message, message_id, now)

@@ -11,7 +11,9 @@ from coldsend.ids import new_id
 
 class EventType:
     SENT = "sent"
-    BOUNCED = "bounced"
+    BOUNCED = "bounced"  # the lead stopped: a hard bounce, or a soft one past the retry bound
+    SOFT_BOUNCED = "soft_bounced"  # a soft bounce that was tried again (count: how often)
+    COMPLAINED = "complained"  # a spam complaint (feedback report); the lead is unsubscribed too
     OPENED = "opened"
     CLICKED = "clicked"
     REPLIED = "replied"
@@ -48,6 +50,7 @@ class Event(Base):
     email_id: Mapped[uuid.UUID | None]
     count: Mapped[int] = mapped_column(default=1)
     detail: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str | None] = mapped_column(String(4))  # bounces: "hard" or "soft"
     timestamp: Mapped[datetime] = mapped_column(default=utcnow)
     # Opens and clicks: when `count` last went up; a repeat sooner than tracking_repeat_seconds is not.
     timestamp_counted: Mapped[datetime | None]

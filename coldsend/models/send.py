@@ -12,7 +12,7 @@ class SendState:
     SENDING = "sending"  # claimed by a sender under a lease; SMTP transaction not yet committed
     COMMITTED = "committed"  # recorded just before the final "." of DATA; ambiguous if the lease expires
     SENT = "sent"
-    RETRY = "retry"  # temporary failure; due again at `due_at`
+    RETRY = "retry"  # temporary failure or soft bounce; due again at `due_at`
     BOUNCED = "bounced"  # permanent rejection of the recipient
     FAILED = "failed"  # gave up (attempts exhausted, or nothing renderable)
     CANCELLED = "cancelled"  # the lead stopped (reply, unsubscribe, block) before it was sent
@@ -50,6 +50,8 @@ class Send(RecordModel):
     state: Mapped[str] = mapped_column(String(20), default=SendState.SCHEDULED)
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
+    # Soft bounces of this step so far (mailbox full, expired, ...): it is sent again until a bound.
+    soft_bounces: Mapped[int] = mapped_column(default=0, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

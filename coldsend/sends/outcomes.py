@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, update
+from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.campaigns.sequences import step_id
@@ -98,6 +98,21 @@ def _lead_row(ctx: SendContext, sent_at: datetime, now: datetime) -> dict[str, A
     }
 
 
+async def _write_emails(session: AsyncSession, emails: list[dict[str, Any]], resent: set[uuid.UUID]) -> None:
+    """Inserts the Email rows; a step sent again after a soft bounce updates the row of its first try
+    instead, so a send keeps one Email row (which its events and replies point at)."""
+    existing: dict[uuid.UUID | None, uuid.UUID] = {}
+    if resent:
+        rows = await session.execute(select(Email.send_id, Email.id).where(Email.send_id.in_(resent)))
+        existing = dict(rows.tuples())
+    updates = [email | {"id": existing[email["send_id"]]} for email in emails if email["send_id"] in existing]
+    inserts = [email for email in emails if email["send_id"] not in existing]
+    if inserts:
+        await session.execute(insert(Email), inserts)
+    if updates:
+        await session.execute(update(Email), updates)
+
+
 async def record_sent_many(
     session: AsyncSession,
     items: list[tuple[SendContext, Composed]],
@@ -136,7 +151,7 @@ async def record_sent_many(
             finished.append(ctx.lead.id)
             if ctx.sequence.subsequence is None:
                 finished_main[ctx.lead.id] = send.campaign_id
-    await session.execute(insert(Email), emails)
+    await _write_emails(session, emails, resent={ctx.send.id for ctx, _ in done if ctx.send.soft_bounces})
     await record_events(session, events)
     await session.execute(update(Lead), list(leads.values()))
     if finished:
@@ -149,28 +164,6 @@ async def record_sent_many(
     if finished_main:
         await triggers.on_completed_without_reply(session, finished_main, now)
     return len(done)
-
-
-async def record_bounce(
-    session: AsyncSession, ctx: SendContext, holder: ColumnElement[bool], reply: str, now: datetime
-) -> bool:
-    """A permanent rejection of the recipient: the lead is bounced and gets nothing more."""
-    send = ctx.send
-    if not await _transition(
-        session,
-        send.id,
-        Send.state.in_((SendState.SENDING, SendState.COMMITTED)) & holder,
-        state=SendState.BOUNCED,
-        sent_at=None,
-        lease_owner=None,
-        lease_expires_at=None,
-        last_error=reply,
-    ):
-        return False
-    row = event_row(send, EventType.BOUNCED, timestamp=now, account_email=ctx.account.email, detail=reply)
-    await record_events(session, [row])
-    await stop_lead(session, send.lead_id, LeadStatus.BOUNCED, now=now)
-    return True
 
 
 def backoff(settings_base: float, settings_max: float, attempts: int) -> timedelta:

@@ -16,7 +16,8 @@ ZERO_ENGAGEMENT = {
     "reply_count": 0, "reply_count_unique": 0, "reply_count_unique_by_step": 0,
     "reply_count_automatic": 0, "reply_count_automatic_unique": 0, "reply_count_automatic_unique_by_step": 0,
     "link_click_count": 0, "link_click_count_unique": 0, "link_click_count_unique_by_step": 0,
-    "bounced_count": 0, "unsubscribed_count": 0,
+    "bounced_count": 0, "hard_bounced_count": 0, "soft_bounced_count": 0,
+    "complaint_count": 0, "unsubscribed_count": 0,
 }  # fmt: skip
 
 
@@ -36,7 +37,8 @@ def alpha_all_time(world: World) -> dict[str, Any]:
         "reply_count_automatic": 1, "reply_count_automatic_unique": 1,
         "reply_count_automatic_unique_by_step": 1,
         "link_click_count": 3, "link_click_count_unique": 2, "link_click_count_unique_by_step": 2,
-        "bounced_count": 1, "unsubscribed_count": 1, "completed_count": 1,
+        "bounced_count": 1, "hard_bounced_count": 1, "soft_bounced_count": 0,
+        "complaint_count": 0, "unsubscribed_count": 1, "completed_count": 1,
         "total_opportunities": 2, "total_opportunity_value": 200,
     }  # fmt: skip
 
@@ -74,7 +76,8 @@ class TestCampaignAnalytics:
             "reply_count_automatic": 0, "reply_count_automatic_unique": 0,
             "reply_count_automatic_unique_by_step": 0,
             "link_click_count": 1, "link_click_count_unique": 1, "link_click_count_unique_by_step": 1,
-            "bounced_count": 1, "unsubscribed_count": 0,
+            "bounced_count": 1, "hard_bounced_count": 1, "soft_bounced_count": 0,
+            "complaint_count": 0, "unsubscribed_count": 0,
             "total_opportunities": 1, "total_opportunity_value": 100,
         }  # fmt: skip
 
@@ -148,7 +151,8 @@ class TestOverview:
             "reply_count": 2, "reply_count_unique": 1, "reply_count_unique_by_step": 1,
             "reply_count_automatic": 1, "reply_count_automatic_unique": 1,
             "reply_count_automatic_unique_by_step": 1,
-            "bounced_count": 1, "unsubscribed_count": 1, "completed_count": 1,
+            "bounced_count": 1, "hard_bounced_count": 1, "soft_bounced_count": 0,
+            "complaint_count": 0, "unsubscribed_count": 1, "completed_count": 1,
             "emails_sent_count": 9, "contacted_count": 6, "new_leads_contacted_count": 6,
             "total_opportunities": 2, "total_opportunity_value": 200,
             "total_interested": 1, "total_meeting_booked": 0, "total_meeting_completed": 0, "total_closed": 1,
