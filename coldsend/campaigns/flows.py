@@ -1,6 +1,7 @@
 """What happens when a campaign changes status: checks before launch, launch and pause."""
 
 import logging
+import uuid
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,6 +90,20 @@ async def complete(session: AsyncSession, campaign: Campaign) -> None:
     campaign.status = CampaignStatus.COMPLETED
     campaign.timestamp_updated = utcnow()
     await session.flush()
+
+
+async def reopen(session: AsyncSession, campaign_id: uuid.UUID) -> None:
+    """A main step is owed again after the campaign finished its leads (a soft bounce came back after
+    the last send): a completed or subsequence-running campaign is active again, so it goes."""
+    await session.execute(
+        update(Campaign)
+        .where(
+            Campaign.id == campaign_id,
+            Campaign.status.in_((CampaignStatus.COMPLETED, CampaignStatus.RUNNING_SUBSEQUENCES)),
+        )
+        .values(status=CampaignStatus.ACTIVE, timestamp_updated=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def note_not_sending(session: AsyncSession, campaign: Campaign, reason: Reason | None) -> None:

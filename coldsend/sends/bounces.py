@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.campaigns import flows
 from coldsend.config import Settings
 from coldsend.events import event_row
 from coldsend.events import record as record_events
@@ -95,7 +96,9 @@ async def _try_again(
     if not moved:
         return False
     await _record(session, send, EventType.SOFT_BOUNCED, bounced, now)
-    # The step is owed again: a lead that this step completed is active until it goes.
+    # The step is owed again: a lead (and a campaign) that this step completed is active until it goes.
+    if send.subsequence_id is None:
+        await flows.reopen(session, send.campaign_id)
     await session.execute(
         update(Lead)
         .where(Lead.id == send.lead_id, Lead.status == LeadStatus.COMPLETED, Lead.email_reply_count == 0)

@@ -104,7 +104,7 @@ async def _write_emails(session: AsyncSession, emails: list[dict[str, Any]], res
     existing: dict[uuid.UUID | None, uuid.UUID] = {}
     if resent:
         rows = await session.execute(select(Email.send_id, Email.id).where(Email.send_id.in_(resent)))
-        existing = dict(rows.tuples())
+        existing = dict(rows.tuples().all())
     updates = [email | {"id": existing[email["send_id"]]} for email in emails if email["send_id"] in existing]
     inserts = [email for email in emails if email["send_id"] not in existing]
     if inserts:

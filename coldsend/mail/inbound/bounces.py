@@ -94,7 +94,7 @@ def _field_blocks(part: Message) -> list[Headers]:
 
 def is_failure(block: Headers) -> bool:
     action = first_word(block.first("action"))
-    if action == "failed":
+    if action in ("failed", "expired"):  # expired: a final give-up on a temporary failure (RFC 3464 2.3.3)
         return True
     status = _ENHANCED_STATUS.search(block.first("status") or "")
     return action not in _NOT_FAILED_ACTIONS and status is not None and status.group().startswith("5")
