@@ -45,7 +45,9 @@ COUNTING_NOTES = (
     "Counted from recorded events (UTC days); the campaign's own steps only (subsequences are separate). "
     "`*_unique` = distinct leads, `*_unique_by_step` = once per lead and step, totals include repeats. "
     "Opportunities are leads with a positive interest status (in range by their last interest change), "
-    "each worth the campaign's pl_value."
+    "each worth the campaign's pl_value. bounced_count is leads stopped as bounced; the extension fields "
+    "hard_bounced_count and soft_bounced_count split bounced leads by kind (a soft bounce counts even when "
+    "a later try went through) and complaint_count is leads that marked the mail as spam (docs/bounces.md)."
 )
 ANALYTICS_NOTES = (
     f"{COUNTING_NOTES} open_count is leads that opened, as the spec describes it. "
