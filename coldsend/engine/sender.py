@@ -39,7 +39,6 @@ from coldsend.engine import send_recovery
 from coldsend.engine.send_recovery import described
 from coldsend.engine.serial import EngineLock
 from coldsend.ids import default_worker_id
-from coldsend.mail.failures import reply_severity
 from coldsend.mail.message import DkimError
 from coldsend.mail.render import TemplateError
 from coldsend.mail.smtp import (
@@ -457,7 +456,7 @@ class Sender:
 
     async def _bounce(self, ctx: composing.SendContext, error: SmtpError) -> None:
         log.info("%s: rejected: %s", described(ctx.send, ctx), error.reply)
-        bounced = Bounced(reply_severity(error.reply), error.reply, account_email=ctx.account.email)
+        bounced = Bounced.refusal(error.reply, ctx.account.email)
         in_transaction = Send.state.in_((SendState.SENDING, SendState.COMMITTED)) & self._holder()
         async with self.lock, session_scope(self.sessionmaker) as session:
             await record_bounce(

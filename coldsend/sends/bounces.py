@@ -21,7 +21,7 @@ from coldsend.config import Settings
 from coldsend.events import event_row
 from coldsend.events import record as record_events
 from coldsend.leads.lifecycle import stop_lead
-from coldsend.mail.failures import Severity
+from coldsend.mail.failures import Severity, reply_severity
 from coldsend.models import Email, EventType, Lead, LeadStatus, Send, SendState
 
 # Lead statuses a bounce overrides: a lead that unsubscribed or was skipped keeps saying so.
@@ -45,6 +45,11 @@ class Bounced:
     severity: Severity
     detail: str | None
     account_email: str | None = None  # the sending account, when the send row may not name it yet
+
+    @classmethod
+    def refusal(cls, reply: str, account_email: str) -> "Bounced":
+        """The server refused the recipient during the SMTP transaction with `reply`."""
+        return cls(reply_severity(reply), reply, account_email)
 
 
 class Recorded(StrEnum):
