@@ -29,7 +29,7 @@ from pathlib import Path
 import aiosmtplib
 from sqlalchemy import func, insert, select
 
-from coldsend.accounts import secrets
+from coldsend import encryption as secrets
 from coldsend.config import Settings
 from coldsend.db import migrate
 from coldsend.db.admin import create_database, drop_database

@@ -1,6 +1,6 @@
 """An account's stored SMTP and IMAP settings as the endpoints the mail package connects to."""
 
-from coldsend.accounts import secrets
+from coldsend import encryption as secrets
 from coldsend.config import Settings
 from coldsend.mail.imap import ImapConnectionError, ImapEndpoint
 from coldsend.mail.smtp import SmtpEndpoint

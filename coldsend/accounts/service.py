@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.accounts import login_check, secrets
+from coldsend import encryption as secrets
+from coldsend.accounts import login_check
 from coldsend.accounts.schemas import AccountCreate, AccountUpdate, implicit_tls_mode
 from coldsend.addresses import normalize_email
 from coldsend.clock import utcnow

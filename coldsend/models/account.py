@@ -39,7 +39,7 @@ class Account(RecordModel):
     """A sending mailbox: Instantly's Account fields plus the SMTP/IMAP settings it is reached by.
 
     Keyed by `email` inside a workspace (the API's paths use the address). Passwords and the DKIM key
-    are stored encrypted (`coldsend/accounts/secrets.py`) and never leave the server.
+    are stored encrypted (`coldsend/encryption.py`) and never leave the server.
     """
 
     __tablename__ = "account"

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.accounts import secrets
+from coldsend import encryption as secrets
 from coldsend.campaigns.sequences import Sequence
 from coldsend.config import Settings
 from coldsend.leads.variables import lead_variables

@@ -7,8 +7,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from coldsend import encryption as secrets
 from coldsend.accounts import jobs as account_jobs
-from coldsend.accounts import secrets
 from coldsend.db.session import session_scope
 from coldsend.engine.job_runner import JobRunner
 from coldsend.jobs import HANDLERS

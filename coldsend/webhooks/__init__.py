@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, the facts they are owed, and the delivery log."""
