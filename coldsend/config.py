@@ -122,6 +122,33 @@ class Settings(BaseSettings):
     verify_webhook_retry_delay_seconds: float = Field(default=10.0, ge=0)
     verify_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="deliver webhooks (and verification webhooks) to loopback, private, link-local and other "
+        "non-public addresses: for integrations on your own network",
+    )
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, description="deadline of one webhook POST")
+    webhook_retry_schedule: list[float] = Field(
+        default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+        min_length=1,
+        description="seconds before each attempt of a webhook delivery, counted from the one before (the "
+        "Standard Webhooks schedule: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); after the last "
+        "one fails the delivery has failed",
+    )
+    webhook_disable_after_seconds: float = Field(
+        default=5 * 86400.0,
+        gt=0,
+        description="a webhook whose deliveries have all failed for this long is disabled (status -1)",
+    )
+    webhook_concurrency_per_host: int = Field(
+        default=8, ge=1, description="webhook POSTs in flight at once to one target host, per worker"
+    )
+    webhook_secret_overlap_seconds: float = Field(
+        default=86400.0,
+        ge=0,
+        description="after a secret rotation, how long the previous secret still signs (beside the new one)",
+    )
+
     send_poll_interval: float = Field(default=1.0, gt=0, description="scheduler tick and sender poll")
     send_lease_seconds: float = Field(
         default=90.0, gt=0, description="how long a send stays claimed; must exceed one SMTP transaction"

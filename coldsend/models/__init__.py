@@ -22,6 +22,14 @@ from coldsend.models.lead_list import LeadList
 from coldsend.models.send import Send, SendState
 from coldsend.models.user import User
 from coldsend.models.verification_domain import VerificationDomain
+from coldsend.models.webhook import (
+    DeliveryState,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookFact,
+    WebhookStatus,
+)
 from coldsend.models.workspace import Workspace
 from coldsend.models.workspace_group_member import GroupMemberStatus, WorkspaceGroupMember
 from coldsend.models.workspace_member import MemberPermission, MemberRole, WorkspaceMember
@@ -40,6 +48,7 @@ __all__ = [
     "CustomTag",
     "CustomTagMapping",
     "DailyLimitMode",
+    "DeliveryState",
     "Email",
     "EmailType",
     "EmailVerification",
@@ -70,6 +79,11 @@ __all__ = [
     "UploadMethod",
     "User",
     "VerificationDomain",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookFact",
+    "WebhookStatus",
     "VerificationStatus",
     "WarmupStatus",
     "WebhookState",
