@@ -112,9 +112,6 @@ class Settings(BaseSettings):
     verify_credits: int | None = Field(
         default=None, ge=0, description="verifications allowed per workspace; empty means unlimited"
     )
-    verify_webhook_allow_private: bool = Field(
-        default=False, description="deliver verification webhooks to loopback and private addresses"
-    )
     verify_smtp_allow_private: bool = Field(
         default=False, description="probe MX hosts at loopback and private addresses"
     )

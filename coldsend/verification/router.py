@@ -7,11 +7,11 @@ from coldsend.config import Settings
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.responses import doc
+from coldsend.outbound import literal_target_allowed
 from coldsend.verification import flows as verification_flows
 from coldsend.verification import service as verification_service
 from coldsend.verification.probe.syntax import InvalidAddress, parse
 from coldsend.verification.schemas import EmailVerification, EmailVerificationCreate
-from coldsend.verification.webhooks import literal_target_allowed
 
 router = APIRouter(prefix="/api/v2/email-verification", tags=["EmailVerification"])
 
@@ -35,7 +35,9 @@ async def create_email_verification(
 ) -> EmailVerification:
     """Create email verification"""
     settings: Settings = request.app.state.settings
-    if body.webhook_url is not None and not literal_target_allowed(body.webhook_url, settings):
+    if body.webhook_url is not None and not literal_target_allowed(
+        body.webhook_url, allow_private=settings.webhook_allow_private
+    ):
         raise errors.BadRequest("body/webhook_url must not point at a loopback or private address")
     return await verification_flows.create(
         session,

@@ -1,64 +1,19 @@
 """Delivers finished verifications to the `webhook_url` given with them: once, retried with backoff."""
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend import network
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.models import EmailVerification, WebhookState
-from coldsend.network import ip_literal, is_public
+from coldsend.outbound import UnsafeTarget, pinned_target
 from coldsend.verification import service as verification_service
 
 log = logging.getLogger(__name__)
-
-
-class UnsafeTarget(ValueError):
-    """The URL's host is loopback, private, link-local or otherwise not a public address."""
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where one delivery goes: the checked address in the URL; the URL's host in Host and in TLS SNI."""
-
-    url: httpx.URL
-    host_header: str
-    server_name: str | None
-
-
-def literal_target_allowed(url: str, settings: Settings) -> bool:
-    """Refuses, when private targets are not allowed, a URL naming a non-public IP or `localhost`."""
-    if settings.verify_webhook_allow_private:
-        return True
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return False
-    literal = ip_literal(host)
-    return literal is None or is_public(literal)  # a name is checked by address when delivered
-
-
-async def target(url: str, settings: Settings) -> Target:
-    """Resolves the URL's host once and checks every address (unless private ones are allowed); the
-    delivery connects to the checked address, so a second DNS answer cannot redirect it."""
-    parsed = httpx.URL(url)
-    host = parsed.raw_host.decode("ascii")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    addresses = await network.resolve(host, port, settings.dns_nameservers)
-    if not addresses:
-        raise UnsafeTarget(f"{host} does not resolve")
-    if not settings.verify_webhook_allow_private and not all(is_public(address) for address in addresses):
-        raise UnsafeTarget(f"{host} resolves to a non-public address")
-    return Target(
-        url=parsed.copy_with(host=addresses[0]),
-        host_header=parsed.netloc.decode("ascii"),
-        server_name=host if parsed.scheme == "https" else None,
-    )
 
 
 async def deliver(
@@ -71,7 +26,11 @@ async def deliver(
     failure: str | None = None
     permanent = False
     try:
-        pinned = await target(row.webhook_url, settings)
+        pinned = await pinned_target(
+            row.webhook_url,
+            allow_private=settings.webhook_allow_private,
+            nameservers=settings.dns_nameservers,
+        )
         response = await client.post(
             pinned.url,
             json=payload,

@@ -135,7 +135,7 @@ async def guarded_app(
         tmp_path_factory.mktemp("ssrf-data"),
         dns_nameservers=[dns.nameserver],
         verify_smtp_port=mx_sink[1],
-        **{**VERIFY_SETTINGS, "verify_smtp_allow_private": False, "verify_webhook_allow_private": False},
+        **{**VERIFY_SETTINGS, "verify_smtp_allow_private": False, "webhook_allow_private": False},
     )
     application = create_app(settings, run_engine=False)
     async with application.router.lifespan_context(application):

@@ -30,7 +30,7 @@ VERIFY_SETTINGS: dict[str, Any] = {
     "verify_domain_rate_per_second": 1000.0,
     "verify_poll_interval": 0.05,
     "verify_webhook_retry_delay_seconds": 0.05,
-    "verify_webhook_allow_private": True,
+    "webhook_allow_private": True,
     "verify_smtp_allow_private": True,  # the MX is on loopback
 }
 IDN_DOMAIN = "xn--bcher-kva.example"  # bücher.example

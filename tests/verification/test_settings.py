@@ -32,5 +32,5 @@ def test_verification_defaults() -> None:
     settings = Settings()
     assert settings.verify_smtp_port == 25
     assert settings.verify_sync_window_seconds == 10
-    assert settings.verify_webhook_allow_private is False
+    assert settings.webhook_allow_private is False
     assert settings.verify_credits is None
