@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.ids import new_id
 from coldsend.models import Email, Event, Send
+from coldsend.webhooks import facts
 
 KEY = ["type", "sequence_id", "lead_id", "step"]
 
@@ -48,11 +49,16 @@ def event_row(
 
 
 async def record(
-    session: AsyncSession, rows: Sequence[dict[str, Any]], *, counted_before: datetime | None = None
+    session: AsyncSession,
+    rows: Sequence[dict[str, Any]],
+    *,
+    counted_before: datetime | None = None,
+    webhook_detail: dict[str, Any] | None = None,
 ) -> list[int]:
     """Writes the event rows; one whose event exists bumps that one's count instead, and, given
     `counted_before`, only when its last count is no later than that (stamping timestamp_counted).
-    The counts of the rows written or bumped."""
+    The counts of the rows written or bumped. Each of those is also a fact for the workspace's webhooks
+    (`webhook_detail` adds to their payload), in this transaction."""
     if not rows:
         return []
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
@@ -62,14 +68,30 @@ async def record(
     if counted_before is not None:
         bump["timestamp_counted"] = insert.excluded.timestamp_counted
         where = func.coalesce(Event.timestamp_counted, Event.timestamp) <= counted_before
-    stmt = insert.on_conflict_do_update(index_elements=KEY, set_=bump, where=where).returning(Event.count)
-    return list((await session.execute(stmt, list(rows))).scalars())
+    stmt = insert.on_conflict_do_update(index_elements=KEY, set_=bump, where=where).returning(
+        Event.type, Event.sequence_id, Event.lead_id, Event.step, Event.count
+    )
+    returned = (await session.execute(stmt, list(rows))).tuples().all()
+    by_key = {_key(row): row for row in rows}
+    written = [by_key[(kind, sequence, lead, step)] for kind, sequence, lead, step, _ in returned]
+    await facts.record_events(session, written, detail=webhook_detail)
+    return [count for *_, count in returned]
+
+
+def _key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[name] for name in KEY)
 
 
 async def record_event(
-    session: AsyncSession, send: Send, event_type: str, *, now: datetime, detail: str | None = None
+    session: AsyncSession,
+    send: Send,
+    event_type: str,
+    *,
+    now: datetime,
+    detail: str | None = None,
+    webhook_detail: dict[str, Any] | None = None,
 ) -> bool:
     """One event of `send`'s step, tied to its Email row; True if it is new (not a repeat)."""
     email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id).limit(1))
     row = event_row(send, event_type, timestamp=now, email_id=email_id, detail=detail)
-    return await record(session, [row]) == [1]
+    return await record(session, [row], webhook_detail=webhook_detail) == [1]

@@ -17,6 +17,7 @@ from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.mail import imap
 from coldsend.models import Account, AccountStatus
+from coldsend.webhooks import facts
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,21 @@ async def mark_connection_error(
     account.status_message = message
     account.timestamp_updated = utcnow()
     await session.flush()
+    await note_account_error(session, account)
     log.warning("account %s: connection error (%s): %s", account.email, code, reason)
     return True
+
+
+async def note_account_error(session: AsyncSession, account: Account) -> None:
+    """The account entered connection error: the workspace's `account_error` webhooks are owed it."""
+    await facts.record_fact(
+        session,
+        account.workspace_id,
+        "account_error",
+        timestamp=utcnow(),
+        account_email=account.email,
+        detail={"status": account.status, "status_message": account.status_message},
+    )
 
 
 async def check_imap(account: Account, settings: Settings) -> tuple[str, str] | None:

@@ -72,9 +72,10 @@ async def check_logins(account: Account, settings: Settings) -> LoginFailure | N
     return LoginFailure(code=code, reason="; ".join(reason for _, (_, reason) in found), command=command)
 
 
-async def apply(account: Account, settings: Settings) -> None:
+async def apply(account: Account, settings: Settings) -> bool:
     """Check the account's logins and set its status: connection error with why, or back to active
-    from connection error once they work. A paused account stays paused."""
+    from connection error once they work. A paused account stays paused. Whether it entered
+    connection error."""
     failure = await check_logins(account, settings)
     if failure is not None:
         log.warning(
@@ -92,7 +93,9 @@ async def apply(account: Account, settings: Settings) -> None:
                 "command": failure.command,
             }
             account.timestamp_updated = utcnow()
+            return True
     elif account.status == AccountStatus.CONNECTION_ERROR:
         account.status = AccountStatus.ACTIVE
         account.status_message = None
         account.timestamp_updated = utcnow()
+    return False

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import encryption as secrets
-from coldsend.accounts import login_check
+from coldsend.accounts import health, login_check
 from coldsend.accounts.schemas import AccountCreate, AccountUpdate, implicit_tls_mode
 from coldsend.addresses import normalize_email
 from coldsend.clock import utcnow
@@ -88,12 +88,14 @@ async def create(
         imap_tls=account_in.imap_tls or implicit_tls_mode(account_in.imap_port),
         **given,
     )
-    await login_check.apply(account, settings)
+    failing = await login_check.apply(account, settings)
     session.add(account)
     try:
         await session.flush()
     except IntegrityError:
         raise BadRequest(DUPLICATE) from None
+    if failing:
+        await health.note_account_error(session, account)
     return account
 
 
@@ -132,11 +134,12 @@ async def update(
         if name.endswith("_encrypted") or getattr(account, name) != value:
             setattr(account, name, value)
             changed.append(name.removesuffix("_encrypted"))
-    if server_changes:
-        await login_check.apply(account, settings)
+    failing = bool(server_changes) and await login_check.apply(account, settings)
     if changed:
         account.timestamp_updated = utcnow()
         await session.flush()
+    if failing:
+        await health.note_account_error(session, account)
     return sorted(changed)
 
 

@@ -16,6 +16,7 @@ from coldsend.campaigns.sequences import Sequence
 from coldsend.clock import utcnow
 from coldsend.errors import BadRequest
 from coldsend.models import Campaign, CampaignStatus, Lead, LeadStatus, Send
+from coldsend.webhooks import facts
 
 # Statuses from which /pause stops sending; the negative ones are system holds.
 PAUSABLE = frozenset(
@@ -168,4 +169,8 @@ async def complete_if_done(session: AsyncSession, campaign: Campaign, sequences:
         .execution_options(synchronize_session=False)
     )
     campaign.status = status
+    if status == CampaignStatus.COMPLETED:
+        await facts.record_fact(
+            session, campaign.workspace_id, "campaign_completed", timestamp=utcnow(), campaign_id=campaign.id
+        )
     log.info("campaign %s: status %d", campaign.id, status)

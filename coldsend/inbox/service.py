@@ -181,8 +181,14 @@ async def _reply(
 ) -> Outcome:
     send, lead = answered.send, answered.lead
     automatic = message.kind is InboundKind.AUTO_REPLY
-    await _record_email(session, answered, message, message_id, now)
-    await record_event(session, send, EventType.AUTO_REPLIED if automatic else EventType.REPLIED, now=now)
+    email_id = await _record_email(session, answered, message, message_id, now)
+    await record_event(
+        session,
+        send,
+        EventType.AUTO_REPLIED if automatic else EventType.REPLIED,
+        now=now,
+        webhook_detail={"reply_email_id": email_id},
+    )
     campaign = await session.get(Campaign, send.campaign_id)
     stops = campaign is not None and (
         bool(campaign.stop_on_auto_reply) if automatic else campaign.stop_on_reply is not False

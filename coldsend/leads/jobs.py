@@ -22,6 +22,7 @@ from coldsend.leads.repository import hold_lead_writes
 from coldsend.leads.schemas import LeadsQuery
 from coldsend.models import AuditLog, Campaign, JobType, Lead, LeadList, LeadStatus, LeadVerificationStatus
 from coldsend.subsequences import triggers
+from coldsend.webhooks import facts
 
 log = logging.getLogger(__name__)
 
@@ -318,7 +319,9 @@ async def update_interest_status(ctx: JobContext) -> None:
             .execution_options(synchronize_session=False)
         )
         ids = list(updated.all())
-        for lead in await session.scalars(select(Lead).where(Lead.id.in_(ids))):
+        leads = list(await session.scalars(select(Lead).where(Lead.id.in_(ids))))
+        await facts.record_interest(session, leads, ctx.data["interest_value"], now)
+        for lead in leads:
             await triggers.on_interest_status(session, lead, ctx.data["interest_value"], now)
         await ctx.progress(99, {"updated_leads": len(ids)}, session=session)
 

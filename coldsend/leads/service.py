@@ -29,6 +29,7 @@ from coldsend.models import Lead as LeadRow
 from coldsend.principal import Principal
 from coldsend.subsequences import triggers
 from coldsend.verification.jobs import enqueue_lead_verification
+from coldsend.webhooks import facts
 from coldsend.workspace_members.membership import check_members
 
 # Lead fields whose column has another name.
@@ -233,6 +234,7 @@ async def update(session: AsyncSession, lead: LeadRow, *, lead_in: LeadFields) -
     lead.timestamp_updated = utcnow()
     await session.flush()
     if interest_changed:
+        await facts.record_interest(session, [lead], lead.lt_interest_status, utcnow())
         await triggers.on_interest_status(session, lead, lead.lt_interest_status, utcnow())
     return lead
 

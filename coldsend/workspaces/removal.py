@@ -33,6 +33,10 @@ from coldsend.models import (
     LeadList,
     ReplyLabelPrediction,
     Send,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookFact,
     Workspace,
     WorkspaceGroupMember,
     WorkspaceMember,
@@ -46,6 +50,10 @@ JOB_TYPE = "remove-workspace"
 # the workspace row itself: a table whose rows reference another's comes before it. A new
 # workspace-owned table adds itself here (tests/engine/test_jobs.py checks none is missing).
 PURGED: tuple[tuple[type[Base], str], ...] = (
+    (WebhookEvent, "workspace_id"),
+    (WebhookDelivery, "workspace_id"),
+    (WebhookFact, "workspace_id"),
+    (Webhook, "workspace_id"),
     (AuditLog, "workspace_id"),
     (Event, "workspace_id"),
     (Email, "workspace_id"),
