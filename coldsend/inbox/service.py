@@ -253,7 +253,11 @@ async def _complaint(session: AsyncSession, answered: Answered, message: Inbound
     )
     if not await record_event(session, answered.send, EventType.COMPLAINED, now=now, detail=detail):
         return Outcome.ALREADY_SEEN
-    await unsubscribe(session, answered.send, now=now)
+    reason = {
+        "unsubscribe_reason": "spam_complaint",
+        "feedback_type": complaint.feedback_type if complaint else None,
+    }
+    await unsubscribe(session, answered.send, now=now, webhook_detail=reason)
     return Outcome.COMPLAINT
 
 

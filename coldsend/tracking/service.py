@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,7 +87,9 @@ async def _activity(session: AsyncSession, send: Send, activity: triggers.Activi
         await triggers.on_activity(session, lead, activity, now)
 
 
-async def unsubscribe(session: AsyncSession, send: Send, *, now: datetime) -> None:
+async def unsubscribe(
+    session: AsyncSession, send: Send, *, now: datetime, webhook_detail: dict[str, Any] | None = None
+) -> None:
     """The lead stops: its pending sends cancelled, status Unsubscribed; and its address on the block list,
     so no campaign of the workspace writes to it again, unless the workspace's `add_unsub_to_block` is
     false (unset means block: an unsubscribe is honoured everywhere by default, as the law expects).
@@ -99,4 +102,4 @@ async def unsubscribe(session: AsyncSession, send: Send, *, now: datetime) -> No
     if lead is not None and lead.email and blocks is not False:
         address, _domain = email_key(lead.email)
         await block_list_service.create(session, workspace_id=send.workspace_id, bl_value=address)
-    await record_event(session, send, EventType.UNSUBSCRIBED, now=now)
+    await record_event(session, send, EventType.UNSUBSCRIBED, now=now, webhook_detail=webhook_detail)
