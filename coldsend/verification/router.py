@@ -3,13 +3,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from coldsend import errors
+from coldsend.addresses import InvalidAddress, parse_address
 from coldsend.config import Settings
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
 from coldsend.http.responses import doc
 from coldsend.verification import flows as verification_flows
 from coldsend.verification import service as verification_service
-from coldsend.verification.probe.syntax import InvalidAddress, parse
 from coldsend.verification.schemas import EmailVerification, EmailVerificationCreate
 from coldsend.verification.webhooks import literal_target_allowed
 
@@ -61,7 +61,7 @@ async def check_verification_status(
 ) -> EmailVerification:
     """Check an email verification status"""
     try:
-        address = parse(email)
+        address = parse_address(email)
     except InvalidAddress:
         raise errors.BadRequest('params/email must match format "email"') from None
     row = await verification_service.get(session, workspace_id=principal.workspace_id, email=address.email)
