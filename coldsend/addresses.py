@@ -2,15 +2,22 @@
 
 Three strictnesses, one form: `normalize_email` validates (what an API caller or an import gives us),
 `address_key` only checks the shape of an address read from mail (a header, a bounce), `email_key`
-trusts its input (addresses already stored).
+trusts its input (addresses already stored). Email verification asks more, whether mail could be
+delivered to the address at all: `parse_address` (its docstring says why it is not the same code).
 """
 
 import re
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
 
 _MAX_DOMAIN_LENGTH = 253
 _MAX_LABEL_LENGTH = 63
-_MAX_LOCAL_LENGTH = 64
-_MAX_ADDRESS_LENGTH = 320
+# RFC 5321's limit on the local part: `parse_address` counts it in octets, `normalize_email` in characters.
+MAX_LOCAL_LENGTH = 64
+_MAX_ADDRESS_LENGTH = 320  # normalize_email: a local part, "@", a domain
+# parse_address: RFC 5321's 256-octet path, less the angle brackets.
+MAX_PATH_ADDRESS_LENGTH = 254
 _LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 # Unquoted local parts only (RFC 5322 dot-atom, plus non-ASCII letters as SMTPUTF8 allows).
 _LOCAL_FORBIDDEN = frozenset(' "(),:;<>@[\\]') | frozenset(map(chr, range(0x21))) | {chr(0x7F)}
@@ -75,7 +82,7 @@ def normalize_email(value: str) -> str:
     if _PLAIN_EMAIL.fullmatch(value):
         return value.lower()
     local, at, domain = value.strip().rpartition("@")
-    if not at or not 0 < len(local) <= _MAX_LOCAL_LENGTH or set(local) & _LOCAL_FORBIDDEN:
+    if not at or not 0 < len(local) <= MAX_LOCAL_LENGTH or set(local) & _LOCAL_FORBIDDEN:
         raise ValueError(value)
     if local.startswith(".") or local.endswith(".") or ".." in local:
         raise ValueError(value)
@@ -88,3 +95,54 @@ def normalize_email(value: str) -> str:
 def normalize_email_or_domain(value: str) -> str:
     """An email (it has an `@`) or else a domain, normalised; ValueError if it is neither."""
     return normalize_email(value) if "@" in value else normalize_domain(value)
+
+
+class InvalidAddress(ValueError):
+    """Not an email address mail could be delivered to; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    email: str  # lower-case local part @ ASCII (punycode) domain: the form verifications are stored under
+    local: str
+    domain: str
+    unicode_domain: str
+
+    @property
+    def ascii(self) -> bool:
+        return self.local.isascii()
+
+
+def parse_address(value: str) -> Address:
+    """The address in the form email verification stores and probes, or InvalidAddress saying why (the
+    message is shown in verification results).
+
+    Not `normalize_email`'s code, and it cannot be without changing one of them. This asks whether mail
+    could be delivered to the address on the Internet (email-validator's rules: special-use and reserved
+    domains such as .test, .local and .invalid refused, no trailing dot, no zero-width joiner, RFC 5321's
+    limits counted in UTF-8 octets, the local part in NFC, the domain by IDNA 2008 with UTS 46).
+    `normalize_email` accepts what the API always has (.test domains, a trailing dot, 64 non-ASCII
+    characters before the @), and its form is the key of every stored lead, account and block-list entry,
+    which `email_key` and `domain_key` (IDNA 2003, no NFC) must find again. Where both accept an address
+    they give it the same form (the local part in lower case, the domain in punycode), but for local parts
+    not in NFC and domains with a character the two IDNA versions map differently, such as ß, ς or İ
+    (straße.de: strasse.de there, xn--strae-oqa.de here).
+    """
+    text = value.strip()
+    local_raw = text.rpartition("@")[0]
+    if len(local_raw.encode()) > MAX_LOCAL_LENGTH:
+        raise InvalidAddress(f"the part before the @ is longer than {MAX_LOCAL_LENGTH} characters")
+    try:
+        found = validate_email(text, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as error:
+        raise InvalidAddress(str(error)) from None
+    local = found.local_part.lower()
+    address = Address(
+        email=f"{local}@{found.ascii_domain}",
+        local=local,
+        domain=found.ascii_domain,
+        unicode_domain=found.domain,
+    )
+    if len(address.email.encode()) > MAX_PATH_ADDRESS_LENGTH:
+        raise InvalidAddress(f"the address is longer than {MAX_PATH_ADDRESS_LENGTH} characters")
+    return address

@@ -1,17 +1,42 @@
-"""Factories that build a test's world through the real API: accounts, campaigns (with their schedule and
-step helpers), leads, lead lists and subsequences. Each asserts its call succeeded and returns what the
-API answered."""
+"""Factories that build a test's world through the real API: tenants, accounts, campaigns (with their
+schedule and step helpers), leads, lead lists and subsequences. Each asserts its call succeeded and returns
+what the API answered."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tests.conftest import Tenant
+from fastapi import FastAPI
+
+from coldsend.api_keys import service as api_key_service
+from coldsend.db.session import session_scope
+from coldsend.workspaces import service as workspace_service
+from tests.conftest import Tenant, client_for
 from tests.security.hostile_peers import HostilePeer
 from tests.smtp_sink import SmtpSink
 
 ACCOUNTS = "/api/v2/accounts"
 PASSWORD = "s3cret-Passw0rd"
+
+
+def id_of(created: Mapping[str, object]) -> uuid.UUID:
+    """The id of what a factory created, as a UUID."""
+    return uuid.UUID(str(created["id"]))
+
+
+async def create_tenant(
+    app: FastAPI, *, name: str | None = None, owner_email: str | None = None, scopes: list[str] | None = None
+) -> Tenant:
+    """A workspace and a client holding one of its API keys (all:all unless `scopes`), for a world built
+    once per module, where the `make_tenant` fixture cannot reach; the caller closes the client."""
+    async with session_scope(app.state.sessionmaker) as session:
+        workspace = await workspace_service.create(
+            session, name=name or f"Workspace {uuid.uuid4().hex[:6]}", owner_email=owner_email
+        )
+        _key, secret = await api_key_service.create(
+            session, workspace_id=workspace.id, name="test key", scopes=scopes or ["all:all"]
+        )
+    return Tenant(workspace_id=workspace.id, key=secret, client=client_for(app, secret))
 
 
 def account_body(address: str, **overrides: Any) -> dict[str, Any]:
@@ -57,6 +82,15 @@ async def create_account(tenant: Tenant, email: str, **overrides: Any) -> dict[s
         if f"{name.partition('_')[0]}_port" not in overrides  # a test's own server keeps its own TLS mode
     }
     response = await tenant.client.post(ACCOUNTS, json=account_body(email, **defaults, **overrides))
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def create_offline_account(tenant: Tenant, email: str, **overrides: Any) -> dict[str, Any]:
+    """An account whose mail servers do not answer (`account_body`'s ports): saved in connection error.
+    For a world whose mail the test writes itself, and for many accounts at once."""
+    response = await tenant.client.post(ACCOUNTS, json=account_body(email, **overrides))
     assert response.status_code == 200, response.text
     created: dict[str, Any] = response.json()
     return created
@@ -121,6 +155,10 @@ def step(
 
 
 async def create_campaign(tenant: Tenant, name: str = "Campaign", **body: Any) -> dict[str, Any]:
+    """A draft campaign, on `schedule()` unless `body` has a campaign_schedule; the accounts its
+    email_list names are created first if the workspace lacks them (else the API would refuse it)."""
+    body.setdefault("campaign_schedule", schedule())
+    await ensure_accounts(tenant, body.get("email_list") or [])
     response = await tenant.client.post("/api/v2/campaigns", json={"name": name, **body})
     assert response.status_code == 200, response.text
     created: dict[str, Any] = response.json()
@@ -136,10 +174,21 @@ async def add_leads(
     tenant: Tenant, campaign_id: str | uuid.UUID, leads: list[dict[str, Any]] | list[str]
 ) -> dict[str, uuid.UUID]:
     """Leads (bodies, or bare addresses) added to the campaign, every one uploaded; their ids by email."""
+    return await _add_leads(tenant, {"campaign_id": str(campaign_id)}, leads)
+
+
+async def add_list_leads(
+    tenant: Tenant, list_id: str | uuid.UUID, leads: list[dict[str, Any]] | list[str]
+) -> dict[str, uuid.UUID]:
+    """`add_leads` into a lead list."""
+    return await _add_leads(tenant, {"list_id": str(list_id)}, leads)
+
+
+async def _add_leads(
+    tenant: Tenant, container: dict[str, str], leads: list[dict[str, Any]] | list[str]
+) -> dict[str, uuid.UUID]:
     bodies = [{"email": lead} if isinstance(lead, str) else lead for lead in leads]
-    response = await tenant.client.post(
-        "/api/v2/leads/add", json={"campaign_id": str(campaign_id), "leads": bodies}
-    )
+    response = await tenant.client.post("/api/v2/leads/add", json={**container, "leads": bodies})
     assert response.status_code == 200, response.text
     assert response.json()["leads_uploaded"] == len(bodies), response.text
     return {lead["email"]: uuid.UUID(lead["id"]) for lead in response.json()["created_leads"]}
@@ -149,7 +198,6 @@ async def launch_campaign(
     tenant: Tenant, accounts: list[str], steps: list[dict[str, Any]], leads: list[dict[str, Any]], **body: Any
 ) -> str:
     """A campaign sending `steps` from `accounts` every day, with `leads`, activated; its id."""
-    body.setdefault("campaign_schedule", schedule())
     campaign = await create_campaign(tenant, sequences=[{"steps": steps}], email_list=accounts, **body)
     campaign_id = str(campaign["id"])
     await add_leads(tenant, campaign_id, leads)
@@ -165,6 +213,11 @@ async def create_subsequence(
     assert response.status_code == 200, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+async def resume_subsequence(tenant: Tenant, subsequence_id: str | uuid.UUID) -> None:
+    response = await tenant.client.post(f"/api/v2/subsequences/{subsequence_id}/resume")
+    assert response.status_code == 200, response.text
 
 
 async def create_list(tenant: Tenant, **fields: object) -> dict[str, object]:

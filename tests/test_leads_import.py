@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from coldsend.leads.importing import CsvImportError, build_mapping
-from tests.campaigns.test_router import create as create_campaign
+from tests.campaigns.test_router import ready
 from tests.conftest import Tenant
+from tests.factories import create_campaign
 from tests.test_cli import cli_env, run
 
 
@@ -89,7 +90,7 @@ async def listed(tenant: Tenant, campaign_id: str) -> dict[str, dict[str, Any]]:
 
 class TestImportCommand:
     async def test_counters_report_and_leads(self, tenant: Tenant, database_url: str, tmp_path: Path) -> None:
-        campaign_id = (await create_campaign(tenant))["id"]
+        campaign_id = (await create_campaign(tenant, **ready()))["id"]
         added = await tenant.client.post(
             "/api/v2/leads/add", json={"campaign_id": campaign_id, "leads": [{"email": "existing@acme.io"}]}
         )
@@ -148,7 +149,7 @@ class TestImportCommand:
         assert (totals["in_blocklist"], totals["invalid_email_count"], totals["invalid_rows"]) == (1, 1, 1)
 
     async def test_list_with_skip_flag(self, tenant: Tenant, database_url: str, tmp_path: Path) -> None:
-        campaign_id = (await create_campaign(tenant))["id"]
+        campaign_id = (await create_campaign(tenant, **ready()))["id"]
         await tenant.client.post(
             "/api/v2/leads/add", json={"campaign_id": campaign_id, "leads": [{"email": "taken@acme.io"}]}
         )
@@ -201,7 +202,7 @@ class TestImportCommand:
             assert done.returncode == 2, (args, done.stderr)
             assert done.stdout == ""
             assert message in done.stderr
-        campaign_id = (await create_campaign(tenant))["id"]
+        campaign_id = (await create_campaign(tenant, **ready()))["id"]
         done = run(["leads", "import", str(source), "--campaign", campaign_id, "--map", "email=shoe"], env)
         assert done.returncode == 2
         assert "unknown lead field" in done.stderr

@@ -1,14 +1,7 @@
-"""SMTP out: endpoints, one-off sends and login checks, a pooled connection per account, and the
-classification of every failure into the few kinds the engine and the API act on.
-
-Failure kinds (all `SmtpError`):
-- `SmtpAuthError`: the server refused the account's credentials (or offers no AUTH): account-level.
-- `SmtpSecurityError` (an `SmtpAuthError`): the connection is not as secure as the account's smtp_tls
-  requires (no STARTTLS offered, or a password that would go in the clear): account-level.
-- `SmtpConnectionError`: no connection, TLS failure, timeout, connection lost: try again later.
-- `SmtpTemporaryError`: a 4xx reply to MAIL, RCPT or DATA (421, 451, 454...): retry with backoff.
-- `SmtpPermanentError`: a 5xx reply to MAIL, RCPT or DATA (550 5.1.1...): do not retry.
-Each carries `code`, `reply` and `stage` ("connect", "auth", "mail", "rcpt", "data", "dot") when known.
+"""SMTP out: endpoints, one-off sends and login checks, a pooled connection per account, and
+`open_session`, the connection, EHLO and STARTTLS under deadlines that the verification probe shares.
+Every failure is one of the few kinds in `smtp_errors` (re-exported here), which the engine and the API
+act on.
 
 TLS (smtp_tls): "ssl" is implicit TLS, "starttls" requires STARTTLS (a server that does not offer it
 gets neither the password nor the mail: that is what a downgrade attacker arranges), "none" is a plain
@@ -27,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import re
-import ssl
+import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,14 +31,21 @@ from aiosmtplib.email import quote_address
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
 from coldsend import deadlines
+
+# The failure kinds, re-exported: callers import them from here.
+from coldsend.mail.smtp_errors import SmtpAuthError as SmtpAuthError
+from coldsend.mail.smtp_errors import SmtpConnectionError as SmtpConnectionError
+from coldsend.mail.smtp_errors import SmtpError as SmtpError
+from coldsend.mail.smtp_errors import SmtpPermanentError as SmtpPermanentError
+from coldsend.mail.smtp_errors import SmtpSecurityError as SmtpSecurityError
+from coldsend.mail.smtp_errors import SmtpTemporaryError as SmtpTemporaryError
+from coldsend.mail.smtp_errors import Stage as Stage
+from coldsend.mail.smtp_errors import classify as classify
 from coldsend.mail.tls import TlsMode
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-Stage = Literal["connect", "auth", "mail", "rcpt", "data", "dot"]
-
-_AUTH_REQUIRED = 530
 _START_INPUT = 354
 _COMPLETED = 250
 _WILL_FORWARD = 251
@@ -53,36 +53,6 @@ _SHUTTING_DOWN = 421
 # An address `email.utils.parseaddr` returns unchanged (no display name, comment, route or quoting)
 # and that cannot inject a command: it goes into MAIL FROM / RCPT TO as is.
 _PLAIN_ADDRESS = re.compile(r'[^\s\x00-\x1f\x7f<>()\[\],;:"\\@]+@[^\s\x00-\x1f\x7f<>()\[\],;:"\\@]+')
-
-
-class SmtpError(Exception):
-    """An SMTP send or check that did not succeed."""
-
-    def __init__(self, message: str, *, code: int | None = None, stage: Stage | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.reply = message
-        self.stage = stage
-
-
-class SmtpAuthError(SmtpError):
-    """The account's credentials were refused: nothing sent from it can succeed until it is fixed."""
-
-
-class SmtpSecurityError(SmtpAuthError):
-    """The account's TLS rule forbids going on: nothing can be sent from it until it is fixed."""
-
-
-class SmtpConnectionError(SmtpError):
-    """The server could not be reached or the connection broke; nothing says the message is wrong."""
-
-
-class SmtpTemporaryError(SmtpError):
-    """A 4xx reply: the server asks to try again later."""
-
-
-class SmtpPermanentError(SmtpError):
-    """A 5xx reply to the sender, a recipient or the message: retrying will not help."""
 
 
 class UnconfirmedError(SmtpConnectionError):
@@ -107,51 +77,94 @@ class SmtpEndpoint:
     ca_file: str | None = None  # extra CA bundle to trust (self-hosted servers, tests)
 
 
-def _reply_error(code: int, message: str, stage: Stage) -> SmtpError:
-    text = f"{code} {message}".strip()
-    if stage == "mail" and code == _AUTH_REQUIRED:
-        return SmtpAuthError(
-            f"{text} (the server requires AUTH: give the account SMTP credentials)", code=code, stage=stage
-        )
-    if 400 <= code < 500:
-        return SmtpTemporaryError(text, code=code, stage=stage)
-    return SmtpPermanentError(text, code=code, stage=stage)
+StartTls = Literal["required", "offered", "never"]
 
 
-def classify(error: BaseException, stage: Stage) -> SmtpError:
-    """Map an aiosmtplib/OS error raised at `stage` to one of the SmtpError kinds."""
-    if isinstance(error, SmtpError):
-        return error
-    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
-        return SmtpAuthError(f"{error.code} {error.message}", code=error.code, stage="auth")
-    if isinstance(error, aiosmtplib.SMTPConnectResponseError):
-        return SmtpConnectionError(f"{error.code} {error.message}", code=error.code, stage="connect")
-    if isinstance(error, aiosmtplib.SMTPResponseException) and not isinstance(
-        error, aiosmtplib.SMTPHeloError
-    ):
-        return _reply_error(error.code, error.message, stage)
-    if isinstance(error, aiosmtplib.SMTPHeloError):
-        return SmtpConnectionError(f"{error.code} {error.message}", code=error.code, stage="connect")
-    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
-        first = error.recipients[0]
-        return _reply_error(first.code, first.message, "rcpt")
-    if stage == "auth" and isinstance(error, aiosmtplib.SMTPException):
-        return SmtpAuthError(str(error), stage="auth")  # e.g. the server offers no AUTH at all
-    if isinstance(error, aiosmtplib.SMTPException | OSError | ssl.SSLError | asyncio.TimeoutError):
-        return SmtpConnectionError(f"{type(error).__name__}: {error}", stage=stage)
-    raise error
+class OpenFailed(Exception):
+    """`open_session` could not open the session. `error` is aiosmtplib's or the OS's error, or a
+    `TimeoutError` (a step's deadline, or aiosmtplib's own); `connected` says whether the server had
+    greeted, `tls` whether STARTTLS had begun."""
+
+    def __init__(self, message: str, error: Exception, *, connected: bool, tls: bool) -> None:
+        super().__init__(message)
+        self.error = error
+        self.connected = connected
+        self.tls = tls
+
+    def classified(self) -> SmtpError:
+        """The failure as one of the SmtpError kinds, at the "connect" stage (a timeout has no stage)."""
+        if isinstance(self.error, TimeoutError):
+            return SmtpConnectionError(str(self))
+        return classify(self.error, "connect")
 
 
-def _client(endpoint: SmtpEndpoint) -> aiosmtplib.SMTP:
-    return aiosmtplib.SMTP(
-        hostname=endpoint.host,
-        port=endpoint.port,
-        local_hostname=endpoint.helo_name,
-        timeout=endpoint.timeout,
-        use_tls=endpoint.security == "ssl",
-        start_tls=False,  # upgraded by _secure(), which refuses to go on without it
-        cert_bundle=endpoint.ca_file,
+async def open_session(
+    host: str,
+    port: int,
+    *,
+    helo_name: str,
+    timeout: float,
+    connect_timeout: float | None = None,
+    sock: socket.socket | None = None,
+    implicit_tls: bool = False,
+    starttls: StartTls = "offered",
+    cert_bundle: str | None = None,
+    validate_certs: bool = True,
+    helo_fallback: bool = True,
+) -> aiosmtplib.SMTP:
+    """A session with `host:port`, or over `sock` (already connected to it, e.g. through a proxy): the
+    greeting, EHLO (then HELO if the server refuses it, unless `helo_fallback` is off), STARTTLS as
+    `starttls` says, and EHLO again for the extensions offered over TLS. Each step has its own deadline,
+    `timeout` (`connect_timeout`, when given, for the connection and greeting).
+
+    Raises `OpenFailed`, or `SmtpSecurityError` when STARTTLS is required and not offered; the client is
+    closed then. Other errors (a bad `helo_name`) propagate as they are.
+    """
+    where = f"{host}:{port}"
+    smtp = aiosmtplib.SMTP(
+        hostname=None if sock else host,
+        port=None if sock else port,
+        sock=sock,
+        local_hostname=helo_name,
+        timeout=timeout,
+        use_tls=implicit_tls,
+        start_tls=False,  # upgraded below, as `starttls` says
+        validate_certs=validate_certs,
+        cert_bundle=cert_bundle,
     )
+    step, connected, tls = "connect", False, False
+    seconds = timeout if connect_timeout is None else connect_timeout
+    try:
+        await deadlines.within(smtp.connect(timeout=seconds), seconds)
+        step, seconds, connected = "EHLO", timeout, True
+        await deadlines.within(smtp._ehlo_or_helo_if_needed() if helo_fallback else smtp.ehlo(), seconds)
+        offered = smtp.supports_extension("starttls")
+        if starttls == "never" or (starttls == "offered" and not offered):
+            return smtp
+        if not offered:
+            raise SmtpSecurityError(
+                f"the server {where} offers no STARTTLS, and smtp_tls requires it: nothing was sent in "
+                'the clear (use port 465 with smtp_tls "ssl", or, only on a trusted network, smtp_tls '
+                '"none" for a relay without AUTH or "cleartext" to send the password in the clear)',
+                stage="connect",
+            )
+        step, tls = "STARTTLS", True
+        await deadlines.within(smtp.starttls(), seconds)
+        step = "EHLO"
+        await deadlines.within(smtp._ehlo_or_helo_if_needed(), seconds)  # the extensions offered over TLS
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+        smtp.close()
+        reason = f"no answer from {where} within {seconds:g} s" if isinstance(error, TimeoutError) else error
+        raise OpenFailed(f"{step}: {reason}", error, connected=connected, tls=tls) from error
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def uses_tls(smtp: aiosmtplib.SMTP) -> bool:
+    """Whether the session is encrypted (implicit TLS, or STARTTLS done)."""
+    return smtp.get_transport_info("sslcontext") is not None
 
 
 @dataclass(frozen=True)
@@ -185,21 +198,26 @@ class AccountConnection:
         if self._smtp is not None and self._smtp.is_connected:
             return self._smtp
         self.close()
-        smtp = _client(self.endpoint)
-        stage: Stage = "connect"
+        endpoint = self.endpoint
         try:
-            await _within(self.endpoint, "connect", smtp.connect())
-            await _within(self.endpoint, "EHLO", smtp._ehlo_or_helo_if_needed())
-            await _secure(smtp, self.endpoint)
-            if self.endpoint.password:
-                stage = "auth"
-                _check_auth_allowed(smtp, self.endpoint)
-                await _within(
-                    self.endpoint, "AUTH", smtp.login(self.endpoint.username, self.endpoint.password)
-                )
-        except Exception as error:
-            smtp.close()
-            raise classify(error, stage) from error
+            smtp = await open_session(
+                endpoint.host,
+                endpoint.port,
+                helo_name=endpoint.helo_name,
+                timeout=endpoint.timeout,
+                implicit_tls=endpoint.security == "ssl",
+                starttls="required" if endpoint.security == "starttls" else "never",
+                cert_bundle=endpoint.ca_file,
+            )
+        except OpenFailed as failed:
+            raise failed.classified() from failed.error
+        if endpoint.password:
+            try:
+                _check_auth_allowed(smtp, endpoint)
+                await _within(endpoint, "AUTH", smtp.login(endpoint.username, endpoint.password))
+            except Exception as error:
+                smtp.close()
+                raise classify(error, "auth") from error
         self._smtp = smtp
         return smtp
 
@@ -285,22 +303,6 @@ async def _within(endpoint: SmtpEndpoint, step: str, awaitable: Awaitable[T]) ->
     except TimeoutError as error:
         where = f"{endpoint.host}:{endpoint.port}"
         raise SmtpConnectionError(f"{step}: no answer from {where} within {endpoint.timeout:g} s") from error
-
-
-async def _secure(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
-    """STARTTLS when the account requires it; a server that does not offer it gets nothing more."""
-    if endpoint.security != "starttls":
-        return
-    if not smtp.supports_extension("starttls"):
-        raise SmtpSecurityError(
-            f"the server {endpoint.host}:{endpoint.port} offers no STARTTLS, and smtp_tls requires it: "
-            'nothing was sent in the clear (use port 465 with smtp_tls "ssl", or, only on a trusted '
-            'network, smtp_tls "none" for a relay without AUTH or "cleartext" to send the password '
-            "in the clear)",
-            stage="connect",
-        )
-    await _within(endpoint, "STARTTLS", smtp.starttls())
-    await _within(endpoint, "EHLO", smtp._ehlo_or_helo_if_needed())  # the extensions offered over TLS
 
 
 def _check_auth_allowed(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.addresses import InvalidAddress, parse_address
 from coldsend.background_jobs import service as background_job_service
 from coldsend.jobs import JobContext, register
 from coldsend.models import BackgroundJob, Lead, LeadVerificationStatus
 from coldsend.verification import service as verification_service
 from coldsend.verification.probe.outcome import Outcome, Reachability, Reason
-from coldsend.verification.probe.syntax import InvalidAddress, parse
 from coldsend.verification.runner import runner_for
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ async def _emails(session: AsyncSession, workspace_id: uuid.UUID, ids: Sequence[
 async def _outcome(ctx: JobContext, email: str, limit: asyncio.Semaphore) -> Outcome:
     """The fresh cached result of this workspace if there is one, else a new verification."""
     try:
-        address = parse(email)
+        address = parse_address(email)
     except InvalidAddress as error:
         return Outcome(email, Reachability.INVALID, Reason.SYNTAX, details={"error": str(error)})
     async with ctx.sessionmaker() as session:

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from coldsend import errors
+from coldsend.addresses import InvalidAddress, parse_address
 from coldsend.config import Settings
 from coldsend.http.auth import Authorized
 from coldsend.http.deps import Session
@@ -10,7 +11,6 @@ from coldsend.http.responses import doc
 from coldsend.outbound import literal_target_allowed
 from coldsend.verification import flows as verification_flows
 from coldsend.verification import service as verification_service
-from coldsend.verification.probe.syntax import InvalidAddress, parse
 from coldsend.verification.schemas import EmailVerification, EmailVerificationCreate
 
 router = APIRouter(prefix="/api/v2/email-verification", tags=["EmailVerification"])
@@ -63,7 +63,7 @@ async def check_verification_status(
 ) -> EmailVerification:
     """Check an email verification status"""
     try:
-        address = parse(email)
+        address = parse_address(email)
     except InvalidAddress:
         raise errors.BadRequest('params/email must match format "email"') from None
     row = await verification_service.get(session, workspace_id=principal.workspace_id, email=address.email)

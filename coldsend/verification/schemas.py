@@ -4,9 +4,9 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel
 from pydantic_core import PydanticCustomError
 
+from coldsend.addresses import InvalidAddress, parse_address
 from coldsend.http.schemas import RequestModel, refuse_null
 from coldsend.models import RequestStatus, VerificationStatus
-from coldsend.verification.probe.syntax import InvalidAddress, parse
 
 MAX_WEBHOOK_URL_LENGTH = 2048
 INVALID_EMAIL = 'must match format "email"'
@@ -15,7 +15,7 @@ INVALID_WEBHOOK_URL = "must be an http or https URL"
 
 def _email(value: str) -> str:
     try:
-        return parse(value).email
+        return parse_address(value).email
     except InvalidAddress:
         raise PydanticCustomError("format", INVALID_EMAIL, {"ajv": INVALID_EMAIL}) from None
 

@@ -1,34 +1,15 @@
 """Which campaigns use an account, and campaigns refusing addresses that are not accounts."""
 
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI
 
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
-from tests.factories import create_account
+from tests.factories import create_account, create_campaign, schedule, step
 from tests.pages import collect_pages
 
 PATH = "/api/v2/account-campaign-mappings"
-SCHEDULE = {
-    "schedules": [
-        {
-            "name": "Always",
-            "timing": {"from": "00:00", "to": "23:59"},
-            "days": {str(day): True for day in range(7)},
-            "timezone": "Etc/GMT+12",
-        }
-    ]
-}
-STEPS = [{"type": "email", "delay": 1, "variants": [{"subject": "Hi", "body": "Hello"}]}]
-
-
-async def create_campaign(tenant: Tenant, name: str, **fields: Any) -> dict[str, Any]:
-    body = {"name": name, "campaign_schedule": SCHEDULE, **fields}
-    response = await tenant.client.post("/api/v2/campaigns", json=body)
-    assert response.status_code == 200, response.text
-    created: dict[str, Any] = response.json()
-    return created
+STEPS = [step("Hello", "Hi")]
 
 
 async def tag_account(tenant: Tenant, label: str, email: str) -> str:
@@ -104,7 +85,7 @@ class TestCampaignsNeedAccounts:
         await create_account(tenant, "mine@example.com")
         body = {
             "name": "C",
-            "campaign_schedule": SCHEDULE,
+            "campaign_schedule": schedule(),
             "email_list": ["mine@example.com", "theirs@example.com"],
         }
         response = await tenant.client.post("/api/v2/campaigns", json=body)

@@ -1,8 +1,9 @@
 """A workspace's sending history for analytics and email tests.
 
-Campaigns, leads, subsequences and accounts are made through the API; what the engine would have
-recorded (send rows, Email rows, events) and lead fields only the engine sets are written with the ORM:
-they are the engine's output, built here the way the sender, tracker and inbox write them.
+Campaigns, leads, subsequences and accounts are made through the API with tests/factories.py; what the
+engine would have recorded (send rows, Email rows, events) and lead fields only the engine sets are
+written with the ORM: they are the engine's output, built here the way the sender, tracker and inbox
+write them.
 """
 
 import uuid
@@ -19,18 +20,9 @@ from coldsend.models.email import EmailType
 from coldsend.models.event import EventType
 from coldsend.models.send import SendState
 from tests.conftest import Tenant
+from tests.factories import create_campaign, id_of, schedule
 
-ALL_DAYS = {str(day): True for day in range(7)}
-SCHEDULE = {
-    "schedules": [
-        {
-            "name": "Always",
-            "timing": {"from": "00:00", "to": "23:59"},
-            "days": ALL_DAYS,
-            "timezone": "Etc/GMT+12",
-        }
-    ]
-}
+SCHEDULE = schedule("Etc/GMT+12", name="Always")
 STEPS = [
     {
         "type": "email",
@@ -46,61 +38,18 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
 
 
-async def create_account(
-    tenant: Tenant, email: str, *, host: str = "127.0.0.1", port: int = 2525, password: str = "secret"
-) -> str:
-    response = await tenant.client.post(
-        "/api/v2/accounts",
-        json={
-            "email": email,
-            "first_name": "Sam",
-            "last_name": "Sender",
-            "provider_code": 1,
-            "smtp_host": host,
-            "smtp_port": port,
-            "smtp_username": email,
-            "smtp_password": password,
-            "smtp_tls": "cleartext",
-            "imap_host": host,
-            "imap_port": 1143,
-            "imap_username": email,
-            "imap_password": password,
-            "imap_tls": "cleartext",
-        },
+async def history_campaign(tenant: Tenant, name: str, accounts: list[str], **fields: Any) -> uuid.UUID:
+    """A draft campaign of the history's STEPS on SCHEDULE, sending from `accounts`; its id."""
+    return id_of(
+        await create_campaign(
+            tenant,
+            name,
+            campaign_schedule=SCHEDULE,
+            sequences=[{"steps": STEPS}],
+            email_list=accounts,
+            **fields,
+        )
     )
-    assert response.status_code == 200, response.text
-    return str(response.json()["email"])
-
-
-async def create_campaign(tenant: Tenant, name: str, accounts: list[str], **fields: Any) -> uuid.UUID:
-    body = {
-        "name": name,
-        "campaign_schedule": SCHEDULE,
-        "sequences": [{"steps": STEPS}],
-        "email_list": accounts,
-        **fields,
-    }
-    response = await tenant.client.post("/api/v2/campaigns", json=body)
-    assert response.status_code == 200, response.text
-    return uuid.UUID(response.json()["id"])
-
-
-async def add_leads(tenant: Tenant, campaign_id: uuid.UUID, emails: list[str]) -> dict[str, uuid.UUID]:
-    response = await tenant.client.post(
-        "/api/v2/leads/add",
-        json={"campaign_id": str(campaign_id), "leads": [{"email": email} for email in emails]},
-    )
-    assert response.status_code == 200, response.text
-    return {lead["email"]: uuid.UUID(lead["id"]) for lead in response.json()["created_leads"]}
-
-
-async def create_subsequence(tenant: Tenant, campaign_id: uuid.UUID, name: str) -> uuid.UUID:
-    response = await tenant.client.post(
-        "/api/v2/subsequences",
-        json={"parent_campaign": str(campaign_id), "name": name, "conditions": {"crm_status": [1]}},
-    )
-    assert response.status_code == 200, response.text
-    return uuid.UUID(response.json()["id"])
 
 
 async def set_lead(app: FastAPI, lead_id: uuid.UUID, **values: Any) -> None:

@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from tests.analytics.history import create_account
 from tests.analytics.world import A1, A2, World
 from tests.conftest import MakeTenant
+from tests.factories import create_offline_account
 
 NOT_FOUND = {"statusCode": 404, "error": "Not Found", "message": "Resource not found"}
 TOO_LARGE = {
@@ -149,7 +149,7 @@ class TestDailyAccountAnalytics:
     async def test_large_workspace_needs_an_emails_filter(self, make_tenant: MakeTenant) -> None:
         tenant = await make_tenant()
         for n in range(201):
-            await create_account(tenant, f"box{n}@sender.test")
+            await create_offline_account(tenant, f"box{n}@sender.test")
         response = await tenant.client.get(DAILY)
         assert response.status_code == 413
         assert response.json() == TOO_LARGE

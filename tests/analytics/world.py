@@ -18,24 +18,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
-from coldsend.api_keys import service as api_key_service
-from coldsend.db.session import session_scope
 from coldsend.models.event import EventType
-from coldsend.workspaces import service as workspace_service
-from tests.analytics.history import (
-    History,
-    add_leads,
-    at,
-    create_account,
-    create_campaign,
-    create_subsequence,
-    set_lead,
-)
-from tests.conftest import MakeTenant, Tenant, client_for
+from tests.analytics.history import History, at, history_campaign, set_lead
+from tests.conftest import MakeTenant, Tenant
+from tests.factories import add_leads, create_offline_account, create_subsequence, create_tenant, id_of
 
 A1 = "alice@sender.test"
 A2 = "bob@sender.test"
@@ -61,18 +50,18 @@ class World:
 
 async def build_world(app: FastAPI, make_tenant: MakeTenant) -> World:
     tenant, other = await make_tenant(), await make_tenant()
-    await create_account(tenant, A1)
-    await create_account(tenant, A2)
-    await create_account(other, OTHER_ACCOUNT)
-    alpha = await create_campaign(tenant, "Alpha", [A1, A2], pl_value=100)
-    beta = await create_campaign(tenant, "Beta", [A1])
-    other_campaign = await create_campaign(other, "Other", [OTHER_ACCOUNT], pl_value=50)
+    await create_offline_account(tenant, A1)
+    await create_offline_account(tenant, A2)
+    await create_offline_account(other, OTHER_ACCOUNT)
+    alpha = await history_campaign(tenant, "Alpha", [A1, A2], pl_value=100)
+    beta = await history_campaign(tenant, "Beta", [A1])
+    other_campaign = await history_campaign(other, "Other", [OTHER_ACCOUNT], pl_value=50)
     leads = await add_leads(tenant, alpha, [f"l{n}@lead.test" for n in range(1, 7)])
     leads |= await add_leads(tenant, beta, ["m1@lead.test"])
     other_leads = await add_leads(other, other_campaign, ["x1@lead.test"])
-    warm = await create_subsequence(tenant, alpha, "Warm")
-    cold = await create_subsequence(tenant, alpha, "Cold")
-    other_subsequence = await create_subsequence(other, other_campaign, "Other follow-up")
+    warm = id_of(await create_subsequence(tenant, alpha, "Warm"))
+    cold = id_of(await create_subsequence(tenant, alpha, "Cold"))
+    other_subsequence = id_of(await create_subsequence(other, other_campaign, "Other follow-up"))
 
     history = History(app, tenant.workspace_id)
     world = World(tenant, other, alpha, beta, other_campaign, warm, cold, other_subsequence, leads, history)
@@ -158,18 +147,12 @@ async def build_world(app: FastAPI, make_tenant: MakeTenant) -> World:
 @pytest.fixture(scope="module")
 async def world(app: FastAPI) -> AsyncIterator[World]:
     """The history above, built once per test module (tests that read it must not change it)."""
-    clients: list[httpx.AsyncClient] = []
+    tenants: list[Tenant] = []
 
     async def make(scopes: list[str] | None = None) -> Tenant:
-        async with session_scope(app.state.sessionmaker) as session:
-            workspace = await workspace_service.create(session, name=f"Analytics {uuid.uuid4().hex[:6]}")
-            _key, secret = await api_key_service.create(
-                session, workspace_id=workspace.id, name="analytics", scopes=scopes or ["all:all"]
-            )
-        client = client_for(app, secret)
-        clients.append(client)
-        return Tenant(workspace_id=workspace.id, key=secret, client=client)
+        tenants.append(await create_tenant(app, name=f"Analytics {uuid.uuid4().hex[:6]}", scopes=scopes))
+        return tenants[-1]
 
     yield await build_world(app, make)
-    for client in clients:
-        await client.aclose()
+    for tenant in tenants:
+        await tenant.client.aclose()

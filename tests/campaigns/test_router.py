@@ -10,7 +10,7 @@ from coldsend.campaigns.timezones import TIMEZONES
 from coldsend.db.session import session_scope
 from coldsend.models import Lead
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
-from tests.factories import create_account, ensure_accounts
+from tests.factories import create_account, create_campaign, ensure_accounts
 from tests.pages import collect_pages
 
 PATH = "/api/v2/campaigns"
@@ -66,15 +66,6 @@ def ready(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def create(tenant: Tenant, **body: Any) -> dict[str, Any]:
-    body = body or ready()
-    await ensure_accounts(tenant, body.get("email_list") or [])
-    response = await tenant.client.post(PATH, json=body)
-    assert response.status_code == 200, response.text
-    created: dict[str, Any] = response.json()
-    return created
-
-
 async def add_lead(app: FastAPI, tenant: Tenant, campaign_id: str, email: str, status: int = 1) -> None:
     async with session_scope(app.state.sessionmaker) as session:
         session.add(
@@ -124,7 +115,7 @@ class TestCreateCampaign:
             provider_routing_rules=[{"action": "send", "recipient_esp": ["google"], "sender_esp": ["all"]}],
         )
         body["campaign_schedule"]["start_date"] = "2026-01-05"
-        created = await create(tenant, **body)
+        created = await create_campaign(tenant, **body)
         assert set(created) == CAMPAIGN_FIELDS
         assert created["status"] == 0
         assert created["organization"] == str(tenant.workspace_id)
@@ -145,7 +136,7 @@ class TestCreateCampaign:
         assert fetched.json() == created
 
     async def test_minimal_body(self, tenant: Tenant) -> None:
-        created = await create(tenant, name="Bare", campaign_schedule=campaign_schedule())
+        created = await create_campaign(tenant, name="Bare", campaign_schedule=campaign_schedule())
         assert created["sequences"] == []
         assert created["email_list"] == []
         assert created["open_tracking"] is False
@@ -245,7 +236,7 @@ class TestCreateCampaign:
 class TestListCampaigns:
     async def test_pages_and_filters(self, tenant: Tenant) -> None:
         names = ["Alpha launch", "Beta", "alpha follow-up", "Gamma"]
-        ids = [(await create(tenant, **ready(name=name)))["id"] for name in names]
+        ids = [(await create_campaign(tenant, **ready(name=name)))["id"] for name in names]
         items, pages = await collect_pages(tenant.client, PATH, limit=3)
         assert [item["id"] for item in items] == ids
         assert pages == 2
@@ -264,7 +255,7 @@ class TestListCampaigns:
         )
 
     async def test_tag_filter(self, tenant: Tenant) -> None:
-        first, second, _third = [(await create(tenant, **ready(name=n)))["id"] for n in "abc"]
+        first, second, _third = [(await create_campaign(tenant, **ready(name=n)))["id"] for n in "abc"]
         tags = [
             (await tenant.client.post("/api/v2/custom-tags", json={"label": n})).json()["id"] for n in "xy"
         ]
@@ -288,14 +279,14 @@ class TestListCampaigns:
 
     async def test_only_own_workspace(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
         other = await make_tenant()
-        await create(other)
+        await create_campaign(other, **ready())
         assert (await tenant.client.get(PATH)).json() == {"items": []}
 
 
 class TestGetPatchDelete:
     async def test_other_workspace_is_404(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
         other = await make_tenant()
-        campaign_id = (await create(other))["id"]
+        campaign_id = (await create_campaign(other, **ready()))["id"]
         for method, suffix, body in [
             ("GET", "", None),
             ("PATCH", "", {"name": "x"}),
@@ -314,7 +305,7 @@ class TestGetPatchDelete:
         assert (await other.client.get(f"{PATH}/{campaign_id}")).status_code == 200
 
     async def test_patch_replaces_arrays_and_audits(self, tenant: Tenant) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         await ensure_accounts(tenant, ["b@example.com"])
         response = await tenant.client.patch(
             f"{PATH}/{created['id']}",
@@ -340,13 +331,13 @@ class TestGetPatchDelete:
         ],
     )
     async def test_patch_invalid(self, tenant: Tenant, body: dict[str, Any], message: str) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         response = await tenant.client.patch(f"{PATH}/{created['id']}", json=body)
         assert response.status_code == 400
         assert response.json()["message"] == message
 
     async def test_delete_returns_campaign_and_removes_leads(self, app: FastAPI, tenant: Tenant) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         await add_lead(app, tenant, created["id"], "lead@example.com")
         response = await tenant.client.delete(f"{PATH}/{created['id']}")
         assert response.status_code == 200
@@ -359,7 +350,7 @@ class TestGetPatchDelete:
 
 class TestStatusTransitions:
     async def test_activate_pause_resume(self, tenant: Tenant) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         activated = await tenant.client.post(f"{PATH}/{created['id']}/activate")
         assert activated.status_code == 200
         assert activated.json()["status"] == 1
@@ -407,7 +398,7 @@ class TestStatusTransitions:
         ],
     )
     async def test_activation_refused(self, tenant: Tenant, body: dict[str, Any], problem: str) -> None:
-        created = await create(tenant, **body)
+        created = await create_campaign(tenant, **body)
         response = await tenant.client.post(f"{PATH}/{created['id']}/activate")
         assert response.status_code == 400
         assert response.json()["message"].startswith("Campaign cannot be activated: ")
@@ -424,11 +415,11 @@ class TestStatusTransitions:
             "assign": True,
         }
         await tenant.client.post("/api/v2/custom-tags/toggle-resource", json=toggle)
-        created = await create(tenant, **ready(email_list=[], email_tag_list=[tag]))
+        created = await create_campaign(tenant, **ready(email_list=[], email_tag_list=[tag]))
         assert (await tenant.client.post(f"{PATH}/{created['id']}/activate")).status_code == 200
 
     async def test_draft_cannot_be_paused(self, tenant: Tenant) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         response = await tenant.client.post(f"{PATH}/{created['id']}/pause")
         assert response.status_code == 400
         assert response.json()["message"] == "Campaign cannot be paused: it is draft, not sending"
@@ -436,7 +427,7 @@ class TestStatusTransitions:
 
 class TestCopies:
     async def test_duplicate(self, tenant: Tenant) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         await tenant.client.post(f"{PATH}/{created['id']}/activate")
         copy = (await tenant.client.post(f"{PATH}/{created['id']}/duplicate")).json()
         assert copy["name"] == "Q4 outreach (copy)"
@@ -449,7 +440,7 @@ class TestCopies:
         assert (await tenant.client.get(f"{PATH}/count-launched")).json() == {"count": 1}
 
     async def test_export_is_the_campaign(self, tenant: Tenant) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         exported = await tenant.client.post(f"{PATH}/{created['id']}/export")
         assert exported.status_code == 200
         assert exported.json() == created
@@ -459,7 +450,7 @@ class TestCopies:
     ) -> None:
         other = await make_tenant()
         owner = (await tenant.client.get("/api/v2/workspaces/current")).json()["owner"]
-        created = await create(tenant, **ready(owned_by=owner))
+        created = await create_campaign(tenant, **ready(owned_by=owner))
         refused = await other.client.post(f"{PATH}/{created['id']}/from-export")
         assert refused.status_code == 404
         assert refused.json()["error"] == "Not Found"
@@ -481,7 +472,7 @@ class TestCopies:
 
 class TestVariables:
     async def test_adds_core_and_custom(self, tenant: Tenant) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         response = await tenant.client.post(
             f"{PATH}/{created['id']}/variables", json={"variables": ["firstName", "industry", "industry"]}
         )
@@ -498,13 +489,13 @@ class TestSearchByContact:
     async def test_campaigns_holding_the_lead(
         self, app: FastAPI, tenant: Tenant, make_tenant: MakeTenant
     ) -> None:
-        first = await create(tenant, **ready(name="B"))
-        second = await create(tenant, **ready(name="A"))
-        await create(tenant, **ready(name="C"))
+        first = await create_campaign(tenant, **ready(name="B"))
+        second = await create_campaign(tenant, **ready(name="A"))
+        await create_campaign(tenant, **ready(name="C"))
         await add_lead(app, tenant, first["id"], "jane@example.com")
         await add_lead(app, tenant, second["id"], "jane@example.com")
         other = await make_tenant()
-        elsewhere = await create(other)
+        elsewhere = await create_campaign(other, **ready())
         await add_lead(app, other, elsewhere["id"], "jane@example.com")
         found = await tenant.client.get(f"{PATH}/search-by-contact", params={"search": "Jane@Example.com"})
         assert found.status_code == 200
@@ -520,7 +511,7 @@ class TestSearchByContact:
 
 class TestSendingStatus:
     async def test_draft_has_summary_only(self, tenant: Tenant) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         body = (await tenant.client.get(f"{PATH}/{created['id']}/sending-status")).json()
         assert body["diagnostics"] is None
         assert body["summary"]["status"] == "campaign_draft"
@@ -530,7 +521,7 @@ class TestSendingStatus:
         always = campaign_schedule(timezone="Etc/GMT+12")
         other_side = {**always["schedules"][0], "name": "Other side", "timezone": "Asia/Kolkata"}
         always["schedules"].append(other_side)
-        created = await create(tenant, **ready(campaign_schedule=always))
+        created = await create_campaign(tenant, **ready(campaign_schedule=always))
         await tenant.client.post(f"{PATH}/{created['id']}/activate")
         body = (await tenant.client.get(f"{PATH}/{created['id']}/sending-status")).json()
         assert body["diagnostics"]["status"] == "waiting_for_leads"
@@ -545,7 +536,7 @@ class TestSendingStatus:
 
     async def test_out_of_schedule(self, tenant: Tenant) -> None:
         future = {**campaign_schedule(), "start_date": "2099-01-01"}
-        created = await create(tenant, **ready(campaign_schedule=future))
+        created = await create_campaign(tenant, **ready(campaign_schedule=future))
         await tenant.client.post(f"{PATH}/{created['id']}/activate")
         body = (await tenant.client.get(f"{PATH}/{created['id']}/sending-status")).json()
         assert body["summary"]["status"] == "out_of_schedule"
@@ -575,7 +566,7 @@ class TestScheduleWindows:
 
 class TestAuth:
     async def test_without_scope_is_403(self, app: FastAPI, tenant: Tenant, make_key: MakeKey) -> None:
-        created = await create(tenant)
+        created = await create_campaign(tenant, **ready())
         key = await make_key(tenant.workspace_id, ["campaigns:read"])
         async with client_for(app, key) as reader:
             assert (await reader.get(f"{PATH}/{created['id']}")).status_code == 200

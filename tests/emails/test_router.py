@@ -6,9 +6,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.analytics.history import History, add_leads, at, create_account, create_campaign
+from tests.analytics.history import History, at, history_campaign
 from tests.analytics.world import A1, A2, World
 from tests.conftest import Tenant
+from tests.factories import add_leads, create_offline_account
 from tests.pages import collect_pages
 
 PATH = "/api/v2/emails"
@@ -183,8 +184,8 @@ class TestListEmails:
 
 async def small_history(app: FastAPI, tenant: Tenant) -> tuple[uuid.UUID, uuid.UUID, str]:
     """One sent step and the lead's unread reply in its thread: (sent id, reply id, thread id)."""
-    await create_account(tenant, A1)
-    campaign = await create_campaign(tenant, "Small", [A1])
+    await create_offline_account(tenant, A1)
+    campaign = await history_campaign(tenant, "Small", [A1])
     lead = (await add_leads(tenant, campaign, ["l1@lead.test"]))["l1@lead.test"]
     history = History(app, tenant.workspace_id)
     sent = await history.sent(

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from tests.analytics.history import create_account
 from tests.conftest import MakeTenant, Tenant
+from tests.factories import create_offline_account, create_sink_account
 from tests.smtp_sink import SmtpSink, free_port
 
 PATH = "/api/v2/emails/test"
@@ -30,7 +30,7 @@ async def send(tenant: Tenant, **overrides: Any) -> dict[str, Any]:
 
 class TestSendTestEmail:
     async def test_the_sink_receives_exactly_the_message(self, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-        await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port)
+        await create_sink_account(tenant, smtp_sink, SENDER, first_name="Sam")
         assert await send(tenant, eaccount="Sender@Example.com") == {"status": "success"}
         assert len(smtp_sink.received) == 1
         received = smtp_sink.received[0]
@@ -54,7 +54,7 @@ class TestSendTestEmail:
         assert (await tenant.client.get("/api/v2/emails")).json() == {"items": []}
 
     async def test_one_message_per_recipient(self, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-        await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port)
+        await create_sink_account(tenant, smtp_sink, SENDER)
         assert await send(tenant, to_address_email_list="a@example.org, b@example.org,a@example.org") == {
             "status": "success"
         }
@@ -62,7 +62,7 @@ class TestSendTestEmail:
         assert len(set(smtp_sink.message_ids())) == 2
 
     async def test_wrong_password_is_acc_auth_error(self, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-        await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port, password="wrong")
+        await create_sink_account(tenant, smtp_sink, SENDER, smtp_password="wrong")
         assert (await send(tenant))["error"] == "ACC_AUTH_ERROR"
         assert smtp_sink.received == []
 
@@ -70,17 +70,17 @@ class TestSendTestEmail:
         self, tenant: Tenant, make_tenant: MakeTenant, smtp_sink: SmtpSink
     ) -> None:
         other = await make_tenant()
-        await create_account(other, SENDER, host=smtp_sink.host, port=smtp_sink.port)
+        await create_sink_account(other, smtp_sink, SENDER)
         assert (await send(tenant))["error"] == "ACC_NOT_FOUND"
         assert (await send(tenant, eaccount="not an address"))["error"] == "ACC_NOT_FOUND"
         assert smtp_sink.received == []
 
     async def test_other_failures_are_acc_unknown_error(self, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-        await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port)
+        await create_sink_account(tenant, smtp_sink, SENDER)
         smtp_sink.answer_rcpt("lead@example.org", "550 5.1.1 User unknown")
         assert (await send(tenant))["error"] == "ACC_UNKNOWN_ERROR"
         assert smtp_sink.received == []
-        await create_account(tenant, "nobody@example.com", port=free_port())  # nothing listens there
+        await create_offline_account(tenant, "nobody@example.com", smtp_port=free_port())  # nothing there
         assert (await send(tenant, eaccount="nobody@example.com"))["error"] == "ACC_UNKNOWN_ERROR"
 
     async def test_bad_bodies_are_400(self, tenant: Tenant) -> None:

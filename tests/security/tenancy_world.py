@@ -12,11 +12,17 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from coldsend.api_keys import service as api_key_service
-from coldsend.db.session import session_scope
-from coldsend.workspaces import service as workspace_service
-from tests.analytics.history import History, add_leads, create_account, create_campaign, create_subsequence
-from tests.conftest import Tenant, client_for
+from tests.analytics.history import History, history_campaign
+from tests.conftest import Tenant
+from tests.factories import (
+    add_leads,
+    add_list_leads,
+    create_list,
+    create_offline_account,
+    create_subsequence,
+    create_tenant,
+    id_of,
+)
 
 # Every name A gives its objects carries this marker, so a response showing it to B is a leak.
 MARKER = "zq-tenant-a"
@@ -69,14 +75,9 @@ class World:
 
 
 async def _workspace(app: FastAPI, name: str, clients: list[httpx.AsyncClient]) -> Tenant:
-    async with session_scope(app.state.sessionmaker) as session:
-        workspace = await workspace_service.create(session, name=name, owner_email=f"owner@{name}.test")
-        _key, secret = await api_key_service.create(
-            session, workspace_id=workspace.id, name="matrix", scopes=["all:all"]
-        )
-    client = client_for(app, secret)
-    clients.append(client)
-    return Tenant(workspace_id=workspace.id, key=secret, client=client)
+    tenant = await create_tenant(app, name=name, owner_email=f"owner@{name}.test")
+    clients.append(tenant.client)
+    return tenant
 
 
 async def _ok(response: httpx.Response) -> Any:
@@ -91,17 +92,12 @@ async def build_world(app: FastAPI) -> World:
     pending_admin = await _workspace(app, "pending-admin", clients)
     ac = a.client
 
-    account = await create_account(a, f"{MARKER}@alpha.test")
-    campaign = await create_campaign(a, f"{MARKER} campaign", [account])
+    account = (await create_offline_account(a, f"{MARKER}@alpha.test"))["email"]
+    campaign = await history_campaign(a, f"{MARKER} campaign", [account])
     lead_email = f"{MARKER}-lead@prospect.example.com"
     lead = (await add_leads(a, campaign, [lead_email]))[lead_email]
-    lead_list = await _ok(await ac.post("/api/v2/lead-lists", json={"name": f"{MARKER} list"}))
-    listed = await _ok(
-        await ac.post(
-            "/api/v2/leads/add",
-            json={"list_id": lead_list["id"], "leads": [{"email": f"{MARKER}-listed@prospect.example.com"}]},
-        )
-    )
+    list_id = id_of(await create_list(a, name=f"{MARKER} list"))
+    [listed_lead] = (await add_list_leads(a, list_id, [f"{MARKER}-listed@prospect.example.com"])).values()
     tag = await _ok(await ac.post("/api/v2/custom-tags", json={"label": f"{MARKER}-tag"}))
     for resource_type, resource_id in ((1, account), (2, str(campaign))):
         await _ok(
@@ -121,7 +117,7 @@ async def build_world(app: FastAPI) -> World:
         )
     )
     block = await _ok(await ac.post("/api/v2/block-lists-entries", json={"bl_value": f"{MARKER}.test"}))
-    subsequence = await create_subsequence(a, campaign, f"{MARKER} follow-up")
+    subsequence = id_of(await create_subsequence(a, campaign, f"{MARKER} follow-up"))
     history = History(app, a.workspace_id)
     when = datetime(2026, 11, 2, 10, tzinfo=UTC)
     email = await history.sent(
@@ -152,10 +148,10 @@ async def build_world(app: FastAPI) -> World:
     )
     assert group_member["status"] == "pending", group_member
 
-    b_account = await create_account(b, "intruder@beta.test")
-    b_campaign = await create_campaign(b, "Intruder campaign", [b_account])
+    b_account = (await create_offline_account(b, "intruder@beta.test"))["email"]
+    b_campaign = await history_campaign(b, "Intruder campaign", [b_account])
     b_lead = (await add_leads(b, b_campaign, ["victim@prospect.test"]))["victim@prospect.test"]
-    b_subsequence = await create_subsequence(b, b_campaign, "Intruder follow-up")
+    b_subsequence = id_of(await create_subsequence(b, b_campaign, "Intruder follow-up"))
     b_tag = await _ok(await b.client.post("/api/v2/custom-tags", json={"label": "intruder-tag"}))
 
     return World(
@@ -165,8 +161,8 @@ async def build_world(app: FastAPI) -> World:
         campaign=campaign,
         lead=lead,
         lead_email=lead_email,
-        list_id=uuid.UUID(lead_list["id"]),
-        listed_lead=uuid.UUID(listed["created_leads"][0]["id"]),
+        list_id=list_id,
+        listed_lead=listed_lead,
         tag=uuid.UUID(tag["id"]),
         label=uuid.UUID(label["id"]),
         block=uuid.UUID(block["id"]),

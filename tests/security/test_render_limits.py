@@ -8,8 +8,8 @@ import pytest
 
 from coldsend.mail.html_text import html_to_text
 from coldsend.mail.render import TemplateError, render_copy
-from tests.analytics.history import create_account
 from tests.conftest import Tenant
+from tests.factories import create_sink_account
 from tests.smtp_sink import SmtpSink
 
 SENDER = "sender@example.com"
@@ -21,7 +21,7 @@ class TestEventLoop:
     async def test_healthz_answers_while_a_hostile_test_email_renders(
         self, tenant: Tenant, anonymous: httpx.AsyncClient, smtp_sink: SmtpSink
     ) -> None:
-        await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port)
+        await create_sink_account(tenant, smtp_sink, SENDER)
         body = {
             "eaccount": SENDER,
             "to_address_email_list": "lead@example.org",

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import OverrideSettings, Tenant
 from tests.factories import create_subsequence
-from tests.subsequences.test_router import create_campaign
+from tests.subsequences.test_router import create_parent
 
 CAMPAIGNS = "/api/v2/campaigns"
 SUBSEQUENCES = "/api/v2/subsequences"
@@ -64,7 +64,7 @@ class TestTemplatesOnSave:
         refused(response, 400, "body/sequences/0/steps/1/variants/1/body copy does not parse")
 
     async def test_campaign_patch_names_the_subject(self, tenant: Tenant) -> None:
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         path = f"{CAMPAIGNS}/{campaign_id}"
         response = await tenant.client.patch(path, json={"sequences": sequences(step(("{{ oops", "b")))})
         refused(response, 400, "body/sequences/0/steps/0/variants/0/subject copy does not parse")
@@ -72,7 +72,7 @@ class TestTemplatesOnSave:
         assert (await tenant.client.patch(path, json={"sequences": sequences(GOOD)})).status_code == 200
 
     async def test_subsequence_create_and_patch(self, tenant: Tenant) -> None:
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         bad = sequences(GOOD, step(("s", "{% for x in y %}")))
         response = await tenant.client.post(
             SUBSEQUENCES,
@@ -92,7 +92,7 @@ class TestTemplatesOnSave:
 class TestCopySizes:
     async def test_variants_over_the_limit(self, tenant: Tenant, override_settings: OverrideSettings) -> None:
         override_settings(max_sequence_variants=3)
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         path = f"{CAMPAIGNS}/{campaign_id}"
         four = sequences(step(("a", "a"), ("b", "b")), step(("c", "c"), ("d", "d")))
         refused(
@@ -105,7 +105,7 @@ class TestCopySizes:
 
     async def test_body_over_the_limit(self, tenant: Tenant, override_settings: OverrideSettings) -> None:
         override_settings(max_copy_chars=1_000)
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         response = await tenant.client.patch(
             f"{CAMPAIGNS}/{campaign_id}", json={"sequences": sequences(GOOD, step(("s", "x" * 1_001)))}
         )
@@ -115,7 +115,7 @@ class TestCopySizes:
 
     async def test_all_copy_over_the_limit(self, tenant: Tenant, override_settings: OverrideSettings) -> None:
         override_settings(max_sequence_copy_chars=5_000)
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         many = sequences(*(step(("s", "x" * 900)) for _ in range(6)))
         response = await tenant.client.patch(f"{CAMPAIGNS}/{campaign_id}", json={"sequences": many})
         refused(response, 413, "body/sequences must NOT have more than 5000 characters of copy")

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from tests.analytics.history import create_account
 from tests.conftest import Tenant
+from tests.factories import create_offline_account, create_sink_account
 from tests.smtp_sink import SmtpSink, free_port
 
 PATH = "/api/v2/emails/test"
@@ -27,7 +27,7 @@ class TestTestEmailMessages:
     async def test_refused_login_names_the_account_server_and_reply(
         self, tenant: Tenant, smtp_sink: SmtpSink
     ) -> None:
-        await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port, password="wrong")
+        await create_sink_account(tenant, smtp_sink, SENDER, smtp_password="wrong")
         assert await send_test_email(tenant) == {
             "error": "ACC_AUTH_ERROR",
             "message": f"The SMTP server {smtp_sink.host}:{smtp_sink.port} refused the login of {SENDER} "
@@ -42,7 +42,7 @@ class TestTestEmailMessages:
         }
 
     async def test_other_failures_carry_the_server_answer(self, tenant: Tenant, smtp_sink: SmtpSink) -> None:
-        await create_account(tenant, SENDER, host=smtp_sink.host, port=smtp_sink.port)
+        await create_sink_account(tenant, smtp_sink, SENDER)
         smtp_sink.answer_rcpt("lead@example.org", "550 5.1.1 User unknown")
         assert await send_test_email(tenant) == {
             "error": "ACC_UNKNOWN_ERROR",
@@ -50,7 +50,7 @@ class TestTestEmailMessages:
             "550 5.1.1 User unknown",
         }
         port = free_port()  # nothing listens there
-        await create_account(tenant, "down@example.com", port=port)
+        await create_offline_account(tenant, "down@example.com", smtp_port=port)
         result = await send_test_email(tenant, "down@example.com")
         assert result["error"] == "ACC_UNKNOWN_ERROR"
         assert result["message"].startswith(

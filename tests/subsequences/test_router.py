@@ -8,7 +8,7 @@ from coldsend.db.session import session_scope
 from coldsend.models import Lead
 from coldsend.subsequences import service as subsequence_service
 from tests.conftest import MakeKey, MakeTenant, Tenant, client_for
-from tests.factories import create_subsequence
+from tests.factories import create_campaign, create_subsequence
 from tests.pages import collect_pages
 
 SUBSEQUENCE_FIELDS = {
@@ -67,17 +67,14 @@ SEQUENCES = [
 ]
 
 
-async def create_campaign(tenant: Tenant, schedule: dict[str, Any] | None = None) -> str:
-    response = await tenant.client.post(
-        "/api/v2/campaigns", json={"name": "Parent", "campaign_schedule": schedule or SCHEDULE}
-    )
-    assert response.status_code == 200, response.text
-    return str(response.json()["id"])
+async def create_parent(tenant: Tenant) -> str:
+    """A draft campaign on SCHEDULE, which its subsequences inherit; its id."""
+    return str((await create_campaign(tenant, "Parent", campaign_schedule=SCHEDULE))["id"])
 
 
 class TestCreateSubsequence:
     async def test_spec_shape_and_inherited_schedule(self, tenant: Tenant) -> None:
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         body = await create_subsequence(tenant, campaign_id)
         assert set(body) == SUBSEQUENCE_FIELDS
         assert body["parent_campaign"] == campaign_id
@@ -92,7 +89,7 @@ class TestCreateSubsequence:
         assert body["timestamp_leads_updated"].endswith("Z")
 
     async def test_all_fields(self, tenant: Tenant) -> None:
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         body = await create_subsequence(
             tenant,
             campaign_id,
@@ -122,7 +119,7 @@ class TestCreateSubsequence:
         assert body["ignore_account_daily_limit"] is True
 
     async def test_validation_400s(self, tenant: Tenant) -> None:
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         base = {"parent_campaign": campaign_id, "name": "x", "conditions": {}}
         bad_tz = {"schedules": [{**ALWAYS["schedules"][0], "timezone": "Mars/Base"}]}
         bad_day = {"schedules": [{**ALWAYS["schedules"][0], "days": {"7": True}}]}
@@ -181,7 +178,7 @@ class TestCreateSubsequence:
         self, tenant: Tenant, make_tenant: MakeTenant
     ) -> None:
         other = await make_tenant()
-        campaign_id = await create_campaign(other)
+        campaign_id = await create_parent(other)
         for parent in (campaign_id, str(uuid.uuid4())):
             response = await tenant.client.post(
                 "/api/v2/subsequences", json={"parent_campaign": parent, "name": "x", "conditions": {}}
@@ -190,7 +187,7 @@ class TestCreateSubsequence:
             assert response.json()["error"] == "Not Found"
 
     async def test_403_without_scope(self, app: FastAPI, tenant: Tenant, make_key: MakeKey) -> None:
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         key = await make_key(tenant.workspace_id, ["subsequences:read", "subsequences:update"])
         async with client_for(app, key) as client:
             response = await client.post(
@@ -202,7 +199,7 @@ class TestCreateSubsequence:
 
 class TestListSubsequences:
     async def test_pages_and_filters(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
-        first, second = await create_campaign(tenant), await create_campaign(tenant)
+        first, second = await create_parent(tenant), await create_parent(tenant)
         ids = [(await create_subsequence(tenant, first, name=f"Nudge {i}"))["id"] for i in range(5)]
         other = await create_subsequence(tenant, second, name="Breakup")
         items, pages = await collect_pages(tenant.client, "/api/v2/subsequences", limit=2)
@@ -227,11 +224,11 @@ class TestListSubsequences:
 
 class TestGetPatchDeleteSubsequence:
     async def test_get_and_404_across_workspaces(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
-        created = await create_subsequence(tenant, await create_campaign(tenant))
+        created = await create_subsequence(tenant, await create_parent(tenant))
         path = f"/api/v2/subsequences/{created['id']}"
         assert (await tenant.client.get(path)).json() == created
         other = await make_tenant()
-        other_campaign = await create_campaign(other)
+        other_campaign = await create_parent(other)
         for method, suffix, kwargs in [
             ("GET", "", {}),
             ("PATCH", "", {"json": {"name": "x"}}),
@@ -246,7 +243,7 @@ class TestGetPatchDeleteSubsequence:
         assert (await tenant.client.get(path)).json() == created
 
     async def test_patch_replaces_and_audits(self, tenant: Tenant) -> None:
-        created = await create_subsequence(tenant, await create_campaign(tenant))
+        created = await create_subsequence(tenant, await create_parent(tenant))
         path = f"/api/v2/subsequences/{created['id']}"
         response = await tenant.client.patch(
             path,
@@ -275,7 +272,7 @@ class TestGetPatchDeleteSubsequence:
         assert len(logs) == 1
 
     async def test_patch_validation(self, tenant: Tenant) -> None:
-        created = await create_subsequence(tenant, await create_campaign(tenant))
+        created = await create_subsequence(tenant, await create_parent(tenant))
         path = f"/api/v2/subsequences/{created['id']}"
         for body, message in [
             ({}, "body must NOT have fewer than 1 properties"),
@@ -292,7 +289,7 @@ class TestGetPatchDeleteSubsequence:
         assert (await tenant.client.get(path)).json() == created
 
     async def test_delete_returns_it_and_its_leads_leave(self, app: FastAPI, tenant: Tenant) -> None:
-        campaign_id = await create_campaign(tenant)
+        campaign_id = await create_parent(tenant)
         created = await create_subsequence(tenant, campaign_id)
         async with session_scope(app.state.sessionmaker) as session:
             lead = Lead(
@@ -322,9 +319,9 @@ class TestGetPatchDeleteSubsequence:
 
 class TestDuplicateSubsequence:
     async def test_copies_into_campaign_as_draft(self, tenant: Tenant) -> None:
-        source = await create_subsequence(tenant, await create_campaign(tenant), sequences=SEQUENCES)
+        source = await create_subsequence(tenant, await create_parent(tenant), sequences=SEQUENCES)
         await tenant.client.post(f"/api/v2/subsequences/{source['id']}/resume")
-        target = await create_campaign(tenant)
+        target = await create_parent(tenant)
         response = await tenant.client.post(
             f"/api/v2/subsequences/{source['id']}/duplicate", json={"parent_campaign": target}
         )
@@ -339,18 +336,18 @@ class TestDuplicateSubsequence:
         assert named.json()["name"] == "Copy"
 
     async def test_needs_parent_campaign(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
-        source = await create_subsequence(tenant, await create_campaign(tenant))
+        source = await create_subsequence(tenant, await create_parent(tenant))
         path = f"/api/v2/subsequences/{source['id']}/duplicate"
         response = await tenant.client.post(path, json={})
         assert response.status_code == 400
         assert response.json()["message"] == "body must have required property 'parent_campaign'"
-        other_campaign = await create_campaign(await make_tenant())
+        other_campaign = await create_parent(await make_tenant())
         assert (await tenant.client.post(path, json={"parent_campaign": other_campaign})).status_code == 404
 
 
 class TestPauseResume:
     async def test_transitions(self, tenant: Tenant) -> None:
-        created = await create_subsequence(tenant, await create_campaign(tenant), sequences=SEQUENCES)
+        created = await create_subsequence(tenant, await create_parent(tenant), sequences=SEQUENCES)
         path = f"/api/v2/subsequences/{created['id']}"
         resumed = await tenant.client.post(f"{path}/resume")
         assert resumed.status_code == 200, resumed.text
@@ -364,13 +361,13 @@ class TestPauseResume:
         assert len(logs) == 4
 
     async def test_resume_needs_a_step(self, tenant: Tenant) -> None:
-        created = await create_subsequence(tenant, await create_campaign(tenant))
+        created = await create_subsequence(tenant, await create_parent(tenant))
         response = await tenant.client.post(f"/api/v2/subsequences/{created['id']}/resume")
         assert response.status_code == 400
         assert (await tenant.client.get(f"/api/v2/subsequences/{created['id']}")).json()["status"] == 0
 
     async def test_403_with_read_scope(self, app: FastAPI, tenant: Tenant, make_key: MakeKey) -> None:
-        created = await create_subsequence(tenant, await create_campaign(tenant), sequences=SEQUENCES)
+        created = await create_subsequence(tenant, await create_parent(tenant), sequences=SEQUENCES)
         key = await make_key(tenant.workspace_id, ["subsequences:read"])
         async with client_for(app, key) as client:
             for action in ("pause", "resume"):
@@ -381,7 +378,7 @@ class TestPauseResume:
 class TestSendingStatus:
     async def test_draft_then_active(self, tenant: Tenant) -> None:
         created = await create_subsequence(
-            tenant, await create_campaign(tenant), sequences=SEQUENCES, subsequence_schedule=ALWAYS
+            tenant, await create_parent(tenant), sequences=SEQUENCES, subsequence_schedule=ALWAYS
         )
         path = f"/api/v2/subsequences/{created['id']}"
         body = (await tenant.client.get(f"{path}/sending-status")).json()

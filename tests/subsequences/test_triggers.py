@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from tests.conftest import Tenant
 from tests.engine.sending import campaign_status, leads_of, make_engine
-from tests.factories import create_sink_account, launch_campaign, step
+from tests.factories import create_sink_account, create_subsequence, launch_campaign, resume_subsequence, step
 from tests.imap_server import Dovecot
 from tests.inbox.mailboxes import deliver, inbox_account, message_ids_by_recipient, read_inboxes
 from tests.inbox.messages import reply
@@ -21,23 +21,16 @@ from tests.smtp_sink import SmtpSink
 OPEN_PIXEL = re.compile(r'src="([^"]*/t/open/[^"]*)"')
 
 
-async def create_subsequence(
+async def running_subsequence(
     tenant: Tenant, campaign_id: str, conditions: dict[str, Any], subject: str
 ) -> str:
-    response = await tenant.client.post(
-        "/api/v2/subsequences",
-        json={
-            "parent_campaign": campaign_id,
-            "name": subject,
-            "conditions": conditions,
-            "sequences": [{"steps": [step(f"{subject} for {{{{firstName}}}}", subject, delay=1)]}],
-        },
+    """A resumed subsequence entered on `conditions`: one step, named and titled `subject`; its id."""
+    steps = [step(f"{subject} for {{{{firstName}}}}", subject, delay=1)]
+    created = await create_subsequence(
+        tenant, campaign_id, subject, conditions=conditions, sequences=[{"steps": steps}]
     )
-    assert response.status_code == 200, response.text
-    subsequence_id = str(response.json()["id"])
-    response = await tenant.client.post(f"/api/v2/subsequences/{subsequence_id}/resume")
-    assert response.status_code == 200, response.text
-    return subsequence_id
+    await resume_subsequence(tenant, created["id"])
+    return str(created["id"])
 
 
 def subjects_to(sink: SmtpSink, address: str) -> list[str]:
@@ -56,7 +49,7 @@ async def test_a_reply_with_the_phrase_enters_the_subsequence(
         [step("Shall I send our pricing?", "Hello"), step("Following up", "")],
         [{"email": "ann@lead.test"}, {"email": "bob@lead.test"}],
     )
-    subsequence_id = await create_subsequence(
+    subsequence_id = await running_subsequence(
         tenant, campaign_id, {"reply_contains": "Pricing"}, "Our pricing"
     )
     engine = make_engine(app)
@@ -106,11 +99,11 @@ async def test_open_interest_and_completion_enter_their_subsequences(
         return await launch_campaign(tenant, ["triggers@sender.test"], sequence, addresses, **fields)
 
     opened = await campaign(2, ["reader@lead.test", "ignorer@lead.test"], open_tracking=True)
-    on_open = await create_subsequence(tenant, opened, {"lead_activity": [2]}, "Saw you opened")
+    on_open = await running_subsequence(tenant, opened, {"lead_activity": [2]}, "Saw you opened")
     interested = await campaign(2, ["keen@lead.test"])
-    on_interest = await create_subsequence(tenant, interested, {"crm_status": [1, 2]}, "Glad you are keen")
+    on_interest = await running_subsequence(tenant, interested, {"crm_status": [1, 2]}, "Glad you are keen")
     finished = await campaign(1, ["quiet@lead.test"])
-    on_finish = await create_subsequence(tenant, finished, {"lead_activity": [91]}, "One last note")
+    on_finish = await running_subsequence(tenant, finished, {"lead_activity": [91]}, "One last note")
 
     engine = make_engine(app)
     try:

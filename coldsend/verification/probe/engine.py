@@ -5,6 +5,7 @@ import secrets
 import socket
 
 from coldsend import dns as coldsend_dns
+from coldsend.addresses import Address, InvalidAddress, parse_address
 from coldsend.config import Settings
 from coldsend.network import is_public
 from coldsend.verification.probe import smtp_probe
@@ -17,7 +18,6 @@ from coldsend.verification.probe.port_check import PortMonitor
 from coldsend.verification.probe.replies import Mailbox, mailbox
 from coldsend.verification.probe.roles import is_role
 from coldsend.verification.probe.smtp_probe import Probe, ProbeConfig, ProbeFailure
-from coldsend.verification.probe.syntax import Address, InvalidAddress, parse
 
 _DNS_VERDICTS = {
     MxKind.NO_DOMAIN: (Reachability.INVALID, Reason.NO_SUCH_DOMAIN),
@@ -62,7 +62,7 @@ class Verifier:
     async def verify(self, value: str) -> Outcome:
         """One attempt; a `transient` outcome may turn out otherwise if tried again later."""
         try:
-            address = parse(value)
+            address = parse_address(value)
         except InvalidAddress as error:
             return Outcome(
                 value.strip().lower(), Reachability.INVALID, Reason.SYNTAX, details={"error": str(error)}

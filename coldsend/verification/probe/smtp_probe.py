@@ -1,4 +1,5 @@
-"""The SMTP stage: EHLO, STARTTLS when offered, MAIL FROM, RCPT TO each recipient, QUIT. Never DATA."""
+"""The SMTP stage: EHLO, STARTTLS when offered (both by `mail.smtp.open_session`), MAIL FROM, RCPT TO each
+recipient, QUIT. Never DATA."""
 
 import asyncio
 import contextlib
@@ -8,6 +9,7 @@ from enum import StrEnum
 
 import aiosmtplib
 
+from coldsend.mail import smtp
 from coldsend.verification.probe import proxy
 
 
@@ -44,31 +46,34 @@ class ProbeConfig:
     proxy: str | None = None
 
 
-async def _open(ip: str, config: ProbeConfig) -> aiosmtplib.SMTP:
+async def _open(ip: str, config: ProbeConfig, *, use_tls: bool) -> aiosmtplib.SMTP:
     sock: socket.socket | None = None
     if config.proxy:
         async with asyncio.timeout(config.connect_timeout):
             sock = await proxy.connect(config.proxy, ip, config.port)
-    client = aiosmtplib.SMTP(
-        hostname=None if sock else ip,
-        port=None if sock else config.port,
+    return await smtp.open_session(
+        ip,
+        config.port,
         sock=sock,
-        local_hostname=config.ehlo_hostname,
+        helo_name=config.ehlo_hostname,
         timeout=config.timeout,
-        start_tls=False,
+        connect_timeout=config.connect_timeout,
+        starttls="offered" if use_tls else "never",
         validate_certs=False,  # MX certificates are often self-signed; nothing secret is sent
+        helo_fallback=False,  # a server that refuses EHLO is reported as it answered
     )
-    await client.connect(timeout=config.connect_timeout)
-    return client
 
 
-async def _session(
-    client: aiosmtplib.SMTP, config: ProbeConfig, recipients: list[str], probe: Probe, *, use_tls: bool
-) -> None:
-    await client.ehlo()
-    probe.tls = use_tls and client.supports_extension("starttls")
-    if probe.tls:
-        await client.starttls()
+def _failure(error: Exception, *, tls: bool) -> Probe:
+    """A session cut short: timed out, or refused or dropped (with the server's reply, if it gave one)."""
+    if isinstance(error, TimeoutError):
+        return Probe(failure=ProbeFailure.TIMEOUT, tls=tls)
+    code = error.code if isinstance(error, aiosmtplib.SMTPResponseException) else 0
+    message = error.message if isinstance(error, aiosmtplib.SMTPException) else str(error)
+    return Probe(failure=ProbeFailure.ERROR, failure_reply=Reply(code, message), tls=tls)
+
+
+async def _session(client: aiosmtplib.SMTP, config: ProbeConfig, recipients: list[str], probe: Probe) -> None:
     utf8 = not all(address.isascii() for address in recipients)
     options = ["SMTPUTF8"] if utf8 and client.supports_extension("smtputf8") else []
     encoding = "utf-8" if options else "ascii"
@@ -88,25 +93,27 @@ async def _session(
 async def probe(ip: str, recipients: list[str], config: ProbeConfig) -> Probe:
     """Ask the server at `ip` about each recipient; STARTTLS when offered (once more without, if it fails)."""
     for use_tls in (True, False):
-        result = Probe()
         try:
-            client = await _open(ip, config)
-        except aiosmtplib.SMTPConnectResponseError as refused:
-            return Probe(failure=ProbeFailure.ERROR, failure_reply=Reply(refused.code, refused.message))
-        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            client = await _open(ip, config, use_tls=use_tls)
+        except smtp.OpenFailed as failed:
+            refused = isinstance(failed.error, aiosmtplib.SMTPConnectResponseError)  # at the greeting
+            if not failed.connected and not refused:
+                return Probe(failure=ProbeFailure.UNREACHABLE)
+            if failed.tls and not isinstance(failed.error, TimeoutError):
+                continue  # STARTTLS failed: once more without
+            return _failure(failed.error, tls=failed.tls)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):  # the proxy
             return Probe(failure=ProbeFailure.UNREACHABLE)
+        result = Probe(tls=smtp.uses_tls(client))
         try:
-            await _session(client, config, recipients, result, use_tls=use_tls)
+            await _session(client, config, recipients, result)
             with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
                 await asyncio.wait_for(client.quit(), config.timeout)
             return result
-        except (aiosmtplib.SMTPTimeoutError, TimeoutError):
-            return Probe(failure=ProbeFailure.TIMEOUT, tls=result.tls)
-        except (aiosmtplib.SMTPException, OSError) as error:
-            if not result.tls:
-                code = error.code if isinstance(error, aiosmtplib.SMTPResponseException) else 0
-                message = error.message if isinstance(error, aiosmtplib.SMTPException) else str(error)
-                return Probe(failure=ProbeFailure.ERROR, failure_reply=Reply(code, message))
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            if result.tls and not isinstance(error, TimeoutError):
+                continue  # failed over TLS: once more without
+            return _failure(error, tls=result.tls)
         finally:
             client.close()
     return Probe(failure=ProbeFailure.ERROR, failure_reply=Reply(0, "STARTTLS failed"))
