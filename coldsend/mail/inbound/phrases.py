@@ -244,12 +244,14 @@ SYSTEM_LOCAL_PART = re.compile(
 )
 # Senders that are mail software: the address's local part, or the whole display name.
 SYSTEM_SENDER_LOCAL_PART = re.compile(
-    r"(?:mailer[-_.]?daemon|mail[-_.]?daemon|postmaster|mdaemon|microsoftexchange[0-9a-f]{32})(?![a-z])",
+    r"(?:mailer[-_.]?daemon|mail[-_.]?daemon|postmaster|mdaemon|microsoftexchange[0-9a-f]{32}"
+    r"|mailer|mail[-_.]?admin|mail[-_.]?delivery|bounces?)(?![a-z])",
     re.IGNORECASE,
 )
 SYSTEM_SENDER_NAME = re.compile(
-    r"(?:mail )?delivery (?:system|subsystem|service)|mailer[-_ ]daemon|postmaster|mail administrator"
-    r"|system administrator|mail system|mail router|courier mail server at .*",
+    r"(?:the )?(?:e-?mail|mail(?:er)?|smtp|mta|internet mail) ?(?:delivery )?(?:system|subsystem|service"
+    r"|server|daemon|administrator|admin|robot|gateway|agent|router)(?: at .*)?|(?:mail )?delivery (?:system"
+    r"|subsystem|service)|mailer[-_ ]daemon|postmaster|system administrator|courier mail server at .*",
     re.IGNORECASE,
 )
 # A mailing list's software or administrators.

@@ -41,8 +41,22 @@ def dsn_address(value: str | None) -> str | None:
     quoted = _QUOTED_LOCAL_PART.fullmatch(address)
     if quoted is not None:
         address = f"{quoted.group(1)}@{quoted.group(2)}"
-    key = address_key(address) if '"' not in address else None
+    address = _exchange_encapsulated(address)
+    key = address_key(address) if address and '"' not in address else None
     return key if key is not None and "." in key.rpartition("@")[2] else None
+
+
+def _exchange_encapsulated(address: str) -> str | None:
+    """Exchange's IMCEA addresses: IMCEASMTP-user+40example+2Eorg@host is user@example.org; an X.500 one
+    (IMCEAEX-_O=..._CN=alias@host) names no mailbox."""
+    local, _, _ = address.rpartition("@")
+    kind, dash, encoded = local.partition("-")
+    if not dash or not kind.upper().startswith("IMCEA"):
+        return address
+    if kind.upper() != "IMCEASMTP":
+        return None
+    decoded = re.sub(r"\+([0-9A-Fa-f]{2})", lambda hexa: chr(int(hexa.group(1), 16)), encoded)
+    return decoded if "@" in decoded else None
 
 
 def is_usable(key: str | None, excluded: set[str]) -> bool:
