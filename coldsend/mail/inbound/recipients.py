@@ -41,8 +41,8 @@ def dsn_address(value: str | None) -> str | None:
     quoted = _QUOTED_LOCAL_PART.fullmatch(address)
     if quoted is not None:
         address = f"{quoted.group(1)}@{quoted.group(2)}"
-    address = _exchange_encapsulated(address)
-    key = address_key(address) if address and '"' not in address else None
+    mailbox = _exchange_encapsulated(address)
+    key = address_key(mailbox) if mailbox and '"' not in mailbox else None
     return key if key is not None and "." in key.rpartition("@")[2] else None
 
 
