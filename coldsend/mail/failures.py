@@ -7,11 +7,14 @@ large, a temporary policy, greylisting, a block of the sender or its content, th
 given up after retrying a temporary failure).
 
 Enhanced status codes (RFC 3463) decide first, because a server's reply text varies and its code does not:
-x.1.x (but the sender's own address, 1.7 and 1.8) and x.2.1, x.4.4 are about the address; x.2.2, x.2.3,
-x.3.x, x.4.x (routing, expiry), x.5.3 and x.6.x about the message or the system. Where the code is vague
-(x.0.0, x.7.x security and policy, a code missing) the reply text decides. A temporary failure (4.x.x)
-or an expired delivery given up on is soft unless its text says the address does not exist: a server that
-answers "450 4.1.1 user unknown" until the sender gives up has no such user.
+x.1.x (but the sender's own address, 1.7 and 1.8), x.2.1 and x.4.4 are about the address; the rest of
+x.2.x, x.3.x, x.4.x (routing, expiry), x.5.3 and x.6.x about the message or the system, soft unless the
+text says the address is gone (Office 365's 5.4.1 "Recipient address rejected: Access denied"). Where
+the code is vague (x.0.0, x.2.0, x.4.0, most of x.5.x, or no code) the text decides; an x.7.x policy is
+soft when its text blames the sender or the content (spam, block lists, DMARC, the client host), hard
+otherwise (relaying denied, a list only members may post to). A temporary failure (4.x.x) or a delivery
+given up on after retrying is soft unless its text says the address does not exist: a server that answers
+"450 4.1.1 user unknown" until the sender gives up has no such user.
 """
 
 import re
@@ -23,30 +26,13 @@ class Severity(StrEnum):
     SOFT = "soft"
 
 
-# Subject.detail codes decided by the code alone (unless the text says the address is gone).
-_SOFT_DETAILS = frozenset(
-    {
-        "1.7",  # bad sender's mailbox address: ours, not the recipient's
-        "1.8",  # bad sender's system address
-        "2.2",  # mailbox full
-        "2.3",  # message length exceeds administrative limit
-        "2.4",  # mailing list expansion problem
-        "3.1",  # mail system full
-        "3.2",  # system not accepting network messages
-        "3.4",  # message too big for system
-        "3.5",  # system incorrectly configured
-        "4.1",  # no answer from host
-        "4.2",  # bad connection
-        "4.3",  # directory server failure
-        "4.5",  # system congestion
-        "4.6",  # routing loop
-        "4.7",  # delivery time expired
-        "5.3",  # too many recipients
-    }
-)
-_VAGUE_SUBJECTS = frozenset({"0", "7"})  # x.0.x other, x.7.x security or policy: the text decides
-_VAGUE_DETAILS = frozenset({"2.0", "3.0", "4.0", "5.0"})
-_MEDIA_SUBJECT = "6"  # x.6.x: the message's content or encoding
+# x.1.x is the address (but 1.7 and 1.8, the sender's own), x.2.1 a disabled mailbox, x.4.4 no route to the
+# domain. The mailbox's state (x.2.x), the system (x.3.x), the network (x.4.x), the protocol's limits (x.5.3)
+# and the content (x.6.x) are soft unless the text says the address is gone; x.0.0, x.2.0, x.4.0 and the
+# rest of x.5.x are vague: the text decides.
+_HARD_DETAILS = frozenset({"1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.9", "1.10", "2.1", "4.4"})
+_SOFT_SUBJECTS = frozenset({"1", "2", "3", "4", "6"})
+_VAGUE_DETAILS = frozenset({"2.0", "4.0", "5.0", "5.1", "5.2", "5.4", "5.5"})
 
 # The address is gone or refused for good.
 _ADDRESS_GONE = re.compile(
@@ -68,7 +54,9 @@ _ADDRESS_GONE = re.compile(
 )
 # The mailbox's or the system's state: worth another try.
 _STATE = re.compile(
-    r"mailbox (?:is )?full|over ?quota|quota|insufficient (?:system )?storage|out of (?:storage|space)"
+    r"mailbox (?:is )?full|(?:is|was|are) (?:now )?full\b|\bfull (?:mailbox|mail ?folder|inbox)|over ?quota"
+    r"|quota|insufficient (?:system )?storage|out of (?:storage|space)|limit exceeded"
+    r"|exceeded (?:the |its )?\w* ?limit"
     r"|too (?:large|big)|size limit|exceeds? (?:the )?(?:maximum|size)|greylist|graylist|try (?:again|later)"
     r"|come back later|temporar|rate limit|too many|expired|too long in (?:the )?queue|in the queue too long"
     r"|timed? ?out|connection (?:refused|reset|lost)|deferred|congestion|\bbusy\b|\blocked\b"
@@ -81,7 +69,9 @@ _STATE = re.compile(
 _SENDER_POLICY = re.compile(
     r"spam|blocked|block ?list|black ?list|\brbl\b|spamhaus|reputation|dmarc|\bspf\b|dkim|unauthenticated"
     r"|sender address rejected|content (?:filter|policy|restriction|rejected)|message content|virus|malware"
-    r"|phish|policy|banned sending",
+    r"|phish|policy|banned|unsolicited|client host|your (?:ip|host|server|domain)"
+    r"|sending (?:ip|server|domain)|reverse dns|\bptr\b|\bhelo\b|not authori[sz]ed to send"
+    r"|unauthori[sz]ed sender",
     re.IGNORECASE,
 )
 _STATUS = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
@@ -98,14 +88,12 @@ def severity(status: str | None, text: str | None = None, *, expired: bool = Fal
         return _by_text(text)
     subject, detail = code.group(2), f"{code.group(2)}.{code.group(3)}"
     if subject == "7":  # a policy: about the sender or the content unless it names the address
-        if _SENDER_POLICY.search(text) or _STATE.search(text):
-            return Severity.SOFT
+        return Severity.SOFT if _SENDER_POLICY.search(text) or _STATE.search(text) else Severity.HARD
+    if detail in _HARD_DETAILS:
         return Severity.HARD
-    if subject in _VAGUE_SUBJECTS or detail in _VAGUE_DETAILS:
+    if detail in _VAGUE_DETAILS or subject not in _SOFT_SUBJECTS:
         return _by_text(text)
-    if detail in _SOFT_DETAILS or subject == _MEDIA_SUBJECT:
-        return Severity.HARD if _ADDRESS_GONE.search(text) else Severity.SOFT
-    return Severity.HARD
+    return Severity.HARD if _ADDRESS_GONE.search(text) else Severity.SOFT
 
 
 def _temporary(text: str) -> Severity:

@@ -8,7 +8,7 @@ from email import policy
 from email.message import Message
 
 from coldsend.mail.failures import Severity, severity
-from coldsend.mail.inbound.bodies import decoded_text, part_type
+from coldsend.mail.inbound.bodies import decoded_text, mime_parts, part_type
 from coldsend.mail.inbound.dsn import DELIVERY_STATUS_TYPES, action, status_of, without_type
 from coldsend.mail.inbound.headers import Headers, message_id_tokens, one_line
 from coldsend.mail.inbound.phrases import FAILURE, PERMANENT, RETRIES_EXHAUSTED, gave_up
@@ -93,9 +93,10 @@ def returned_headers(parts: list[Message]) -> Headers | None:
     return None
 
 
-def returned_message_ids(parts: list[Message], text: str) -> list[str]:
-    """Message-IDs of the message a bounce returns: from its attached headers or message, and for a
-    plain-text bounce (no delivery-status part) from a `Message-ID:` line in the text."""
+def returned_message_ids(parts: list[Message], text: str, *, wrapped: bool = True) -> list[str]:
+    """Message-IDs of the message a bounce returns: from its attached headers or message (inside a report
+    a gateway attached whole, first), and for a plain-text bounce (no delivery-status part) from a
+    `Message-ID:` field in the text."""
     found: list[str] = []
     dsn = False
     for part in parts[1:]:
@@ -108,8 +109,11 @@ def returned_message_ids(parts: list[Message], text: str) -> list[str]:
             payload = part.get_payload()
             attached = payload if isinstance(payload, list) else []
             for message in attached:
-                if isinstance(message, Message):
-                    found += message_id_tokens(Headers(message).first("message-id"))[:1]
+                if not isinstance(message, Message):
+                    continue
+                if wrapped and part_type(message) == "multipart/report":
+                    found += returned_message_ids(mime_parts(message), "", wrapped=False)
+                found += message_id_tokens(Headers(message).first("message-id"))[:1]
     if not dsn:
         found += _MESSAGE_ID_FIELD.findall(text[:MAX_REPORT])
     return found

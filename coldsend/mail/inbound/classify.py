@@ -16,7 +16,13 @@ from coldsend.mail.inbound.bounces import (
     returned_message_ids,
 )
 from coldsend.mail.inbound.complaints import Complaint, complainant, complaint, feedback_report
-from coldsend.mail.inbound.dsn import delivery_status_blocks, is_delay, is_failure, text_blocks
+from coldsend.mail.inbound.dsn import (
+    attached_delivery_status_blocks,
+    delivery_status_blocks,
+    is_delay,
+    is_failure,
+    text_blocks,
+)
 from coldsend.mail.inbound.headers import Headers, address_list
 from coldsend.mail.inbound.kinds import InboundKind
 from coldsend.mail.inbound.plain import Outcome, outcome, read_signals
@@ -63,7 +69,7 @@ def classify(mail: Mail) -> Verdict:
     explanation, returned_copy = split_report(mail.text)
     blocks = delivery_status_blocks(mail.parts)
     if blocks is None and signals.machine:
-        blocks = text_blocks(report_texts(mail.parts)) or None
+        blocks = attached_delivery_status_blocks(mail.parts) or text_blocks(report_texts(mail.parts)) or None
     if blocks is not None:
         failed = next((block for block in blocks if is_failure(block)), None)
         if failed is None:  # delayed, relayed, delivered: a notice, not a bounce

@@ -5,7 +5,7 @@ appears, the report in a part labelled text/plain)."""
 import re
 from email.message import Message
 
-from coldsend.mail.inbound.bodies import part_type
+from coldsend.mail.inbound.bodies import mime_parts, part_type
 from coldsend.mail.inbound.headers import Headers, clean_text, first_word, one_line
 from coldsend.mail.inbound.report import ENHANCED_STATUS, PERMANENT_REPLY, lines_of
 
@@ -29,6 +29,20 @@ def delivery_status_blocks(parts: list[Message]) -> list[Headers] | None:
             continue
         recipients = [block for block in _field_blocks(part) if block.names() & _RECIPIENT_FIELDS]
         return recipients or None
+    return None
+
+
+def attached_delivery_status_blocks(parts: list[Message]) -> list[Headers] | None:
+    """The blocks of a delivery-status report attached whole (a gateway passing on the report it got)."""
+    for part in parts[1:]:
+        if part_type(part) not in ("message/rfc822", "message/global"):
+            continue
+        payload = part.get_payload()
+        attached = payload[0] if isinstance(payload, list) and payload else None
+        if isinstance(attached, Message):
+            blocks = delivery_status_blocks(mime_parts(attached))
+            if blocks is not None:
+                return blocks
     return None
 
 

@@ -57,7 +57,8 @@ FAILURE = _phrases(
     r"invalid (?:final delivery )?(?:recipient|mailbox|address|user)",
     r"bad (?:address|destination)",
     r"(?:was|has been) aborted|could not find a (?:gateway|route|host|mail exchanger)",
-    r"encountered delivery problems?|error occurred while trying to deliver",
+    r"(?:encountered|had|has|have) delivery problems?|error occurred while trying to deliver",
+    r"non-?deliver(?:ed|y|able)",
     # German
     r"nicht (?:zugestellt|zustellbar|erreicht|berechtigt)",
     r"unzustellbar",
@@ -109,7 +110,7 @@ FAILURE = _phrases(
 
 # The failure is final, said in so many words.
 PERMANENT = _phrases(
-    r"permanent (?:error|failure)",
+    r"permanent (?:delivery )?(?:error|failure)",
     r"permanent(?:ly)? fatal",
     r"failed permanently",
     r"will not (?:try|attempt) to (?:re)?deliver",
@@ -244,7 +245,7 @@ SYSTEM_LOCAL_PART = re.compile(
 )
 # Senders that are mail software: the address's local part, or the whole display name.
 SYSTEM_SENDER_LOCAL_PART = re.compile(
-    r"(?:mailer[-_.]?daemon|mail[-_.]?daemon|postmaster|mdaemon|microsoftexchange[0-9a-f]{32}"
+    r"(?:mailer[-_.]?daemon|mail[-_.]?daemon|post[-_.]?master|mdaemon|microsoftexchange[0-9a-f]{32}"
     r"|mailer|mail[-_.]?admin|mail[-_.]?delivery|bounces?)(?![a-z])",
     re.IGNORECASE,
 )
@@ -264,4 +265,10 @@ RESTATED_FIELD = re.compile(
     r"[ \t>*-]*(?:subject|to|from|date|sent|cc|betreff|objet|asunto|oggetto|onderwerp|assunto|тема|件名)"
     r"[ \t]*[:：]",
     re.IGNORECASE,
+)
+# Lines of an SMTP dialogue, as reports transcribe it: "RCPT TO:<a@b>", ">>> DATA", "<<< 550 ...".
+SMTP_DIALOGUE = re.compile(
+    r"^[ \t]*(?:(?:>>>|<<<|-->|<--)[ \t]*)?(?:rcpt to|mail from)[ \t]*:"
+    r"|^[ \t]*(?:<<<|<--)?[ \t]*5[0-5]\d[ -]",
+    re.IGNORECASE | re.MULTILINE,
 )

@@ -6,10 +6,13 @@ the message must first look machine-written. One strong sign is enough: a mail-s
 X-Failed-Recipients header, a multipart/report, the opening lines of known mail software, or a message
 that answers nothing, is no auto-reply and opens by saying a delivery to an address failed. Weak signs
 (an automatic submission or a null Return-Path, a report-like subject that is no reply, a list's
-administrative sender, that opening in a message that answers another) count only two together, since a
-vacation reply has one of them.
+administrative sender; then that opening in a message that answers another, or an SMTP dialogue written
+out unquoted) count only two together, the text's only with one from the headers or when the text's first
+line says a delivery failed: a vacation reply has one sign, a person can paste a transcript but writes
+something of their own first.
 """
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,6 +29,7 @@ from coldsend.mail.inbound.phrases import (
     PENDING,
     REPLY_PREFIX,
     REPORT_SUBJECT,
+    SMTP_DIALOGUE,
     SYSTEM_SENDER_LOCAL_PART,
     SYSTEM_SENDER_NAME,
     gave_up,
@@ -34,6 +38,7 @@ from coldsend.mail.inbound.recipients import ADDRESS
 from coldsend.mail.inbound.report import PERMANENT_REPLY, evidence, lines_of
 
 _OPENING_LINES = 20
+_DIGEST = re.compile(r"\bdigest\b", re.IGNORECASE)
 _NOTICE_LINES = 12  # a notice says what failed in its first lines
 _NOTICE_ADDRESS_LINES = 3  # and names the address on that line or just below it
 
@@ -86,13 +91,17 @@ def report_subject(subject: str) -> bool:
     return REPLY_PREFIX.match(subject) is None and REPORT_SUBJECT.search(subject) is not None
 
 
+def _says_failed(line: str) -> bool:
+    return bool(FAILURE.search(line) or PERMANENT_REPLY.search(line) or gave_up(line))
+
+
 def opens_with_a_failure(explanation: str, sender: str | None) -> bool:
     """The first lines say a delivery failed and name the address, not the sender's own (a mailbox that
     answers for itself is an auto-reply): "Your message could not be delivered to\\nuser@example.org",
     "Unknown user: user@example.org"."""
     lines = [line for line in lines_of(explanation) if line.strip()][:_NOTICE_LINES]
     for index, line in enumerate(lines):
-        if FAILURE.search(line) or PERMANENT_REPLY.search(line) or gave_up(line):
+        if _says_failed(line):
             named = ADDRESS.findall("\n".join(lines[index : index + 1 + _NOTICE_ADDRESS_LINES]))
             if named:
                 return address_key(named[0]) != sender
@@ -117,9 +126,14 @@ def read_signals(headers: Headers, subject: str, text: str, top_type: str, *, an
     )
     submitted = first_word(headers.first("auto-submitted"))
     automatic = (submitted not in ("", "no")) or (headers.first("return-path") or "").strip() == "<>"
-    weak = sum((automatic, report_subject(subject), _from_list_admin(headers), notice))
-    if not strong and has_auto_reply_subject(subject):  # "Automatic reply: ...": a person's software
-        weak = 0
+    dialogue = not list_traffic and SMTP_DIALOGUE.search("\n".join(lines_of(text)[: _OPENING_LINES * 2]))
+    by_headers = sum((automatic, report_subject(subject), _from_list_admin(headers)))
+    # What the text looks like counts with a sign from the headers, or when its very first line says a
+    # delivery failed: a person can paste a transcript, but writes something of their own first.
+    opening = next((line for line in lines_of(text) if line.strip()), "")
+    weak = by_headers + (notice + bool(dialogue) if by_headers or _says_failed(opening) else 0)
+    if not strong and (has_auto_reply_subject(subject) or (list_traffic and _DIGEST.search(subject))):
+        weak = 0  # "Automatic reply: ...", "Sales Digest, Vol 12": a person's software, a list's posts
     return Signals(system_sender=system_sender, strong=strong, weak=weak)
 
 
