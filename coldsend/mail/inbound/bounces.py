@@ -14,6 +14,7 @@ from coldsend.mail.inbound.headers import Headers, message_id_tokens, one_line
 from coldsend.mail.inbound.phrases import FAILURE, PERMANENT, RETRIES_EXHAUSTED, gave_up
 from coldsend.mail.inbound.recipients import dsn_address, failed_recipient
 from coldsend.mail.inbound.report import (
+    MAX_EVIDENCE,
     MAX_REPORT,
     PERMANENT_REPLY,
     TEMPORARY_REPLY,
@@ -65,7 +66,7 @@ def plain_bounce(explanation: str, candidates: list[str | None], excluded: set[s
 
 def _failure_sentence(explanation: str) -> str | None:
     """The line that says the delivery failed, and the reason on the line after it if there is one."""
-    lines = lines_of(explanation)
+    lines = lines_of(explanation[:MAX_EVIDENCE])
     for index, line in enumerate(lines):
         if gave_up(line) or FAILURE.search(line):
             following = [text.strip() for text in lines[index + 1 : index + 3] if text.strip()]

@@ -28,6 +28,7 @@ _FAILED_LIST_INTRO = re.compile(
 _INTRO_LINES = 5
 _LINES_AFTER_REPLY = 2  # sendmail writes the address on the line after the first 5xx reply
 _LINES_BEFORE_REPLY = 3  # Exim writes it a few lines above
+_PHRASE_LINES = 200  # the lines searched for failure phrases: dozens of patterns each
 
 
 def dsn_address(value: str | None) -> str | None:
@@ -94,7 +95,7 @@ def named_in_report(explanation: str) -> list[str]:
     reply = reply if reply is not None else _line_index(lines, TEMPORARY_REPLY)
     if reply is not None:
         candidates += _near(lines, reply)
-    for index, line in enumerate(lines):
+    for index, line in enumerate(lines[:_PHRASE_LINES]):
         if FAILURE.search(line) or gave_up(line):
             candidates += ADDRESS.findall("\n".join(lines[index : index + 1 + _LINES_AFTER_REPLY]))
     candidates += ADDRESS.findall("\n".join(lines))

@@ -7,6 +7,7 @@ from coldsend.mail.inbound.headers import MAX_SCANNED_LINE, one_line
 from coldsend.mail.inbound.phrases import RESTATED_FIELD, RETURNED_MESSAGE_SEPARATOR
 
 MAX_REPORT = 65_536  # a report explains itself in its first few KB
+MAX_EVIDENCE = 16_384  # what phrase families are searched in: dozens of patterns, each a scan
 _HEADER_LINE = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,40})[ \t]*:")
 # Fields only a message's own header has: a block with one of them is the returned message.
 _RETURNED_ONLY = frozenset(
@@ -101,7 +102,8 @@ def _is_separator(line: str) -> bool:
 def evidence(explanation: str) -> str:
     """The explanation on one line, for phrase searches (reports wrap sentences anywhere), without the
     fields of the original it restates: a restated Subject: says what the sender wrote, not what happened."""
-    return one_line(" ".join(line for line in lines_of(explanation) if not RESTATED_FIELD.match(line)))
+    kept = (line for line in lines_of(explanation[:MAX_EVIDENCE]) if not RESTATED_FIELD.match(line))
+    return one_line(" ".join(kept))
 
 
 def reply_line(report: str, pattern: re.Pattern[str] = PERMANENT_REPLY) -> str | None:
