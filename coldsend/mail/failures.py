@@ -30,7 +30,7 @@ class Severity(StrEnum):
 # domain. The mailbox's state (x.2.x), the system (x.3.x), the network (x.4.x), the protocol's limits (x.5.3)
 # and the content (x.6.x) are soft unless the text says the address is gone; x.0.0, x.2.0, x.4.0 and the
 # rest of x.5.x are vague: the text decides.
-_HARD_DETAILS = frozenset({"1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.9", "1.10", "2.1", "4.4"})
+_HARD_DETAILS = frozenset({"1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.9", "1.10", "2.1", "4.4"})
 _SOFT_SUBJECTS = frozenset({"1", "2", "3", "4", "6"})
 _VAGUE_DETAILS = frozenset({"2.0", "4.0", "5.0", "5.1", "5.2", "5.4", "5.5"})
 
@@ -67,11 +67,17 @@ _STATE = re.compile(
 )
 # A block of the sender or its content, not of the address: worth another try once the sender is fixed.
 _SENDER_POLICY = re.compile(
-    r"spam|blocked|block ?list|black ?list|\brbl\b|spamhaus|reputation|dmarc|\bspf\b|dkim|unauthenticated"
-    r"|sender address rejected|content (?:filter|policy|restriction|rejected)|message content|virus|malware"
-    r"|phish|policy|banned|unsolicited|client host|your (?:ip|host|server|domain)"
-    r"|sending (?:ip|server|domain)|reverse dns|\bptr\b|\bhelo\b|not authori[sz]ed to send"
-    r"|unauthori[sz]ed sender",
+    r"spam|blocked|block ?list|black ?list|\brbl\b|spamhaus|reputation|content (?:filter|policy|restriction"
+    r"|rejected)|message content|virus|malware|phish|policy|banned|unsolicited",
+    re.IGNORECASE,
+)
+# The reply names the sender as the problem: its address, host, authentication. Says more than the words
+# about the recipient a reply may add ("Sender address rejected: Domain not found").
+_SENDER_BLAMED = re.compile(
+    r"sender (?:address )?rejected|rejected sender|client host|your (?:ip|host|server|domain)"
+    r"|sending (?:ip|server|domain)|reverse dns|\bptr\b|\bhelo\b"
+    r"|dmarc|\bspf\b|dkim|unauthenticated|\baup\b|network not allowed"
+    r"|(?:ip|host) (?:address )?(?:is )?(?:blocked|listed|not allowed)|misconfigur",
     re.IGNORECASE,
 )
 _STATUS = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
@@ -87,8 +93,9 @@ def severity(status: str | None, text: str | None = None, *, expired: bool = Fal
     if code is None:
         return _by_text(text)
     subject, detail = code.group(2), f"{code.group(2)}.{code.group(3)}"
-    if subject == "7":  # a policy: about the sender or the content unless it names the address
-        return Severity.SOFT if _SENDER_POLICY.search(text) or _STATE.search(text) else Severity.HARD
+    if subject == "7" or detail == "1.0":  # a policy, an "address" status: the sender's, or the recipient's
+        blamed = _SENDER_BLAMED.search(text) or _SENDER_POLICY.search(text) or _STATE.search(text)
+        return Severity.SOFT if blamed else Severity.HARD
     if detail in _HARD_DETAILS:
         return Severity.HARD
     if detail in _VAGUE_DETAILS or subject not in _SOFT_SUBJECTS:
@@ -98,12 +105,14 @@ def severity(status: str | None, text: str | None = None, *, expired: bool = Fal
 
 def _temporary(text: str) -> Severity:
     """A temporary failure given up on: soft, unless the server said the address does not exist."""
-    if _STATE.search(text) or _SENDER_POLICY.search(text):
+    if _STATE.search(text) or _SENDER_POLICY.search(text) or _SENDER_BLAMED.search(text):
         return Severity.SOFT
     return Severity.HARD if _ADDRESS_GONE.search(text) else Severity.SOFT
 
 
 def _by_text(text: str) -> Severity:
+    if _SENDER_BLAMED.search(text):
+        return Severity.SOFT
     if _ADDRESS_GONE.search(text):
         return Severity.HARD
     if _STATE.search(text) or _SENDER_POLICY.search(text):

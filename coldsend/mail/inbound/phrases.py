@@ -58,6 +58,7 @@ FAILURE = _phrases(
     r"bad (?:address|destination)",
     r"(?:was|has been) aborted|could not find a (?:gateway|route|host|mail exchanger)",
     r"(?:encountered|had|has|have) delivery problems?|error occurred while trying to deliver",
+    r"error (?:while |in )?delivering",
     r"non-?deliver(?:ed|y|able)",
     # German
     r"nicht (?:zugestellt|zustellbar|erreicht|berechtigt)",
