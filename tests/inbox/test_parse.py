@@ -486,21 +486,22 @@ def test_plain_text_bounce_formats(sender: str, subject: str, body: str, bounce:
 
 
 @pytest.mark.parametrize(
-    ("sender", "subject", "body"),
+    ("sender", "subject", "body", "kind"),
     [
         (
             "MAILER-DAEMON@mx.example.net",
             "Warning: message delayed",
             "Still trying; 421 4.7.0 try again later.",
+            InboundKind.DELAY_WARNING,
         ),
-        ("Ada <ada@example.org>", "Undeliverable: Hello", "I could not open the link."),
+        ("Ada <ada@example.org>", "Undeliverable: Hello", "I could not open the link.", InboundKind.OTHER),
     ],
 )
-def test_bounce_senders_or_subjects_without_a_permanent_failure_are_other(
-    sender: str, subject: str, body: str
+def test_bounce_senders_or_subjects_without_a_permanent_failure_are_no_bounce(
+    sender: str, subject: str, body: str, kind: InboundKind
 ) -> None:
     inbound = parse(message(("From", sender), ("Subject", subject), body=body))
-    assert inbound.kind is InboundKind.OTHER
+    assert inbound.kind is kind
     assert inbound.bounce is None
 
 
@@ -511,7 +512,14 @@ def test_mail_system_notices_are_neither_replies_nor_auto_replies() -> None:
         ("Auto-Submitted", "auto-replied"),
         body="THIS IS A WARNING ONLY. Your message could not be delivered for 4 hours.",
     )
-    assert parse(raw).kind is InboundKind.OTHER
+    assert parse(raw).kind is InboundKind.DELAY_WARNING
+    notice = message(
+        *reply_headers("Mail system notice"),
+        ("From", "MAILER-DAEMON@mx.example.net (Mail Delivery System)"),
+        ("Auto-Submitted", "auto-replied"),
+        body="Your mailbox settings were updated.",
+    )
+    assert parse(notice).kind is InboundKind.OTHER
 
 
 def test_a_person_quoting_an_smtp_error_is_a_reply() -> None:

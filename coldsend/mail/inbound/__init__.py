@@ -16,47 +16,27 @@ from datetime import datetime
 from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser
-from enum import StrEnum
 
 from coldsend.addresses import address_key
 from coldsend.mail.failures import Severity
-from coldsend.mail.inbound.autoreplies import is_auto_reply
-from coldsend.mail.inbound.bodies import bodies, mime_parts, part_type
-from coldsend.mail.inbound.bounces import (
-    Bounce,
-    delivery_status_blocks,
-    dsn_bounce,
-    is_failure,
-    is_from_mail_system,
-    plain_bounce,
-    report_section,
-    returned_headers,
-    returned_message_ids,
-)
-from coldsend.mail.inbound.complaints import Complaint, complaint, feedback_report
+from coldsend.mail.inbound.bodies import bodies, mime_parts
+from coldsend.mail.inbound.bounces import Bounce
+from coldsend.mail.inbound.classify import Mail, classify
+from coldsend.mail.inbound.complaints import Complaint
 from coldsend.mail.inbound.headers import (
     Headers,
     address_list,
     decoded_header,
     first_mailbox,
-    first_word,
     header_date,
     message_id_tokens,
     one_line,
     unique,
 )
+from coldsend.mail.inbound.kinds import InboundKind
 from coldsend.mail.inbound.quoting import new_part, preview_line
 
 __all__ = ["Bounce", "Complaint", "Inbound", "InboundKind", "Severity", "parse"]
-
-
-class InboundKind(StrEnum):
-    REPLY = "reply"
-    AUTO_REPLY = "auto_reply"
-    BOUNCE = "bounce"
-    COMPLAINT = "complaint"  # a spam complaint (an ARF feedback report)
-    DELAY_WARNING = "delay_warning"  # a delivery is late and still being tried
-    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +69,7 @@ class Inbound:
 def parse(raw: bytes) -> Inbound:
     """The message classified and its fields read; never raises (unreadable parts come back empty)."""
     try:
-        return _inbound(_read_message(raw))
+        return _inbound(_read_message(_normalised_line_ends(raw)))
     except Exception:  # a last resort: the helpers below already guard what is known to raise
         return _empty_inbound()
 
@@ -117,6 +97,13 @@ def _empty_inbound() -> Inbound:
     )
 
 
+def _normalised_line_ends(raw: bytes) -> bytes:
+    """CRLF and CR-only line ends as LF: a CR-only message would otherwise be one long header line."""
+    if b"\r" not in raw:
+        return raw
+    return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
 def _read_message(raw: bytes) -> Message:
     try:
         return email.message_from_bytes(raw, policy=policy.compat32)
@@ -126,13 +113,6 @@ def _read_message(raw: bytes) -> Message:
         return BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
     except Exception:
         return Message()
-
-
-def _is_report(parts: list[Message]) -> bool:
-    """A machine-written report (delivery status, read receipt, abuse feedback): never a person's reply."""
-    return part_type(parts[0]) == "multipart/report" or any(
-        part_type(part) == "message/disposition-notification" for part in parts
-    )
 
 
 def _inbound(message: Message) -> Inbound:
@@ -151,19 +131,15 @@ def _inbound(message: Message) -> Inbound:
     thread = [*in_reply_to, *reversed(references)]
 
     own = {address for address in (from_email, *to_emails, *cc_emails) if address}
-    report = feedback_report(parts)
-    found_complaint = complaint(report, returned_headers(parts)) if report is not None else None
-    if report is not None:
-        kind, bounce = (InboundKind.COMPLAINT if found_complaint else InboundKind.OTHER), None
-    else:
-        kind, bounce = _classify(headers, parts, subject, text, own, has_thread=bool(thread))
-    if bounce is not None or found_complaint is not None:
-        thread = [*returned_message_ids(parts, text), *thread]
+    mail = Mail(headers=headers, parts=parts, subject=subject, text=text, own=own, has_thread=bool(thread))
+    verdict = classify(mail)
+    if verdict.bounce is not None or verdict.complaint is not None:
+        thread = [*verdict.returned, *thread]
 
     reply_to = first_mailbox("reply-to", headers.first("reply-to"))
     new_text = new_part(text)
     return Inbound(
-        kind=kind,
+        kind=verdict.kind,
         message_id=message_id,
         from_email=from_email,
         from_name=one_line(from_name) or None,
@@ -179,27 +155,6 @@ def _inbound(message: Message) -> Inbound:
         html=html,
         new_text=new_text,
         preview=preview_line(new_text),
-        bounce=bounce,
-        complaint=found_complaint,
+        bounce=verdict.bounce,
+        complaint=verdict.complaint,
     )
-
-
-def _classify(
-    headers: Headers, parts: list[Message], subject: str, text: str, own: set[str], *, has_thread: bool
-) -> tuple[InboundKind, Bounce | None]:
-    blocks = delivery_status_blocks(parts)
-    if blocks is not None:
-        failed = next((block for block in blocks if is_failure(block)), None)
-        if failed is None:  # delayed, relayed, delivered: a notice, not a bounce
-            delayed = any(first_word(block.first("action")) == "delayed" for block in blocks)
-            return (InboundKind.DELAY_WARNING if delayed else InboundKind.OTHER), None
-        return InboundKind.BOUNCE, dsn_bounce(failed, report_section(text))
-    from_mail_system = is_from_mail_system(headers)
-    bounce = plain_bounce(headers, subject, text, own, from_mail_system=from_mail_system)
-    if bounce is not None:
-        return InboundKind.BOUNCE, bounce
-    if from_mail_system or _is_report(parts):  # delay warnings, receipts: not a person writing
-        return InboundKind.OTHER, None
-    if is_auto_reply(headers, subject):
-        return InboundKind.AUTO_REPLY, None
-    return (InboundKind.REPLY if has_thread else InboundKind.OTHER), None

@@ -10,7 +10,9 @@ _AUTO_REPLY_SUBJECT = re.compile(
     r"(?:(?:re|aw)\s*:\s*)*"
     r"(?:auto\s*:|automatic reply|auto[- ]?reply|out of (?:the )?office|abwesenheitsnotiz"
     r"|automatische antwort|r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica"
-    r"|automatisch antwoord)",
+    r"|automatisch antwoord|resposta autom[áa]tica|автоматический ответ|автоответ|automatyczna odpowied[źz]"
+    r"|automatiskt svar|automatisk svar|automaattinen vastaus|automatick[áa] odpov[ěe][ďd]|otomatik yan[ıi]t"
+    r"|自動応答|自動返信|不在通知|自动回复)",
     re.IGNORECASE,
 )
 _OUT_OF_OFFICE_SUBJECT = re.compile(
@@ -32,4 +34,8 @@ def is_auto_reply(headers: Headers, subject: str) -> bool:
     suppress = headers.first("x-auto-response-suppress") or ""
     if _SUPPRESS_OOF.search(suppress) and _OUT_OF_OFFICE_SUBJECT.search(subject):
         return True
+    return has_auto_reply_subject(subject)
+
+
+def has_auto_reply_subject(subject: str) -> bool:
     return _AUTO_REPLY_SUBJECT.match(subject) is not None

@@ -7,6 +7,7 @@ from coldsend.mail.inbound.headers import clean_text
 
 _MAX_PARTS = 500
 _MAX_HTML_TO_TEXT = 524_288  # html_to_text takes ~1 s a megabyte
+_MAX_REPORT_TEXTS = 131_072
 
 
 def part_type(part: Message) -> str:
@@ -61,6 +62,26 @@ def decoded_text(part: Message) -> str:
     return clean_text(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _is_plain(part: Message) -> bool:
+    """A text/plain part, or a multipart whose boundary never appears: `email` keeps its body as text."""
+    content_type = part_type(part)
+    return content_type == "text/plain" or (
+        content_type.startswith("multipart/") and isinstance(part.get_payload(), str)
+    )
+
+
+def report_texts(parts: list[Message]) -> str:
+    """The text of every text/plain part, attachments included, where a report may have put its fields."""
+    texts: list[str] = []
+    size = 0
+    for part in parts:
+        if part.is_multipart() or not _is_plain(part) or size > _MAX_REPORT_TEXTS:
+            continue
+        texts.append(decoded_text(part)[:_MAX_REPORT_TEXTS])
+        size += len(texts[-1])
+    return "\n\n".join(texts)
+
+
 def bodies(parts: list[Message]) -> tuple[str, str]:
     """(text, html): the first inline text/plain part (else the html one as text) and text/html part."""
     plain: str | None = None
@@ -69,7 +90,7 @@ def bodies(parts: list[Message]) -> tuple[str, str]:
         if part.is_multipart() or _is_attachment(part):
             continue
         content_type = part_type(part)
-        if content_type == "text/plain" and plain is None:
+        if _is_plain(part) and plain is None:
             plain = decoded_text(part)
         elif content_type == "text/html" and html is None:
             html = decoded_text(part)
