@@ -61,8 +61,10 @@ PATCH_NOTES = (
     "create (a failure is status -1 with a status_message; success ends a connection error)."
 )
 WARMUP_NOTES = (
-    "Runs as an `update-warmup-accounts` job that records warmup_status (1 on, 0 off); warmup sending "
-    "itself is not performed yet. Unknown emails are a 404."
+    "Runs as an `update-warmup-accounts` job that sets warmup_status (1 on, 0 off; timestamp_warmup_start "
+    "on the first enable). Accounts with warmup on exchange real warmup mail with the other mailboxes of "
+    "the workspace's pool (docs/warmup.md); turning it off and on again keeps the ramp where it was. "
+    "Unknown emails are a 404."
 )
 VITALS_NOTES = (
     "Per account (not per domain): real MX/SPF/DKIM/DMARC lookups plus SMTP and IMAP logins; extra fields "
