@@ -84,9 +84,8 @@ class DeliveringDovecot(Dovecot):
         config.write_text(text + extra)
         tests = " ".join(f'"{sender}"' for sender in self.spam_from) or '"no-such-sender.invalid"'
         script = self.directory / "spam.sieve"
-        script.write_text(
-            f'require ["fileinto"];\nif header :contains "From" [{tests}] {{\n  fileinto "Junk";\n  stop;\n}}\n'
-        )
+        rule = f'if header :contains "From" [{tests}] {{\n  fileinto "Junk";\n  stop;\n}}\n'
+        script.write_text('require ["fileinto"];\n' + rule)
         if self.as_root:
             for path in (config, script):
                 os.chown(path, self.uid, self.gid)
