@@ -97,8 +97,10 @@ def day_volume(
     return max(0, min(volume, settings.account_daily_ceiling - campaign_today))
 
 
-def _off_the_mark(moment: datetime, rng: random.Random) -> datetime:
-    if moment.second == 0 or moment.minute % ROUND_MINUTES == 0:
+def off_the_mark(moment: datetime, rng: random.Random) -> datetime:
+    """`moment` (whole seconds), moved on by a few minutes while it is on a round clock mark."""
+    moment = moment.replace(microsecond=0)
+    while moment.second == 0 or moment.minute % ROUND_MINUTES == 0:
         moment += timedelta(minutes=rng.randint(1, ROUND_MINUTES - 1), seconds=rng.randint(1, 59))
     return moment
 
@@ -114,10 +116,7 @@ def due_times(day: date, count: int, now: datetime, settings: Settings, rng: ran
     if begin >= end - timedelta(minutes=10):
         end = begin + timedelta(hours=1)
     part = (end - begin) / count
-    times = [
-        _off_the_mark(begin + part * index + part * rng.uniform(0.1, 0.9), rng).replace(microsecond=0)
-        for index in range(count)
-    ]
+    times = [off_the_mark(begin + part * index + part * rng.uniform(0.1, 0.9), rng) for index in range(count)]
     return sorted(times)
 
 

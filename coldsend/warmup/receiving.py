@@ -24,7 +24,7 @@ from coldsend.mail.imap import Fetched
 from coldsend.mail.message import new_message_id
 from coldsend.models import Account, Landing, WarmupKind, WarmupMessage, WarmupState
 from coldsend.warmup import library, pool, sending, tokens
-from coldsend.warmup.plan import Options, chance, seeded
+from coldsend.warmup.plan import Options, chance, off_the_mark, seeded
 from coldsend.warmup.planning import display_name
 
 DELIVERED = (WarmupState.SENT, WarmupState.COMMITTED)
@@ -200,7 +200,7 @@ async def plan_reply(
         recipient_name=display_name(original_sender),
         tag=options.tag,
     )
-    due = now + timedelta(minutes=rng.randint(*REPLY_DELAY_MINUTES), seconds=rng.randint(1, 59))
+    due = off_the_mark(now + timedelta(minutes=rng.randint(*REPLY_DELAY_MINUTES)), rng)
     references = " ".join(part for part in (parent.references, parent.message_id) if part)
     session.add(
         WarmupMessage(
@@ -219,7 +219,7 @@ async def plan_reply(
             in_reply_to=parent.message_id,
             references=references,
             state=WarmupState.PLANNED,
-            due_at=due.replace(microsecond=0),
+            due_at=due,
         )
     )
 

@@ -15,7 +15,7 @@ from coldsend.config import Settings
 from coldsend.mail.message import DkimKey, OutgoingMessage, build_message
 from coldsend.models import Account, AccountStatus, WarmupMessage, WarmupRamp, WarmupState, WarmupStatus
 from coldsend.warmup import pool, tokens
-from coldsend.warmup.plan import STRIKE_SLOW_DAYS
+from coldsend.warmup.plan import STRIKE_SLOW_DAYS, off_the_mark, seeded
 from coldsend.warmup.planning import display_name
 
 MAX_ATTEMPTS = 4
@@ -168,7 +168,7 @@ async def record_failure(
         "bounced": permanent,
     }
     if again:
-        values["due_at"] = now + timedelta(seconds=RETRY_SECONDS * row.attempts)
+        values["due_at"] = off_the_mark(now + timedelta(seconds=RETRY_SECONDS * row.attempts), seeded(row.id))
     await session.execute(
         update(WarmupMessage)
         .where(
