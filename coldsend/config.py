@@ -195,6 +195,41 @@ class Settings(BaseSettings):
     inbox_max_message_bytes: int = Field(
         default=2_000_000, ge=10_000, description="larger messages are read by their headers only"
     )
+    warmup_poll_interval: float = Field(
+        default=5.0, gt=0, description="seconds between warmup loop ticks (plan, send due, read mailboxes)"
+    )
+    warmup_read_seconds: float = Field(
+        default=600.0, gt=0, description="how often each warmup pool mailbox's INBOX and spam folder are read"
+    )
+    warmup_day_start_hour: int = Field(
+        default=7, ge=0, le=23, description="UTC hour from which a day's warmup mail is spread"
+    )
+    warmup_day_end_hour: int = Field(
+        default=19, ge=1, le=24, description="UTC hour by which a day's warmup mail has gone out"
+    )
+    warmup_default_limit: int = Field(
+        default=10, ge=1, description="warmup emails a day of an account whose warmup.limit is unset"
+    )
+    warmup_ramp_start: int = Field(
+        default=2, ge=1, description="first day's warmup volume when warmup.increment is a number"
+    )
+    warmup_campaign_volume: int = Field(
+        default=3,
+        ge=0,
+        description="warmup emails a day (at most) of an account that also sends an active campaign",
+    )
+    account_daily_ceiling: int = Field(
+        default=200,
+        ge=1,
+        description="one account's emails a day, campaign and warmup together; warmup gets what is left",
+    )
+    warmup_folder: str = Field(
+        default="Warmup", min_length=1, max_length=200, description="where warmup mail is filed"
+    )
+    warmup_group_pool: bool = Field(
+        default=False,
+        description="an admin workspace and the sub workspaces of its group share one warmup pool",
+    )
     tracking_repeat_seconds: float = Field(
         default=3600.0,
         ge=0,

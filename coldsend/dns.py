@@ -48,3 +48,13 @@ async def txt_records(name: str, *, nameservers: Sequence[str]) -> list[str]:
         for rdata in answer
         if isinstance(rdata, dns.rdtypes.txtbase.TXTBase)
     ]
+
+
+async def mx_hosts(domain: str, *, nameservers: Sequence[str]) -> list[str]:
+    """The domain's MX host names, lowest preference first; none when it has no MX (or does not resolve)."""
+    try:
+        answer = await resolver(nameservers).resolve(dns.name.from_text(domain), "MX", search=False)
+    except dns.exception.DNSException:
+        return []
+    records = sorted(answer, key=lambda rdata: int(getattr(rdata, "preference", 0)))
+    return [str(getattr(rdata, "exchange", "")).rstrip(".").lower() for rdata in records]

@@ -1,7 +1,8 @@
 """The `update-warmup-accounts` job: records warmup on or off for the selected accounts.
 
-Warmup sending itself is not done yet; the job sets `warmup_status` (and when warmup started), which
-is what the API shows. Re-running it sets the same values, so a takeover after a crash is harmless.
+The job sets `warmup_status` (and when warmup started); the warmup loop (engine/warmup_loop.py) sends and
+reads warmup mail for the accounts whose warmup is on. Re-running it sets the same values, so a takeover
+after a crash is harmless.
 """
 
 import logging

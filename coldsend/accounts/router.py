@@ -24,6 +24,7 @@ from coldsend.accounts.schemas import (
     VitalsResult,
     WarmupSelection,
 )
+from coldsend.accounts.warmup_notes import STATUS_NOTES, WARMUP_FIELD_NOTES
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.background_jobs import service as background_job_service
 from coldsend.background_jobs.schemas import BackgroundJob
@@ -50,19 +51,21 @@ CREATE_NOTES = (
     "Empty smtp_username/smtp_password: no AUTH (a relay). Passwords are stored encrypted, never returned. "
     "A tracking_domain_name must CNAME to this server unless skip_cname_check; the open pixel, click and "
     "unsubscribe links of the account's mail then use that host."
-)
+) + WARMUP_FIELD_NOTES
 LIST_NOTES = (
     'Oldest first; cursor "<timestamp_created>&<email>" (a plain ISO timestamp is accepted); with sort_by, '
     "offset paging by skip and no cursor. ACC_FILTER_PW_ACCOUNTS matches nothing (no pre-warmed accounts)."
-)
+) + STATUS_NOTES
 PATCH_NOTES = (
     "Also accepts the create body's smtp_*/imap_* settings and smtp_tls/imap_tls (extension) to fix "
     "a mailbox's connection without re-creating it; changed mail settings have both logins checked as on "
     "create (a failure is status -1 with a status_message; success ends a connection error)."
-)
+) + WARMUP_FIELD_NOTES
 WARMUP_NOTES = (
-    "Runs as an `update-warmup-accounts` job that records warmup_status (1 on, 0 off); warmup sending "
-    "itself is not performed yet. Unknown emails are a 404."
+    "Runs as an `update-warmup-accounts` job that sets warmup_status (1 on, 0 off; timestamp_warmup_start "
+    "on the first enable). Accounts with warmup on exchange real warmup mail with the other mailboxes of "
+    "the workspace's pool (docs/warmup.md); turning it off and on again keeps the ramp where it was. "
+    "Unknown emails are a 404."
 )
 VITALS_NOTES = (
     "Per account (not per domain): real MX/SPF/DKIM/DMARC lookups plus SMTP and IMAP logins; extra fields "
@@ -361,7 +364,13 @@ async def move_accounts(body: AccountsMove, principal: Authorized, session: Sess
     return MoveResult(status="success")
 
 
-@router.get("/{email}", operation_id="getAccount", response_model=Account, responses=doc(errors.NotFound))
+@router.get(
+    "/{email}",
+    operation_id="getAccount",
+    response_model=Account,
+    responses=doc(errors.NotFound),
+    openapi_extra={"x-coldsend-notes": STATUS_NOTES.strip()},
+)
 async def get_account(account: AccountOf) -> Account:
     """Get account"""
     return shown(account)

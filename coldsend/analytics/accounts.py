@@ -1,7 +1,8 @@
-"""Sending-account analytics: per day and account from the events, and warmup (not run here yet)."""
+"""Sending-account analytics: per day and account from the events, and warmup from its measurements."""
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -10,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldsend.analytics import metrics
 from coldsend.analytics.dates import ORDER_MESSAGE, Days, parse_day
 from coldsend.analytics.metrics import in_range, utc_day
-from coldsend.analytics.schemas import DailyAccountAnalytics, WarmupAggregate, WarmupAnalytics
+from coldsend.analytics.schemas import DailyAccountAnalytics, WarmupAggregate, WarmupAnalytics, WarmupDay
 from coldsend.errors import BadRequest, PayloadTooLarge
 from coldsend.models import Account, Event
 from coldsend.models.event import EventType
+from coldsend.warmup import analytics as warmup_analytics
 
 MAX_EMAILS = 200
 MAX_DAYS = 31
@@ -84,19 +86,31 @@ async def daily(
     return shown
 
 
-async def warmup(session: AsyncSession, *, workspace_id: uuid.UUID, emails: Sequence[str]) -> WarmupAnalytics:
-    """The workspace's accounts among `emails`, each with no warmup activity: Coldsend sends no warmup
-    mail yet, so every counter is 0 and there is no health score to report."""
+async def warmup(
+    session: AsyncSession, *, workspace_id: uuid.UUID, emails: Sequence[str], today: date
+) -> WarmupAnalytics:
+    """The workspace's accounts among `emails` (others are left out), each with its warmup figures per
+    day and over the window, and its health score once any of its warmup mail was found."""
     wanted = {email.strip().lower() for email in emails}
-    found = await session.scalars(
-        select(Account.email)
-        .where(Account.workspace_id == workspace_id, func.lower(Account.email).in_(wanted))
-        .order_by(Account.email)
+    accounts = list(
+        await session.scalars(
+            select(Account)
+            .where(Account.workspace_id == workspace_id, func.lower(Account.email).in_(wanted))
+            .order_by(Account.email)
+        )
     )
-    accounts = list(found)
-    return WarmupAnalytics(
-        email_date_data={email: {} for email in accounts},
-        aggregate_data={
-            email: WarmupAggregate(sent=0, received=0, landed_inbox=0, landed_spam=0) for email in accounts
-        },
-    )
+    measured = await warmup_analytics.figures(session, accounts, today=today)
+    email_date_data: dict[str, dict[str, WarmupDay]] = {}
+    aggregate_data: dict[str, WarmupAggregate] = {}
+    for account in accounts:
+        figures = measured[account.id]
+        email_date_data[account.email] = {
+            day: WarmupDay(**asdict(counts)) for day, counts in sorted(figures.days.items())
+        }
+        score = figures.health_score
+        aggregate_data[account.email] = WarmupAggregate(
+            **asdict(figures.total),
+            health_score=score,
+            health_score_label=f"{score}%" if score is not None else None,
+        )
+    return WarmupAnalytics(email_date_data=email_date_data, aggregate_data=aggregate_data)

@@ -11,11 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.campaigns.schedule import zone
 from coldsend.config import Settings
-from coldsend.models import Account, AccountStatus, Campaign, CustomTagMapping, Send, SendState
+from coldsend.models import (
+    Account,
+    AccountStatus,
+    Campaign,
+    CustomTagMapping,
+    Send,
+    SendState,
+    WarmupMessage,
+    WarmupState,
+)
 
 ACCOUNT_RESOURCE = 1  # CustomTagMapping.resource_type of accounts
 PENDING = (SendState.SCHEDULED, SendState.SENDING)
 IN_FLIGHT = (SendState.SCHEDULED, SendState.SENDING, SendState.COMMITTED)
+WARMUP_PENDING = (WarmupState.PLANNED, WarmupState.SENDING)
 SLOW_RAMP_FIRST_DAY = 5  # a slow-ramping account sends this many on its first day, that many more each day
 
 
@@ -136,6 +146,7 @@ async def account_slots(
         ).all()
     )
     last_any = await _latest_per_account(session, ids)
+    warmup = await _warmup_today(session, ids, day)
     first_sent: dict[uuid.UUID, Any] = {}
     ramping = [account.id for account in accounts if account.enable_slow_ramp]
     if ramping:
@@ -156,6 +167,7 @@ async def account_slots(
             first = first_sent.get(account.id)
             days = (day[0] - utc_day(_aware(first))[0]).days if first is not None else 0
             limit = min(limit, SLOW_RAMP_FIRST_DAY * (days + 1))
+        limit = min(limit, max(0, settings.account_daily_ceiling - warmup.get(account.id, 0)))
         latest = [last_any[account.id] + gap] if account.id in last_any else []
         if account.id in in_campaign:
             latest.append(in_campaign[account.id] + campaign_gap)
@@ -167,6 +179,24 @@ async def account_slots(
             gap=max(gap, campaign_gap),
         )
     return slots
+
+
+async def _warmup_today(
+    session: AsyncSession, ids: list[uuid.UUID], day: tuple[datetime, datetime]
+) -> dict[uuid.UUID, int]:
+    """Each account's warmup mail of the day (planned or sent): campaign and warmup mail share one
+    ceiling, COLDSEND_ACCOUNT_DAILY_CEILING."""
+    start, end = day
+    counted = or_(
+        WarmupMessage.state.in_(WARMUP_PENDING) & (WarmupMessage.day == start.date()),
+        (WarmupMessage.sent_at >= start) & (WarmupMessage.sent_at < end),
+    )
+    rows = await session.execute(
+        select(WarmupMessage.sender_id, func.count())
+        .where(WarmupMessage.sender_id.in_(ids), counted)
+        .group_by(WarmupMessage.sender_id)
+    )
+    return {account_id: int(count) for account_id, count in rows.tuples()}
 
 
 def _by_account(rows: Sequence[Row[tuple[uuid.UUID | None, Any]]]) -> dict[uuid.UUID, Any]:

@@ -31,6 +31,7 @@ from coldsend.mail.imap import FETCH_CHUNK, Fetched, Mailbox
 from coldsend.mail.inbound import parse
 from coldsend.models import Account, AccountStatus, InboxCursor
 from coldsend.sends.bounces import SoftBounceRetry
+from coldsend.warmup import tokens
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +210,7 @@ class InboxLoop:
                     # savepoint is rolled back, it is logged, and the cursor moves past it.
                     log.exception("inbox of %s: message uid %d skipped", account.email, fetched.uid)
                     continue
-                if outcome not in (service.Outcome.ALREADY_SEEN, service.Outcome.UNRELATED):
+                if outcome not in service.NOT_HANDLED:
                     handled += 1
                     log.info("inbox of %s: %s (uid %d)", account.email, outcome.value, fetched.uid)
             cursor.last_uid = max(cursor.last_uid, chunk[-1].uid)
@@ -221,7 +222,14 @@ class InboxLoop:
         message = parse(fetched.raw)
         message_id = _message_id(fetched, message.message_id)
         return await service.handle(
-            session, account, message, message_id=message_id, retry=self.soft_bounce_retry, now=now
+            session,
+            account,
+            message,
+            message_id=message_id,
+            retry=self.soft_bounce_retry,
+            now=now,
+            settings=self.settings,
+            warmup_token=tokens.token_in(fetched.raw),
         )
 
     async def _finish(self, account_id: uuid.UUID, error: str | None) -> None:

@@ -21,6 +21,14 @@ EXTENSIONS: tuple[Operation, ...] = (
         scope="workspace_group_members:update",
         summary="Reject an invitation into an admin workspace's group",
     ),
+    Operation(
+        operation_id="getWarmupPool",
+        method="GET",
+        path="/api/v2/accounts/warmup/pool",
+        tag="Account",
+        scope="accounts:read",
+        summary="Report the warmup pool: size, domains, providers, pairs met, warnings",
+    ),
 )
 
 EXTENSIONS_BY_ID: dict[str, Operation] = {op.operation_id: op for op in EXTENSIONS}

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import email_key
+from coldsend.config import Settings
 from coldsend.events import record_event
 from coldsend.ids import new_id
 from coldsend.leads.lifecycle import stop_lead
@@ -27,6 +28,7 @@ from coldsend.models import Account, Campaign, Email, EmailType, EventType, Lead
 from coldsend.sends.bounces import Bounced, Recorded, SoftBounceRetry, record_bounce
 from coldsend.subsequences import triggers
 from coldsend.tracking.service import unsubscribe
+from coldsend.warmup import recognise
 
 DELIVERED = (SendState.SENT, SendState.COMMITTED)
 # A reply from one of these does not speak for everybody else at the same domain.
@@ -59,6 +61,11 @@ class Outcome(StrEnum):
     COMPLAINT = "complaint"
     ALREADY_SEEN = "already_seen"
     UNRELATED = "unrelated"  # concerns no send of ours
+    WARMUP = "warmup"  # warmup mail, an answer to it or a report about it: the warmup loop's business
+
+
+# Outcomes that leave nothing recorded.
+NOT_HANDLED = (Outcome.ALREADY_SEEN, Outcome.UNRELATED, Outcome.WARMUP)
 
 
 async def _send_by_message_ids(
@@ -269,12 +276,26 @@ async def handle(
     message_id: str,
     retry: SoftBounceRetry,
     now: datetime,
+    settings: Settings,
+    warmup_token: str | None = None,
 ) -> Outcome:
     """Record what `message` (found in `account`'s INBOX, identified by `message_id`) means for our sends.
 
     A reply or auto-reply already recorded (same Message-ID in this mailbox) changes nothing twice.
+    Warmup mail (`warmup_token` is its header, if any) and what refers to it are left alone: never a
+    reply, a bounce or a Unibox email (a bounce of it slows its sender's warmup).
     """
-    if message.kind in (InboundKind.OTHER, InboundKind.DELAY_WARNING) or message.from_email == account.email:
+    ignored = message.kind in (InboundKind.OTHER, InboundKind.DELAY_WARNING)
+    if (warmup_token or not ignored) and await recognise.is_warmup(
+        session,
+        settings,
+        token=warmup_token,
+        message_id=message.message_id,
+        referenced=message.referenced,
+        bounce=message.kind is InboundKind.BOUNCE,
+    ):
+        return Outcome.WARMUP
+    if ignored or message.from_email == account.email:
         return Outcome.UNRELATED
     send = await _matching_send(session, account, message)
     if send is None:

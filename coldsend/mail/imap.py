@@ -1,6 +1,7 @@
 """IMAP: the one client for an account's mailbox. Logging in (implicit TLS, STARTTLS, or plain), then
-`Mailbox`, one logged-in session: capabilities, folders with their RFC 6154 special-use flags, select,
-search, fetch, flags, move and append.
+`Mailbox`, one logged-in session: capabilities, folders with their RFC 6154 special-use flags (the spam
+folder: `\\Junk`, else a usual name), creating a folder, select, search (by header too), fetch, reading
+as a mail client does, flags, move and append.
 
 TLS (imap_tls): "ssl" is implicit TLS, "starttls" requires STARTTLS (no LOGIN to a server that does not
 offer it: that is what a downgrade attacker arranges), "cleartext" logs in over a plain connection, and
@@ -33,6 +34,21 @@ SPECIAL_USE_FLAGS = frozenset({"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+# Spam folder names in use where the server has no RFC 6154 `\Junk` flag, most common first.
+JUNK_NAMES = (
+    "Junk",
+    "Spam",
+    "Junk E-mail",
+    "Junk Email",
+    "Junk Mail",
+    "Bulk Mail",
+    "[Gmail]/Spam",
+    "INBOX.Junk",
+    "INBOX.Spam",
+    "INBOX/Junk",
+    "INBOX/Spam",
+)
+_HEADER_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322 field-name characters
 # A LIST reply: (flags) delimiter name, the delimiter NIL or quoted, the name quoted or an atom.
 _LIST_REPLY = re.compile(rb'^\(([^)]*)\) (?:NIL|"(?:[^"\\]|\\.)*") (.+)$')
 
@@ -336,6 +352,53 @@ class Mailbox:
             message, mailbox=_quoted(folder), flags=f"({flag_list})" if flag_list else None
         )
         await self._run("APPEND", pending)
+
+    # --- folders and reads for warmup --------------------------------------------------------------
+    async def junk_folder(self) -> str | None:
+        """The spam folder: the one flagged `\\Junk` (RFC 6154), else one with a usual name; None if
+        neither is there."""
+        return junk_folder(await self.folders())
+
+    async def ensure_folder(self, name: str) -> None:
+        """Create the folder unless it exists."""
+        if any(folder.name == name for folder in await self.folders()):
+            return
+        await self._run("CREATE", self._client().create(_quoted(name)))
+
+    async def search_headers(self, matches: Sequence[tuple[str, str]]) -> list[int]:
+        """UIDs in the selected folder with any of the (field, text) headers; an empty text matches
+        every message that has the field. Nested ORs, a bounded number at a time."""
+        found: set[int] = set()
+        for start in range(0, len(matches), HEADER_SEARCH_CHUNK):
+            chunk = matches[start : start + HEADER_SEARCH_CHUNK]
+            terms = [f"HEADER {_field(name)} {_quoted(text)}" for name, text in chunk]
+            criteria = terms[-1]
+            for term in reversed(terms[:-1]):
+                criteria = f"OR {term} {criteria}"
+            found.update(await self.search(criteria))
+        return sorted(found)
+
+    async def read(self, uids: Sequence[int]) -> None:
+        """Open messages as a mail client does (FETCH BODY[], not PEEK), which marks them seen."""
+        if uids:
+            await self._run("FETCH", self._client().uid("fetch", _uid_set(uids), "(UID BODY[])"))
+
+
+HEADER_SEARCH_CHUNK = 50
+
+
+def junk_folder(folders: Sequence[Folder]) -> str | None:
+    for folder in folders:
+        if "\\Junk" in folder.special_use:
+            return folder.name
+    by_lower = {folder.name.lower(): folder.name for folder in folders}
+    return next((by_lower[name.lower()] for name in JUNK_NAMES if name.lower() in by_lower), None)
+
+
+def _field(name: str) -> str:
+    if not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"not a header field name: {name!r}")
+    return name
 
 
 def _quoted(name: str) -> str:

@@ -80,6 +80,7 @@ class OutgoingMessage:
     dkim: DkimKey | None = None
     unsubscribe_mailto: str | None = None  # an address; the header gets `mailto:<it>?subject=unsubscribe`
     to_others: list[str] = field(default_factory=list)  # more To addresses after `to_email` (manual mail)
+    extra_headers: list[tuple[str, str]] = field(default_factory=list)  # (name, value), e.g. a warmup token
 
 
 def new_message_id(domain: str) -> str:
@@ -161,6 +162,8 @@ def _head_and_body(msg: OutgoingMessage) -> str:
         lines.append(mime.header("In-Reply-To", msg.in_reply_to, utf8=utf8))
     if msg.references:
         lines.append(mime.header("References", " ".join(msg.references), utf8=utf8))
+    for name, value in msg.extra_headers:
+        lines.append(mime.header(name, value, utf8=utf8))
     list_unsubscribe = _list_unsubscribe(msg)
     if list_unsubscribe:
         lines.append(mime.header("List-Unsubscribe", list_unsubscribe, utf8=utf8))

@@ -22,6 +22,7 @@ from coldsend.models.lead_list import LeadList
 from coldsend.models.send import Send, SendState
 from coldsend.models.user import User
 from coldsend.models.verification_domain import VerificationDomain
+from coldsend.models.warmup import Landing, WarmupKind, WarmupMessage, WarmupRamp, WarmupState
 from coldsend.models.webhook import (
     DeliveryState,
     Webhook,
@@ -66,6 +67,7 @@ __all__ = [
     "LeadLabel",
     "LeadList",
     "LeadStatus",
+    "Landing",
     "LeadVerificationStatus",
     "MemberPermission",
     "MemberRole",
@@ -85,6 +87,10 @@ __all__ = [
     "WebhookFact",
     "WebhookStatus",
     "VerificationStatus",
+    "WarmupKind",
+    "WarmupMessage",
+    "WarmupRamp",
+    "WarmupState",
     "WarmupStatus",
     "WebhookState",
     "Workspace",

@@ -154,3 +154,33 @@ async def test_move_takes_only_the_given_messages_to_the_folder(
         assert await subjects(mailbox, "Junk") == ["spam"]
         assert await subjects(mailbox, "INBOX") == ["also keep", "keep"]
         assert await mailbox.search("DELETED") == []
+
+
+async def test_the_spam_folder_is_the_junk_flagged_one(servers: dict[str, FolderDovecot]) -> None:
+    async with Mailbox(endpoint_for(servers["move"])) as mailbox:
+        await mailbox.ensure_folder("Spam")  # a usual name loses to the \Junk flag
+        assert await mailbox.junk_folder() == "Junk"
+
+
+async def test_without_the_flag_a_usual_name_is_the_spam_folder(dovecot: Dovecot) -> None:
+    async with Mailbox(endpoint_for(dovecot)) as mailbox:
+        assert await mailbox.junk_folder() is None
+        await mailbox.ensure_folder("Spam")
+        await mailbox.ensure_folder("Spam")  # already there: nothing to do
+        assert [folder.name for folder in await mailbox.folders()].count("Spam") == 1
+        assert await mailbox.junk_folder() == "Spam"
+
+
+async def test_search_by_headers_and_reading_as_a_client(servers: dict[str, FolderDovecot]) -> None:
+    tagged = message("tagged").replace(b"Subject:", b"X-Tag: abc\r\nSubject:")
+    plain, other = message("by id"), message("other")
+    async with Mailbox(endpoint_for(servers["move"])) as mailbox:
+        for raw in (tagged, plain, other):
+            await mailbox.append(raw)
+        await mailbox.select("INBOX")
+        [first, second, third] = await mailbox.search("ALL")
+        wanted_id = plain.split(b"Message-ID: ")[1].split(b"\r\n")[0].decode()
+        assert await mailbox.search_headers([("X-Tag", ""), ("Message-ID", wanted_id)]) == [first, second]
+        assert await mailbox.search_headers([("X-Tag", "nope")]) == []
+        await mailbox.read([third])
+        assert await mailbox.search("SEEN") == [third]
