@@ -35,6 +35,8 @@ from coldsend.leads.router import router as leads_router
 from coldsend.subsequences.router import router as subsequences_router
 from coldsend.tracking.router import router as tracking_router
 from coldsend.verification.router import router as verification_router
+from coldsend.webhook_events.router import router as webhook_events_router
+from coldsend.webhooks.router import router as webhooks_router
 from coldsend.workspace_billing.router import router as workspace_billing_router
 from coldsend.workspace_group_members.router import router as workspace_group_members_router
 from coldsend.workspace_members.router import router as workspace_members_router
@@ -63,6 +65,8 @@ ROUTERS = [
     workspaces_router,
     tracking_router,
     verification_router,
+    webhooks_router,
+    webhook_events_router,
 ]
 
 

@@ -21,6 +21,30 @@ EXTENSIONS: tuple[Operation, ...] = (
         scope="workspace_group_members:update",
         summary="Reject an invitation into an admin workspace's group",
     ),
+    Operation(
+        operation_id="getWebhookSecret",
+        method="GET",
+        path="/api/v2/webhooks/{id}/secret",
+        tag="Webhook",
+        scope="webhooks:read",
+        summary="Get the signing secret of a webhook",
+    ),
+    Operation(
+        operation_id="rotateWebhookSecret",
+        method="POST",
+        path="/api/v2/webhooks/{id}/secret/rotate",
+        tag="Webhook",
+        scope="webhooks:update",
+        summary="Rotate the signing secret of a webhook",
+    ),
+    Operation(
+        operation_id="replayWebhook",
+        method="POST",
+        path="/api/v2/webhooks/{id}/replay",
+        tag="Webhook",
+        scope="webhooks:update",
+        summary="Queue a webhook's failed deliveries again",
+    ),
 )
 
 EXTENSIONS_BY_ID: dict[str, Operation] = {op.operation_id: op for op in EXTENSIONS}
