@@ -182,6 +182,17 @@ async def create_list(tenant: Tenant, **fields: object) -> dict[str, object]:
     return body
 
 
+async def create_lead_label(
+    tenant: Tenant, label: str = "Hot Lead", sentiment: str = "positive"
+) -> dict[str, Any]:
+    response = await tenant.client.post(
+        "/api/v2/lead-labels", json={"label": label, "interest_status_label": sentiment}
+    )
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
 WEBHOOKS = "/api/v2/webhooks"
 # tests/webhooks/conftest.py serves this name at a public address through the test DNS server.
 HOOK_URL = "https://hooks.example.com/coldsend"

@@ -10,6 +10,28 @@ from tests.dns_server import DnsServer, serve_dns
 
 PUBLIC_HOST = "hooks.example.com"  # tests/factories.py HOOK_URL
 PUBLIC_ADDRESS = "93.184.215.14"
+# The spec's Webhook.event_type enum, in its order.
+SPEC_EVENT_TYPES = [
+    "all_events",
+    "email_sent",
+    "email_opened",
+    "email_link_clicked",
+    "reply_received",
+    "email_bounced",
+    "lead_unsubscribed",
+    "campaign_completed",
+    "account_error",
+    "lead_neutral",
+    "lead_interested",
+    "lead_not_interested",
+    "lead_meeting_booked",
+    "lead_meeting_completed",
+    "lead_closed",
+    "lead_out_of_office",
+    "lead_wrong_person",
+    "lead_no_show",
+    "supersearch_enrichment_completed",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -17,10 +17,12 @@ from tests.factories import (
     add_webhook_delivery,
     add_webhook_event,
     create_campaign,
+    create_lead_label,
     create_webhook,
     schedule,
 )
 from tests.pages import collect_pages
+from tests.webhooks.conftest import SPEC_EVENT_TYPES
 
 FIELDS = {
     "id",
@@ -35,27 +37,6 @@ FIELDS = {
     "status",
     "timestamp_error",
 }
-SPEC_EVENT_TYPES = [
-    "all_events",
-    "email_sent",
-    "email_opened",
-    "email_link_clicked",
-    "reply_received",
-    "email_bounced",
-    "lead_unsubscribed",
-    "campaign_completed",
-    "account_error",
-    "lead_neutral",
-    "lead_interested",
-    "lead_not_interested",
-    "lead_meeting_booked",
-    "lead_meeting_completed",
-    "lead_closed",
-    "lead_out_of_office",
-    "lead_wrong_person",
-    "lead_no_show",
-    "supersearch_enrichment_completed",
-]
 BOTH = (
     "event_type and custom_interest_value cannot both be set: a custom label's webhook has a null event_type"
 )
@@ -77,12 +58,8 @@ def assert_404(response: httpx.Response) -> None:
     assert response.json() == {"statusCode": 404, "error": "Not Found", "message": "Resource not found"}
 
 
-async def create_label(tenant: Tenant, label: str = "Hot Lead") -> int:
-    response = await tenant.client.post(
-        "/api/v2/lead-labels", json={"label": label, "interest_status_label": "positive"}
-    )
-    assert response.status_code == 200, response.text
-    return int(response.json()["interest_status"])
+async def label_value(tenant: Tenant, label: str = "Hot Lead") -> int:
+    return int((await create_lead_label(tenant, label))["interest_status"])
 
 
 async def campaign_id(tenant: Tenant, name: str = "Campaign") -> str:
@@ -135,7 +112,7 @@ class TestCreateWebhook:
         assert (await tenant.client.get(f"{WEBHOOKS}/{body['id']}")).json() == body
 
     async def test_custom_label_webhook(self, tenant: Tenant) -> None:
-        value = await create_label(tenant)
+        value = await label_value(tenant)
         body = await create_webhook(tenant, event_type=None, custom_interest_value=value)
         assert (body["event_type"], body["custom_interest_value"]) == (None, value)
 
@@ -250,7 +227,7 @@ class TestCreateWebhook:
     ) -> None:
         other = await make_tenant()
         their_campaign = await campaign_id(other)
-        their_label = await create_label(other, "Theirs")
+        their_label = await label_value(other, "Theirs")
         payload: dict[str, Any] = {
             "target_hook_url": HOOK_URL,
             "event_type": "email_sent",
@@ -330,6 +307,14 @@ class TestGetWebhook:
     async def test_bad_id_is_400(self, tenant: Tenant) -> None:
         assert_400(await tenant.client.get(f"{WEBHOOKS}/nope"), 'params/id must match format "uuid"')
 
+    async def test_without_scope_is_403(self, app: FastAPI, tenant: Tenant, make_key: MakeKey) -> None:
+        webhook = await create_webhook(tenant)
+        key = await make_key(
+            tenant.workspace_id, ["webhooks:create", "webhooks:update", "webhook_events:read"]
+        )
+        async with client_for(app, key) as client:
+            assert (await client.get(f"{WEBHOOKS}/{webhook['id']}")).status_code == 403
+
 
 class TestPatchWebhook:
     async def test_changes_only_what_is_sent(self, app: FastAPI, tenant: Tenant) -> None:
@@ -367,7 +352,7 @@ class TestPatchWebhook:
         assert updates == 2
 
     async def test_to_a_custom_label_and_back(self, tenant: Tenant) -> None:
-        value = await create_label(tenant)
+        value = await label_value(tenant)
         webhook = await create_webhook(tenant)
         path = f"{WEBHOOKS}/{webhook['id']}"
         assert_400(await tenant.client.patch(path, json={"custom_interest_value": value}), BOTH)
@@ -453,30 +438,6 @@ class TestDeleteWebhook:
         key = await make_key(tenant.workspace_id, ["webhooks:read", "webhooks:update"])
         async with client_for(app, key) as client:
             assert (await client.delete(f"{WEBHOOKS}/{webhook['id']}")).status_code == 403
-
-
-class TestListWebhookEventTypes:
-    async def test_standard_types_then_the_workspaces_labels(
-        self, tenant: Tenant, make_tenant: MakeTenant
-    ) -> None:
-        hot, warm = await create_label(tenant, "Hot Lead"), await create_label(tenant, "Warm")
-        await create_label(await make_tenant(), "Not ours")
-        response = await tenant.client.get(f"{WEBHOOKS}/event-types")
-        assert response.status_code == 200, response.text
-        types = response.json()["event_types"]
-        assert [item["id"] for item in types[:-2]] == SPEC_EVENT_TYPES
-        assert {item["type"] for item in types[:-2]} == {"standard"}
-        assert types[1] == {"id": "email_sent", "label": "Email Sent", "type": "standard"}
-        assert all(item["label"] for item in types)
-        assert types[-2:] == [
-            {"id": str(hot), "label": "Hot Lead", "type": "custom"},
-            {"id": str(warm), "label": "Warm", "type": "custom"},
-        ]
-
-    async def test_without_scope_is_403(self, app: FastAPI, tenant: Tenant, make_key: MakeKey) -> None:
-        key = await make_key(tenant.workspace_id, ["webhooks:create", "lead-labels:read"])
-        async with client_for(app, key) as client:
-            assert (await client.get(f"{WEBHOOKS}/event-types")).status_code == 403
 
 
 class TestResumeWebhook:
