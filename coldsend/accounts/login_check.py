@@ -14,10 +14,13 @@ from coldsend import deadlines
 from coldsend.accounts import health, mailbox_settings
 from coldsend.clock import utcnow
 from coldsend.config import Settings
-from coldsend.mail import smtp
+from coldsend.mail import imap, smtp
 from coldsend.models import Account, AccountStatus
 
 log = logging.getLogger(__name__)
+
+# connect and greeting, STARTTLS, TLS handshake, CAPABILITY, LOGIN, LOGOUT: each under its own timeout.
+CHECK_STEPS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,31 @@ async def check_smtp(account: Account, settings: Settings) -> tuple[str, str] | 
     return None
 
 
+async def check_imap(account: Account, settings: Settings) -> tuple[str, str] | None:
+    """None when the account logs in to its IMAP server; else (code, reason)."""
+    try:
+        endpoint = mailbox_settings.imap_endpoint_for(account, settings)
+    except InvalidToken:
+        return "EDECRYPT", "the stored IMAP password cannot be decrypted (the secret key changed)"
+    except imap.ImapError as error:
+        return "ECONFIG", str(error)
+    deadline = endpoint.timeout * CHECK_STEPS
+    try:
+        await deadlines.within(imap.check_login(endpoint), deadline)
+    except TimeoutError:
+        return (
+            "ECONNECTION",
+            f"IMAP server {endpoint.host}:{endpoint.port} gave no login within {deadline:g} s",
+        )
+    except imap.ImapAuthError as error:
+        return "EAUTH", f"IMAP login refused by {endpoint.host}:{endpoint.port}: {error}"
+    except imap.ImapSecurityError as error:
+        return "ETLS", f"IMAP {endpoint.host}:{endpoint.port} not logged in to: {error}"
+    except imap.ImapError as error:
+        return "ECONNECTION", f"IMAP server {endpoint.host}:{endpoint.port} unreachable: {error}"
+    return None
+
+
 async def _within(
     check: Awaitable[tuple[str, str] | None], protocol: str, seconds: float
 ) -> tuple[str, str] | None:
@@ -59,7 +87,7 @@ async def check_logins(account: Account, settings: Settings) -> LoginFailure | N
     seconds = settings.account_check_seconds
     smtp_failure, imap_failure = await asyncio.gather(
         _within(check_smtp(account, settings), "SMTP", seconds),
-        _within(health.check_imap(account, settings), "IMAP", seconds),
+        _within(check_imap(account, settings), "IMAP", seconds),
     )
     found = [
         (command, failure)

@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import encryption as secrets
 from coldsend.accounts import health, login_check
-from coldsend.accounts.schemas import AccountCreate, AccountUpdate, implicit_tls_mode
+from coldsend.accounts.schemas import AccountCreate, AccountUpdate
 from coldsend.addresses import normalize_email
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.errors import BadRequest, NotFound
+from coldsend.mail.tls import implicit_tls_mode
 from coldsend.models import Account, AccountStatus, ResourceType
 
 DUPLICATE = "An account with this email already exists in this workspace"

@@ -10,7 +10,8 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coldsend.accounts.health import check_imap, mark_connection_error
+from coldsend.accounts.health import mark_connection_error
+from coldsend.accounts.login_check import check_imap
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
