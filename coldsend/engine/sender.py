@@ -40,9 +40,9 @@ from coldsend.engine.send_recovery import described
 from coldsend.engine.serial import EngineLock
 from coldsend.ids import default_worker_id
 from coldsend.mail.message import DkimError
+from coldsend.mail.pool import ConnectionPool
 from coldsend.mail.render import TemplateError
 from coldsend.mail.smtp import (
-    ConnectionPool,
     NotCommitted,
     SmtpAuthError,
     SmtpEndpoint,

@@ -6,6 +6,8 @@ TLS (imap_tls): "ssl" is implicit TLS, "starttls" requires STARTTLS (no LOGIN to
 offer it: that is what a downgrade attacker arranges), "cleartext" logs in over a plain connection, and
 "none" (plain, never a password) cannot log in at all. Every step (connect, greeting, STARTTLS, LOGIN,
 each later command) has its own deadline, so a peer that stalls or answers garbage cannot hold a caller.
+An endpoint with OAuth credentials logs in with AUTHENTICATE XOAUTH2 instead of LOGIN (mail/xoauth2.py:
+once more, with a renewed token, when the server refuses the first).
 
 Failure kinds: `ImapAuthError` (the server refused the credentials), `ImapSecurityError` (the
 connection is not as secure as imap_tls requires) and `ImapConnectionError` (no connection, TLS
@@ -23,6 +25,7 @@ from typing import TypeVar
 import aioimaplib  # type: ignore[import-untyped]
 
 from coldsend import deadlines
+from coldsend.mail import xoauth2
 from coldsend.mail.tls import TlsMode
 
 _OK = "OK"
@@ -66,6 +69,7 @@ class ImapEndpoint:
     security: TlsMode = "ssl"  # see the module docstring
     timeout: float = 30.0
     ca_file: str | None = None  # extra CA bundle to trust (self-hosted servers, tests)
+    oauth2: xoauth2.OAuth2 | None = None  # AUTHENTICATE XOAUTH2 as `username` instead of LOGIN
 
     def tls_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context()
@@ -140,17 +144,70 @@ async def connect(endpoint: ImapEndpoint) -> aioimaplib.IMAP4:
         _check_login_allowed(client, endpoint)
         if endpoint.security == "starttls":
             await _start_tls(client, endpoint)
-        response = await within(endpoint, "LOGIN", client.login(endpoint.username, endpoint.password))
+        await _log_in(client, endpoint)
     except ImapError:
         _close(client)
         raise
-    except (OSError, TimeoutError, ssl.SSLError, aioimaplib.Error, aioimaplib.Abort) as error:
+    except xoauth2.TokenRefused as error:
+        _close(client)
+        raise ImapAuthError(str(error)) from error
+    except (
+        OSError,
+        TimeoutError,
+        ssl.SSLError,
+        aioimaplib.Error,
+        aioimaplib.Abort,
+        xoauth2.TokenError,
+    ) as error:
         _close(client)
         raise ImapConnectionError(f"{type(error).__name__}: {error}".rstrip(": ")) from error
-    if response.result != _OK:
-        _close(client)
-        raise ImapAuthError(f"LOGIN {response.result}: {_text(response.lines)}")
     return client
+
+
+async def _log_in(client: aioimaplib.IMAP4, endpoint: ImapEndpoint) -> None:
+    """LOGIN with the password, or XOAUTH2 with the token, then once more with a renewed one if refused."""
+    if endpoint.oauth2 is None:
+        response = await within(endpoint, "LOGIN", client.login(endpoint.username, endpoint.password))
+        if response.result != _OK:
+            raise ImapAuthError(f"LOGIN {response.result}: {_text(response.lines)}")
+        return
+    if not client.has_capability("AUTH=XOAUTH2"):
+        raise ImapAuthError(f"the server {endpoint.host}:{endpoint.port} offers no AUTHENTICATE XOAUTH2")
+    token = await endpoint.oauth2.first()
+    response = await within(endpoint, "AUTHENTICATE", _xoauth2(client, endpoint.username, token))
+    if response.result != _OK:
+        renewed = await endpoint.oauth2.after_refusal(token)
+        if renewed is not None:
+            response = await within(endpoint, "AUTHENTICATE", _xoauth2(client, endpoint.username, renewed))
+    if response.result != _OK:
+        raise ImapAuthError(f"AUTHENTICATE XOAUTH2 {response.result}: {_text(response.lines[-1:])}")
+
+
+class _SaslCommand(aioimaplib.Command):  # type: ignore[misc]
+    """AUTHENTICATE with an initial response. A refusal comes first as a continuation carrying the
+    error (XOAUTH2's JSON), which the client must answer, empty, to get the tagged NO."""
+
+    def __init__(self, protocol: aioimaplib.IMAP4ClientProtocol, mechanism: str, response: str) -> None:
+        super().__init__("AUTHENTICATE", protocol.new_tag(), mechanism, response, loop=protocol.loop)
+        self.protocol = protocol
+
+    def append_to_resp(self, line: bytes, result: str = "Pending") -> None:
+        if result == "Pending" and line.startswith(b"+"):
+            self.protocol.transport.write(b"\r\n")
+        super().append_to_resp(line, result)
+
+
+async def _xoauth2(client: aioimaplib.IMAP4, username: str, token: str) -> aioimaplib.Response:
+    """aioimaplib's own `xoauth2` neither answers that continuation nor keeps the token out of its debug
+    log (it scrubs the raw token, which is not what goes over the wire)."""
+    protocol = client.protocol
+    response = xoauth2.initial_response(username, token)
+    async with protocol.state_condition:
+        result = await protocol.execute(_SaslCommand(protocol, "XOAUTH2", response), scrub=response)
+        if result.result == _OK:
+            protocol.state = aioimaplib.AUTH
+        protocol.state_condition.notify_all()
+    return result
 
 
 def _close(client: aioimaplib.IMAP4) -> None:

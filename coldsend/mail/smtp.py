@@ -1,5 +1,5 @@
-"""SMTP out: endpoints, one-off sends and login checks, a pooled connection per account, and the
-classification of every failure into the few kinds the engine and the API act on.
+"""SMTP out: endpoints, one-off sends and login checks, an authenticated connection per account (pooled
+by mail/pool.py), and the classification of every failure into the few kinds the engine and the API act on.
 
 Failure kinds (all `SmtpError`):
 - `SmtpAuthError`: the server refused the account's credentials (or offers no AUTH): account-level.
@@ -13,7 +13,8 @@ Each carries `code`, `reply` and `stage` ("connect", "auth", "mail", "rcpt", "da
 TLS (smtp_tls): "ssl" is implicit TLS, "starttls" requires STARTTLS (a server that does not offer it
 gets neither the password nor the mail: that is what a downgrade attacker arranges), "none" is a plain
 connection that never carries a password (an AUTH-less relay), "cleartext" a plain connection that may.
-AUTH is sent only when the account has a password; without one the server must not require it.
+AUTH is sent only when the account has a password (AUTH PLAIN/LOGIN) or OAuth credentials (AUTH XOAUTH2,
+mail/xoauth2.py, tried once more with a renewed token when refused); else the server must not require it.
 Every step (connect and greeting, EHLO, STARTTLS, AUTH, each command) has its own deadline.
 
 Exactly-once support: `AccountConnection.send(..., before_dot=hook)` writes DATA and the message body,
@@ -38,6 +39,7 @@ from aiosmtplib.email import quote_address
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
 from coldsend import deadlines
+from coldsend.mail import xoauth2
 from coldsend.mail.tls import TlsMode
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,7 @@ class SmtpEndpoint:
     helo_name: str = "localhost"
     timeout: float = 30.0
     ca_file: str | None = None  # extra CA bundle to trust (self-hosted servers, tests)
+    oauth2: xoauth2.OAuth2 | None = None  # AUTH XOAUTH2 as `username` instead of the password
 
 
 def _reply_error(code: int, message: str, stage: Stage) -> SmtpError:
@@ -122,6 +125,10 @@ def classify(error: BaseException, stage: Stage) -> SmtpError:
     """Map an aiosmtplib/OS error raised at `stage` to one of the SmtpError kinds."""
     if isinstance(error, SmtpError):
         return error
+    if isinstance(error, xoauth2.TokenRefused):
+        return SmtpAuthError(str(error), stage="auth")
+    if isinstance(error, xoauth2.TokenUnavailable):
+        return SmtpConnectionError(str(error), stage="auth")
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):
         return SmtpAuthError(f"{error.code} {error.message}", code=error.code, stage="auth")
     if isinstance(error, aiosmtplib.SMTPConnectResponseError):
@@ -191,12 +198,10 @@ class AccountConnection:
             await _within(self.endpoint, "connect", smtp.connect())
             await _within(self.endpoint, "EHLO", smtp._ehlo_or_helo_if_needed())
             await _secure(smtp, self.endpoint)
-            if self.endpoint.password:
+            if self.endpoint.password or self.endpoint.oauth2 is not None:
                 stage = "auth"
                 _check_auth_allowed(smtp, self.endpoint)
-                await _within(
-                    self.endpoint, "AUTH", smtp.login(self.endpoint.username, self.endpoint.password)
-                )
+                await _log_in(smtp, self.endpoint)
         except Exception as error:
             smtp.close()
             raise classify(error, stage) from error
@@ -317,6 +322,36 @@ def _check_auth_allowed(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
             "port 587 with STARTTLS",
             stage="auth",
         )
+    if endpoint.oauth2 is not None and "xoauth2" not in smtp.server_auth_methods:
+        raise SmtpAuthError(
+            f"the server {endpoint.host}:{endpoint.port} offers no AUTH XOAUTH2", stage="auth"
+        )
+
+
+async def _log_in(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
+    """AUTH with the password, or XOAUTH2 with the token, then once more with a renewed one if refused."""
+    if endpoint.oauth2 is None:
+        await _within(endpoint, "AUTH", smtp.login(endpoint.username, endpoint.password))
+        return
+    token = await endpoint.oauth2.first()
+    try:
+        await _within(endpoint, "AUTH", _xoauth2(smtp, endpoint.username, token))
+    except aiosmtplib.SMTPAuthenticationError:
+        renewed = await endpoint.oauth2.after_refusal(token)
+        if renewed is None:
+            raise
+        await _within(endpoint, "AUTH", _xoauth2(smtp, endpoint.username, renewed))
+
+
+async def _xoauth2(smtp: aiosmtplib.SMTP, username: str, token: str) -> None:
+    """AUTH XOAUTH2 with the initial response; a refusal comes as a 334 error challenge, answered empty."""
+    response = await smtp.execute_command(
+        b"AUTH", b"XOAUTH2", xoauth2.initial_response(username, token).encode()
+    )
+    if response.code == 334:
+        response = await smtp.execute_command(b"")
+    if response.code != 235:
+        raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
 
 
 def _envelope_address(address: str, encoding: str) -> bytes:
@@ -449,37 +484,3 @@ async def send_message(
         )
     finally:
         await connection.quit()
-
-
-class ConnectionPool:
-    """The sender's connections: one per account, reused, replaced when the account's endpoint changes,
-    closed after `idle_seconds` without use."""
-
-    def __init__(self, idle_seconds: float = 60.0) -> None:
-        self.idle_seconds = idle_seconds
-        self._connections: dict[object, AccountConnection] = {}
-
-    def get(self, key: object, endpoint: SmtpEndpoint) -> AccountConnection:
-        connection = self._connections.get(key)
-        if connection is not None and connection.endpoint != endpoint:
-            connection.close()
-            connection = None
-        if connection is None:
-            connection = self._connections[key] = AccountConnection(endpoint)
-        return connection
-
-    def drop(self, key: object) -> None:
-        connection = self._connections.pop(key, None)
-        if connection is not None:
-            connection.close()
-
-    async def close_idle(self) -> None:
-        now = time.monotonic()
-        for key, connection in list(self._connections.items()):
-            if now - connection.last_used > self.idle_seconds and not connection._lock.locked():
-                del self._connections[key]
-                await connection.quit()
-
-    async def close(self) -> None:
-        connections, self._connections = list(self._connections.values()), {}
-        await asyncio.gather(*(connection.quit() for connection in connections), return_exceptions=True)
