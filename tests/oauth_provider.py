@@ -18,8 +18,9 @@ Endpoints (all under `provider.url`):
 Controls for tests: `add_user`, `expire_access_tokens(email)` (as if their hour had passed),
 `revoke(email)`, `refreshes(email)`, `issued(email)` (every token and code given out), `authorizations`.
 
-Fixtures (session scope; tests use addresses of their own): `oauth_provider`, and `oauth_dovecot`, a
-Dovecot (tests/imap_server.py) that takes XOAUTH2 with this provider's tokens.
+Fixtures: `oauth_provider` and `oauth_dovecot`, a Dovecot (tests/imap_server.py) that takes XOAUTH2 with
+this provider's tokens (session scope: tests use addresses of their own), and `oauth_sink`, an SMTP sink
+(tests/smtp_sink.py) that does too, with STARTTLS.
 """
 
 import base64
@@ -42,7 +43,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from tests.imap_server import Dovecot, directory_for_dovecot
-from tests.smtp_sink import free_port
+from tests.smtp_sink import MakeSmtpSink, SmtpSink, free_port
 
 GOOGLE_CLIENT = ("google-client.apps.test", "google-secret")
 MICROSOFT_CLIENT = ("microsoft-client-id", "microsoft-secret")
@@ -372,3 +373,10 @@ def oauth_dovecot(oauth_provider: OAuthProvider) -> Iterator[Dovecot]:
     finally:
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def oauth_sink(make_smtp_sink: MakeSmtpSink, oauth_provider: OAuthProvider) -> SmtpSink:
+    return make_smtp_sink(
+        tls="starttls", users={}, require_auth=True, introspection_url=f"{oauth_provider.url}/introspect"
+    )

@@ -83,7 +83,7 @@ class AccountHealth:
         async def one(account: Account) -> tuple[uuid.UUID, tuple[str, str] | None]:
             async with limit:
                 try:
-                    return account.id, await check_imap(account, self.settings)
+                    return account.id, await check_imap(account, self.settings, self.sessionmaker)
                 except Exception:
                     log.exception("account %s: IMAP check failed", account.email)  # the others still run
                     return account.id, None

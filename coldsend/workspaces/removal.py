@@ -31,6 +31,7 @@ from coldsend.models import (
     Lead,
     LeadLabel,
     LeadList,
+    OAuthSession,
     ReplyLabelPrediction,
     Send,
     Webhook,
@@ -59,6 +60,8 @@ PURGED: tuple[tuple[type[Base], str], ...] = (
     (Email, "workspace_id"),
     (EmailVerification, "workspace_id"),
     (Send, "workspace_id"),
+    (OAuthSession, "key_workspace_id"),  # sessions its key started in its sub workspaces
+    (OAuthSession, "workspace_id"),
     (Account, "workspace_id"),
     (Lead, "workspace_id"),
     (CampaignSubsequence, "workspace_id"),

@@ -10,7 +10,7 @@ from coldsend.mail import imap, smtp
 from coldsend.mail.xoauth2 import OAuth2, TokenRefused, TokenUnavailable, initial_response
 from tests.imap_server import Dovecot
 from tests.oauth_provider import OAuthProvider
-from tests.smtp_sink import MakeSmtpSink, SmtpSink
+from tests.smtp_sink import SmtpSink
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
 
@@ -32,13 +32,6 @@ class Source:
         if self.failure is not None:
             raise self.failure
         return self.tokens.pop(0)
-
-
-@pytest.fixture
-def oauth_sink(make_smtp_sink: MakeSmtpSink, oauth_provider: OAuthProvider) -> SmtpSink:
-    return make_smtp_sink(
-        tls="starttls", users={}, require_auth=True, introspection_url=f"{oauth_provider.url}/introspect"
-    )
 
 
 def _smtp(sink: SmtpSink, user: str, token: str | Source) -> smtp.SmtpEndpoint:
