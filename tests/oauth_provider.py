@@ -16,7 +16,8 @@ Endpoints (all under `provider.url`):
   and the SMTP sink's XOAUTH2 authenticator ask.
 
 Controls for tests: `add_user`, `expire_access_tokens(email)` (as if their hour had passed),
-`revoke(email)`, `refreshes(email)`, `issued(email)` (every token and code given out), `authorizations`.
+`revoke(email)`, `refreshes(email)`, `issued(email)` (every token and code given out), `authorizations`,
+`refused` (the tokens introspection called inactive), `grant(email)` (tokens without the browser dance).
 
 Fixtures: `oauth_provider` and `oauth_dovecot`, a Dovecot (tests/imap_server.py) that takes XOAUTH2 with
 this provider's tokens (session scope: tests use addresses of their own), and `oauth_sink`, an SMTP sink
@@ -109,6 +110,7 @@ class OAuthProvider:
         self.access_token_seconds = 3600
         self.id_tokens = True
         self.authorizations: list[dict[str, str]] = []  # the query of every /authorize
+        self.refused: list[str] = []  # tokens introspection called inactive (a mail server refused them)
         self._codes: dict[str, _Code] = {}
         self._grants: dict[str, _Grant] = {}  # by live refresh token
         self._access: dict[str, _Access] = {}
@@ -316,6 +318,7 @@ class OAuthProvider:
         with self._lock:
             access = self._active(token)
             if access is None:
+                self.refused.append(token)
                 return JSONResponse({"active": False})
             grant = access.grant
             return JSONResponse(

@@ -14,11 +14,11 @@ from pydantic import SecretStr
 from coldsend.config import Settings
 from tests.conftest import Tenant, client_for
 from tests.imap_server import Dovecot
+from tests.inbox.mailboxes import PASSWORD as DELIVERY_PASSWORD  # test mail is APPENDed with it
 from tests.oauth_provider import GOOGLE_CLIENT, MICROSOFT_CLIENT, OAuthProvider
 from tests.smtp_sink import SmtpSink
 
 PUBLIC_URL = "http://coldsend.test"  # the test clients' base URL: the callback comes back to the app
-MAILBOX_PASSWORD = "delivery-only"  # Dovecot's password for delivering test mail (IMAP APPEND), not ours
 
 
 @dataclass
@@ -33,7 +33,7 @@ class OAuthWorld:
         """A new person with a mailbox: signed up at the provider, with an INBOX on the Dovecot."""
         email = f"ada-{uuid.uuid4().hex[:8]}@workspace.test"
         self.provider.add_user(email, name)
-        self.dovecot.add_user(email, MAILBOX_PASSWORD)
+        self.dovecot.add_user(email, DELIVERY_PASSWORD)
         return email
 
 
