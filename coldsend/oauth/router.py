@@ -25,6 +25,7 @@ callback_router = APIRouter(include_in_schema=False)
 INITS_PER_MINUTE_PER_WORKSPACE = 75
 INITS_PER_MINUTE_PER_IP = 150
 RATE_MESSAGE = "Rate limit exceeded for OAuth session creation"
+SESSION_ID = "^[0-9a-f]{32}$"  # as init makes them: anything else is a 400, an unknown one a 404
 PAGE_HEADERS = {
     "Cache-Control": "no-store, max-age=0",
     "Referrer-Policy": "no-referrer",  # the URL held the authorization code
@@ -86,9 +87,9 @@ def _settings(request: Request) -> Settings:
 
 
 async def _init(name: str, request: Request, principal: Principal, session: Session) -> OAuthInit:
-    _check_rate(request, principal)
     settings = _settings(request)
-    provider = providers.provider(settings, name)
+    provider = providers.provider(settings, name)  # unconfigured: a 400 that uses up no budget
+    _check_rate(request, principal)
     row, url = await oauth_service.start(session, settings, principal, provider, now=utcnow())
     return OAuthInit(session_id=row.id, auth_url=url, expires_at=row.expires_at)
 
@@ -140,7 +141,7 @@ async def init_microsoft_oauth(request: Request, principal: Authorized, session:
 )
 async def get_oauth_session_status(
     session_id: Annotated[
-        str, Path(alias="sessionId", max_length=200, description="Session ID from init response")
+        str, Path(alias="sessionId", pattern=SESSION_ID, description="Session ID from init response")
     ],
     principal: Authorized,
     session: Session,

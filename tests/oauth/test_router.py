@@ -143,10 +143,16 @@ class TestAccess:
     async def test_another_workspaces_session_is_a_404(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
         started = await init(tenant)
         other = await make_tenant()
-        for session_id in (started["session_id"], "0" * 32, "not-a-session"):
+        for session_id in (started["session_id"], "0" * 32):
             response = await other.client.get(f"/api/v2/oauth/session/status/{session_id}")
             assert response.status_code == 404
             assert response.json()["statusCode"] == 404
+        malformed = await other.client.get("/api/v2/oauth/session/status/not-a-session")
+        assert malformed.json() == {
+            "statusCode": 400,
+            "error": "Bad Request",
+            "message": 'params/sessionId must match pattern "^[0-9a-f]{32}$"',
+        }
 
     async def test_missing_scope_is_a_403(self, world: OAuthWorld, tenant: Tenant, make_key: MakeKey) -> None:
         started = await init(tenant)
