@@ -11,6 +11,7 @@ from coldsend.engine.job_runner import JobRunner
 from coldsend.engine.runner import Engine, Loop
 from coldsend.engine.sending import sending_loops
 from coldsend.engine.verification_loop import VerificationLoop
+from coldsend.engine.webhook_dispatcher import WebhookDispatcher
 from coldsend.jobs import HANDLERS
 
 
@@ -21,4 +22,5 @@ def build_engine(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
     loops.append(AccountHealth(settings, sessionmaker).run)
     loops.append(InboxLoop(settings, sessionmaker).run)
     loops.extend(sending_loops(settings, sessionmaker))
+    loops.append(WebhookDispatcher(settings, sessionmaker).run)
     return Engine(loops)
