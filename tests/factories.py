@@ -1,11 +1,18 @@
 """Factories that build a test's world through the real API: accounts, campaigns (with their schedule and
 step helpers), leads, lead lists and subsequences. Each asserts its call succeeded and returns what the
-API answered."""
+API answered. Webhooks and their deliveries are written through a session (see below)."""
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend import encryption
+from coldsend.config import Settings
+from coldsend.models import Webhook, WebhookDelivery
+from coldsend.webhooks import signing
 from tests.conftest import Tenant
 from tests.security.hostile_peers import HostilePeer
 from tests.smtp_sink import SmtpSink
@@ -172,3 +179,55 @@ async def create_list(tenant: Tenant, **fields: object) -> dict[str, object]:
     assert response.status_code == 200, response.text
     body: dict[str, object] = response.json()
     return body
+
+
+# Webhooks and their deliveries, written through a session: the dispatcher's tests need them before the
+# webhook API and the fan-out of facts exist.
+async def create_webhook(
+    session: AsyncSession,
+    settings: Settings,
+    workspace_id: uuid.UUID,
+    url: str,
+    *,
+    secret: str | None = None,
+    **fields: Any,
+) -> tuple[Webhook, str]:
+    """An active webhook posting to `url`; with its plaintext `whsec_` secret."""
+    secret = secret or signing.new_secret()
+    values: dict[str, Any] = {"event_type": "all_events", "name": "Test hook", **fields}
+    webhook = Webhook(
+        workspace_id=workspace_id, target_hook_url=url, secret=encryption.encrypt(settings, secret), **values
+    )
+    session.add(webhook)
+    await session.flush()
+    return webhook, secret
+
+
+async def queue_delivery(
+    session: AsyncSession,
+    webhook: Webhook,
+    at: datetime,
+    payload: dict[str, Any] | None = None,
+    lead_email: str | None = "lead@example.com",
+) -> WebhookDelivery:
+    """A delivery owed to `webhook`, due at `at`, as the fan-out writes one."""
+    body = payload or {
+        "timestamp": at.isoformat(),
+        "event_type": "email_sent",
+        "workspace": str(webhook.workspace_id),
+        "campaign_id": None,
+        "campaign_name": None,
+        "lead_email": lead_email,
+    }
+    queued = WebhookDelivery(
+        workspace_id=webhook.workspace_id,
+        webhook_id=webhook.id,
+        event_type=str(body.get("event_type", "email_sent")),
+        payload=body,
+        lead_email=lead_email,
+        next_attempt_at=at,
+        timestamp_created=at,
+    )
+    session.add(queued)
+    await session.flush()
+    return queued

@@ -1,0 +1,274 @@
+"""A webhook receiver in its own process on loopback: it records every request and verifies its Standard
+Webhooks signature with the `standardwebhooks` package (an implementation that is not ours).
+
+    python -m tests.webhook_receiver            prints "listening HOOK_PORT CONTROL_PORT"
+
+Hooks are POSTed to the hook port. The control port (JSON) tells it what to do:
+- `POST /secrets {"path", "secrets"}`: the `whsec_` secrets each request to `path` is verified with;
+- `POST /answer {"path", "status", "delay"}`: answer `status` after `delay` seconds (default 204, 0);
+- `POST /down`, `POST /up`: stop listening on the hook port (connections are refused), listen again;
+- `GET /requests`: every request so far, in order; `POST /clear` forgets them.
+
+`receiver()` starts one for a test and stops it by its PID.
+"""
+
+import argparse
+import base64
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+from standardwebhooks import Webhook, WebhookVerificationError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _State:
+    def __init__(self, verify: bool) -> None:
+        self.lock = threading.Lock()
+        self.verify = verify
+        self.requests: list[dict[str, Any]] = []
+        self.secrets: dict[str, list[str]] = {}
+        self.answers: dict[str, tuple[int, float]] = {}
+        self.connections: set[socket.socket] = set()
+
+    def record(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, float]:
+        with self.lock:
+            keys = list(self.secrets.get(path, []))
+            answer = self.answers.get(path, (204, 0.0))
+        verified = [_verifies(key, headers, body) for key in keys] if self.verify else []
+        entry = {
+            "path": path,
+            "headers": headers,
+            "body": base64.b64encode(body).decode(),
+            "verified": verified,
+            "received_at": time.time(),
+            "status": answer[0],
+        }
+        with self.lock:
+            self.requests.append(entry)
+        return answer
+
+
+def _verifies(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    try:
+        Webhook(secret).verify(body, headers)
+    except WebhookVerificationError:
+        return False
+    return True
+
+
+def _hook_handler(state: _State) -> type[BaseHTTPRequestHandler]:
+    class Hook(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's hook name)
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            status, delay = state.record(self.path, headers, body)
+            if delay:
+                time.sleep(delay)
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def setup(self) -> None:
+            super().setup()
+            with state.lock:
+                state.connections.add(self.connection)
+
+        def finish(self) -> None:
+            with state.lock:
+                state.connections.discard(self.connection)
+            super().finish()
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    return Hook
+
+
+class _Hooks:
+    """The hook listener, which can be stopped and started again on the same port."""
+
+    def __init__(self, state: _State, port: int) -> None:
+        self.state = state
+        self.port = port
+        self.server: ThreadingHTTPServer | None = None
+        self.up()
+
+    def up(self) -> None:
+        if self.server is None:
+            ThreadingHTTPServer.allow_reuse_address = True
+            ThreadingHTTPServer.daemon_threads = True
+            self.server = ThreadingHTTPServer(("127.0.0.1", self.port), _hook_handler(self.state))
+            self.port = self.server.server_address[1]
+            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def down(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+            # Kept-alive connections too: a client's pooled connection must fail like a new one.
+            with self.state.lock:
+                for connection in self.state.connections:
+                    with contextlib.suppress(OSError):
+                        connection.shutdown(socket.SHUT_RDWR)
+
+
+def _control_handler(state: _State, hooks: _Hooks) -> type[BaseHTTPRequestHandler]:
+    class Control(BaseHTTPRequestHandler):
+        def _reply(self, value: object) -> None:
+            data = json.dumps(value).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802
+            with state.lock:
+                self._reply(list(state.requests))
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("content-length", "0"))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            with state.lock:
+                if self.path == "/secrets":
+                    state.secrets[body["path"]] = list(body["secrets"])
+                elif self.path == "/answer":
+                    state.answers[body["path"]] = (int(body.get("status", 204)), float(body.get("delay", 0)))
+                elif self.path == "/clear":
+                    state.requests.clear()
+            if self.path == "/down":
+                hooks.down()
+            elif self.path == "/up":
+                hooks.up()
+            self._reply({"ok": True})
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    return Control
+
+
+def serve(verify: bool) -> None:
+    state = _State(verify)
+    hooks = _Hooks(state, 0)
+    control = ThreadingHTTPServer(("127.0.0.1", 0), _control_handler(state, hooks))
+    print(f"listening {hooks.port} {control.server_address[1]}", flush=True)  # noqa: T201
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=control.shutdown).start())
+    control.serve_forever()
+    hooks.down()
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    verified: list[bool]  # one per secret given for its path, in order
+    received_at: float
+    status: int
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Receiver:
+    """The test side: where to post, what to answer, and what arrived."""
+
+    def __init__(self, process: subprocess.Popen[str], port: int, control_port: int) -> None:
+        self.process = process
+        self.pid = process.pid
+        self.port = port
+        self.control = httpx.Client(base_url=f"http://127.0.0.1:{control_port}", trust_env=False)
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def _post(self, what: str, **body: Any) -> None:
+        self.control.post(what, json=body).raise_for_status()
+
+    def verify_with(self, path: str, *secrets: str) -> None:
+        self._post("/secrets", path=path, secrets=list(secrets))
+
+    def answer(self, path: str, status: int = 204, delay: float = 0.0) -> None:
+        self._post("/answer", path=path, status=status, delay=delay)
+
+    def down(self) -> None:
+        self._post("/down")
+
+    def up(self) -> None:
+        self._post("/up")
+
+    def clear(self) -> None:
+        self._post("/clear")
+
+    def requests(self, path: str | None = None) -> list[Received]:
+        response = self.control.get("/requests", timeout=60)
+        response.raise_for_status()
+        return [
+            Received(
+                path=item["path"],
+                headers=item["headers"],
+                body=base64.b64decode(item["body"]),
+                verified=item["verified"],
+                received_at=item["received_at"],
+                status=item["status"],
+            )
+            for item in response.json()
+            if path is None or item["path"] == path
+        ]
+
+    def stop(self) -> None:
+        self.control.close()
+        if self.process.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start(verify: bool = True) -> Receiver:
+    command = [sys.executable, "-m", "tests.webhook_receiver"] + ([] if verify else ["--no-verify"])
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert process.stdout is not None
+    line = process.stdout.readline().split()
+    if line[:1] != ["listening"]:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"the webhook receiver did not start: {line!r}")
+    return Receiver(process, int(line[1]), int(line[2]))
+
+
+@contextmanager
+def receiver(verify: bool = True) -> Iterator[Receiver]:
+    started = start(verify)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-verify", action="store_true", help="record only (the benchmark)")
+    serve(verify=not parser.parse_args().no_verify)
