@@ -58,7 +58,7 @@ class World:
 
     async def webhook_row(self, webhook_id: uuid.UUID) -> Webhook:
         async with self.app.state.sessionmaker() as session:
-            row = await session.get(Webhook, webhook_id)
+            row: Webhook | None = await session.get(Webhook, webhook_id)
             assert row is not None
             return row
 
