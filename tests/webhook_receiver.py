@@ -117,7 +117,7 @@ class _Hooks:
             ThreadingHTTPServer.daemon_threads = True
             self.server = ThreadingHTTPServer(("127.0.0.1", self.port), _hook_handler(self.state))
             self.port = self.server.server_address[1]
-            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+            threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def down(self) -> None:
         if self.server is not None:
@@ -173,7 +173,7 @@ def serve(verify: bool) -> None:
     control = ThreadingHTTPServer(("127.0.0.1", 0), _control_handler(state, hooks))
     print(f"listening {hooks.port} {control.server_address[1]}", flush=True)  # noqa: T201
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=control.shutdown).start())
-    control.serve_forever()
+    control.serve_forever(poll_interval=0.05)
     hooks.down()
 
 

@@ -45,7 +45,8 @@ class TestDelivered:
         assert event.webhook_id == webhook.id
         assert event.workspace_id == world.workspace_id
         assert event.timestamp_created == world.clock.now()
-        assert event.response_time_ms is not None and event.response_time_ms >= 0
+        assert event.response_time_ms is not None
+        assert event.response_time_ms >= 0
 
 
 class TestGone:
@@ -64,7 +65,8 @@ class TestGone:
         [event] = await world.events(first.id)
         assert (event.success, event.status_code, event.will_retry) == (False, 410, False)
         assert event.timestamp_next_retry is None
-        assert event.error_message is not None and event.error_message.startswith("HTTP 410")
+        assert event.error_message is not None
+        assert event.error_message.startswith("HTTP 410")
         row = await world.webhook_row(webhook.id)
         assert row.status == WebhookStatus.ERROR
         assert row.timestamp_error == event.timestamp_created
