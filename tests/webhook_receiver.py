@@ -76,15 +76,21 @@ def _hook_handler(state: _State) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's hook name)
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            length = int(self.headers.get("content-length", "0"))
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender went away mid-request (killed): nothing arrived
+                self.close_connection = True
+                return
             headers = {name.lower(): value for name, value in self.headers.items()}
             status, delay = state.record(self.path, headers, body)
             if delay:
                 time.sleep(delay)
+            answer = b"" if status in (204, 304) else b"ok"
             self.send_response(status)
-            self.send_header("Content-Length", "2")
+            if status not in (204, 304):
+                self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(answer)
 
         def setup(self) -> None:
             super().setup()
@@ -102,20 +108,27 @@ def _hook_handler(state: _State) -> type[BaseHTTPRequestHandler]:
     return Hook
 
 
+class _Server(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client killed mid-request
+            super().handle_error(request, client_address)
+
+
 class _Hooks:
     """The hook listener, which can be stopped and started again on the same port."""
 
     def __init__(self, state: _State, port: int) -> None:
         self.state = state
         self.port = port
-        self.server: ThreadingHTTPServer | None = None
+        self.server: _Server | None = None
         self.up()
 
     def up(self) -> None:
         if self.server is None:
-            ThreadingHTTPServer.allow_reuse_address = True
-            ThreadingHTTPServer.daemon_threads = True
-            self.server = ThreadingHTTPServer(("127.0.0.1", self.port), _hook_handler(self.state))
+            self.server = _Server(("127.0.0.1", self.port), _hook_handler(self.state))
             self.port = self.server.server_address[1]
             threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
@@ -170,7 +183,7 @@ def _control_handler(state: _State, hooks: _Hooks) -> type[BaseHTTPRequestHandle
 def serve(verify: bool) -> None:
     state = _State(verify)
     hooks = _Hooks(state, 0)
-    control = ThreadingHTTPServer(("127.0.0.1", 0), _control_handler(state, hooks))
+    control = _Server(("127.0.0.1", 0), _control_handler(state, hooks))
     print(f"listening {hooks.port} {control.server_address[1]}", flush=True)  # noqa: T201
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=control.shutdown).start())
     control.serve_forever(poll_interval=0.05)

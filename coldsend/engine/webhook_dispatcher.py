@@ -73,6 +73,7 @@ class WebhookDispatcher:
     # --- loops ---------------------------------------------------------------------------------------
     async def run(self, stopping: asyncio.Event) -> None:
         """The engine loop, until stopped; then the POSTs in flight finish and are recorded."""
+        self._stopping = False  # restarted by the engine after a crash
         try:
             while not stopping.is_set():
                 self._wake.clear()
