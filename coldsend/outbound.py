@@ -7,6 +7,7 @@ resolved once per delivery and the request connects to the checked address (`Tar
 answer that changes between the check and the connection (rebinding) cannot pick the target.
 """
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from coldsend import network
-from coldsend.deadlines import within
 from coldsend.network import ip_literal, is_public
 
 
@@ -115,7 +115,8 @@ async def post(
         timeout=httpx.Timeout(timeout),
     )
     try:
-        status, kept = await within(_send(client, request), timeout)
+        async with asyncio.timeout(timeout):
+            status, kept = await _send(client, request)
     except TimeoutError:
         return Posted(None, elapsed(), f"timed out after {timeout:g} s")
     except httpx.HTTPError as error:

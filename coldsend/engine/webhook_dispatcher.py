@@ -11,6 +11,7 @@ slow receiver cannot take the room of the others. Any number of workers share a 
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
@@ -69,6 +70,7 @@ class WebhookDispatcher:
         self._lost: set[uuid.UUID] = set()
         self._stopping = False
         self._wake = asyncio.Event()
+        self._fruitless: tuple[set[uuid.UUID], float] = (set(), 0.0)
 
     # --- loops ---------------------------------------------------------------------------------------
     async def run(self, stopping: asyncio.Event) -> None:
@@ -130,6 +132,10 @@ class WebhookDispatcher:
             if not await delivery.any_due(session, now):
                 return 0
         full = {due.webhook_id for due in self._queued.values() if self._per_host[due.host] >= self.host_cap}
+        # A claim that leaves out busy webhooks reads past all their due rows: after one that found
+        # nothing else, wait a poll unless one of them has room again.
+        if full and full == self._fruitless[0] and time.monotonic() < self._fruitless[1]:
+            return 0
         async with session_scope(self.sessionmaker) as session:
             claimed = await delivery.claim_due(
                 session,
@@ -140,6 +146,8 @@ class WebhookDispatcher:
                 limit=room,
                 skip_webhooks=full,
             )
+        if full and not claimed:
+            self._fruitless = (full, time.monotonic() + self.settings.webhook_poll_interval)
         # A webhook with deliveries due again is active again (resumed) if it was turned off here.
         self._disabled -= {due.webhook_id for due in claimed}
         for due in claimed:
