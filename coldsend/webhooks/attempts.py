@@ -151,6 +151,8 @@ async def _webhook_health(
                 .values(failing_since=since if successes else func.coalesce(Webhook.failing_since, since))
                 .execution_options(synchronize_session=False)
             )
+        if not failing and not gone:
+            continue
         worn_out = Webhook.failing_since <= last - timedelta(seconds=settings.webhook_disable_after_seconds)
         stop = this_webhook if gone else and_(this_webhook, worn_out)
         turned_off = await session.scalar(
