@@ -5,7 +5,8 @@ Webhooks signature with the `standardwebhooks` package (an implementation that i
 
 Hooks are POSTed to the hook port. The control port (JSON) tells it what to do:
 - `POST /secrets {"path", "secrets"}`: the `whsec_` secrets each request to `path` is verified with;
-- `POST /answer {"path", "status", "delay"}`: answer `status` after `delay` seconds (default 204, 0);
+- `POST /answer {"path", "status", "delay", "location"}`: answer `status` after `delay` seconds (default
+  204, 0), with a Location header when given;
 - `POST /down`, `POST /up`: stop listening on the hook port (connections are refused), listen again;
 - `GET /requests`: every request so far, in order; `POST /clear` forgets them.
 
@@ -42,13 +43,13 @@ class _State:
         self.verify = verify
         self.requests: list[dict[str, Any]] = []
         self.secrets: dict[str, list[str]] = {}
-        self.answers: dict[str, tuple[int, float]] = {}
+        self.answers: dict[str, tuple[int, float, str]] = {}
         self.connections: set[socket.socket] = set()
 
-    def record(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, float]:
+    def record(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, float, str]:
         with self.lock:
             keys = list(self.secrets.get(path, []))
-            answer = self.answers.get(path, (204, 0.0))
+            answer = self.answers.get(path, (204, 0.0, ""))
         verified = [_verifies(key, headers, body) for key in keys] if self.verify else []
         entry = {
             "path": path,
@@ -82,11 +83,13 @@ def _hook_handler(state: _State) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             headers = {name.lower(): value for name, value in self.headers.items()}
-            status, delay = state.record(self.path, headers, body)
+            status, delay, location = state.record(self.path, headers, body)
             if delay:
                 time.sleep(delay)
             answer = b"" if status in (204, 304) else b"ok"
             self.send_response(status)
+            if location:
+                self.send_header("Location", location)
             if status not in (204, 304):
                 self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
@@ -165,7 +168,12 @@ def _control_handler(state: _State, hooks: _Hooks) -> type[BaseHTTPRequestHandle
                 if self.path == "/secrets":
                     state.secrets[body["path"]] = list(body["secrets"])
                 elif self.path == "/answer":
-                    state.answers[body["path"]] = (int(body.get("status", 204)), float(body.get("delay", 0)))
+                    answer = (
+                        int(body.get("status", 204)),
+                        float(body.get("delay", 0)),
+                        body.get("location", ""),
+                    )
+                    state.answers[body["path"]] = answer
                 elif self.path == "/clear":
                     state.requests.clear()
             if self.path == "/down":
@@ -221,8 +229,8 @@ class Receiver:
     def verify_with(self, path: str, *secrets: str) -> None:
         self._post("/secrets", path=path, secrets=list(secrets))
 
-    def answer(self, path: str, status: int = 204, delay: float = 0.0) -> None:
-        self._post("/answer", path=path, status=status, delay=delay)
+    def answer(self, path: str, status: int = 204, delay: float = 0.0, location: str = "") -> None:
+        self._post("/answer", path=path, status=status, delay=delay, location=location)
 
     def down(self) -> None:
         self._post("/down")

@@ -142,3 +142,34 @@ class TestUnsafeTargetAtDelivery:
             assert await allowed.dispatcher.run_until_idle() == 1
             [request] = hooks.requests("/hooks/ssrf")
             assert request.headers["webhook-id"] == str(queued.id)
+
+
+class TestFailedAttempt:
+    async def test_a_redirect_is_not_followed(self, world: World, hooks: Receiver) -> None:
+        webhook, _ = await world.webhook(hooks.url("/hooks/moved"))
+        hooks.answer("/hooks/moved", 307, location=hooks.url("/hooks/elsewhere"))
+        queued = await world.queue(webhook)
+
+        assert await world.dispatcher.run_until_idle() == 1
+
+        [event] = await world.events(queued.id)
+        assert (event.success, event.status_code, event.will_retry) == (False, 307, True)
+        assert [request.path for request in hooks.requests()] == ["/hooks/moved"]
+
+    async def test_a_receiver_slower_than_the_timeout_fails_the_attempt(
+        self, make_world: MakeWorld, hooks: Receiver
+    ) -> None:
+        world = make_world(webhook_timeout_seconds=0.3)
+        webhook, _ = await world.webhook(hooks.url("/hooks/slow"))
+        hooks.answer("/hooks/slow", 204, delay=2)
+        queued = await world.queue(webhook)
+
+        assert await world.dispatcher.run_until_idle() == 1
+
+        [event] = await world.events(queued.id)
+        assert (event.success, event.status_code, event.will_retry) == (False, None, True)
+        assert event.error_message == "timed out after 0.3 s"
+        assert event.response_time_ms is not None
+        assert event.response_time_ms >= 300
+        [delivery] = await world.deliveries(webhook.id)
+        assert delivery.state == DeliveryState.PENDING
