@@ -129,7 +129,7 @@ async def _webhook_health(
     for attempt in sorted(attempts, key=lambda attempt: attempt.at):
         by_webhook.setdefault(attempt.due.webhook_id, []).append(attempt)
     disabled: set[uuid.UUID] = set()
-    for webhook_id, theirs in by_webhook.items():
+    for webhook_id, theirs in sorted(by_webhook.items()):  # one order on every worker: no deadlock
         last = theirs[-1].at
         gone = [attempt.at for attempt in theirs if attempt.gone]
         successes = [index for index, attempt in enumerate(theirs) if attempt.success]
