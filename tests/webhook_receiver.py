@@ -8,7 +8,8 @@ Hooks are POSTed to the hook port. The control port (JSON) tells it what to do:
 - `POST /answer {"path", "status", "delay", "location"}`: answer `status` after `delay` seconds (default
   204, 0), with a Location header when given;
 - `POST /down`, `POST /up`: stop listening on the hook port (connections are refused), listen again;
-- `GET /requests`: every request so far, in order; `POST /clear` forgets them.
+- `GET /requests`: every request so far, in order; `POST /clear` forgets them;
+- `GET /peak`: by path, the most requests that were being answered at once.
 
 `receiver()` starts one for a test and stops it by its PID.
 """
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +47,8 @@ class _State:
         self.secrets: dict[str, list[str]] = {}
         self.answers: dict[str, tuple[int, float, str]] = {}
         self.connections: set[socket.socket] = set()
+        self.in_flight: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()  # the most requests to a path answered at once
 
     def record(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, float, str]:
         with self.lock:
@@ -84,8 +88,13 @@ def _hook_handler(state: _State) -> type[BaseHTTPRequestHandler]:
                 return
             headers = {name.lower(): value for name, value in self.headers.items()}
             status, delay, location = state.record(self.path, headers, body)
+            with state.lock:
+                state.in_flight[self.path] += 1
+                state.peak[self.path] = max(state.peak[self.path], state.in_flight[self.path])
             if delay:
                 time.sleep(delay)
+            with state.lock:
+                state.in_flight[self.path] -= 1
             answer = b"" if status in (204, 304) else b"ok"
             self.send_response(status)
             if location:
@@ -159,7 +168,7 @@ def _control_handler(state: _State, hooks: _Hooks) -> type[BaseHTTPRequestHandle
 
         def do_GET(self) -> None:  # noqa: N802
             with state.lock:
-                self._reply(list(state.requests))
+                self._reply(dict(state.peak) if self.path == "/peak" else list(state.requests))
 
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("content-length", "0"))
@@ -256,6 +265,12 @@ class Receiver:
             for item in response.json()
             if path is None or item["path"] == path
         ]
+
+    def peak(self, path: str) -> int:
+        """The most requests to `path` the receiver was answering at once."""
+        response = self.control.get("/peak")
+        response.raise_for_status()
+        return int(response.json().get(path, 0))
 
     def stop(self) -> None:
         self.control.close()

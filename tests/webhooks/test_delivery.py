@@ -173,3 +173,19 @@ class TestFailedAttempt:
         assert event.response_time_ms >= 300
         [delivery] = await world.deliveries(webhook.id)
         assert delivery.state == DeliveryState.PENDING
+
+
+class TestConcurrencyPerHost:
+    async def test_no_more_than_the_limit_in_flight_to_one_host(
+        self, make_world: MakeWorld, hooks: Receiver
+    ) -> None:
+        world = make_world(webhook_concurrency_per_host=2)
+        webhook, _ = await world.webhook(hooks.url("/hooks/busy"))
+        hooks.answer("/hooks/busy", 204, delay=0.2)
+        for _ in range(6):
+            await world.queue(webhook)
+
+        assert await world.dispatcher.run_until_idle() == 6
+
+        assert len(hooks.requests("/hooks/busy")) == 6
+        assert hooks.peak("/hooks/busy") == 2
