@@ -81,7 +81,7 @@ class WebhookDispatcher:
                 self._wake.clear()
                 if await self.tick() and len(self._queued) < MAX_QUEUED:
                     continue  # more may be due: claim again at once
-                wait = FLUSH_SECONDS if self._queued else self.settings.webhook_poll_interval
+                wait = FLUSH_SECONDS if self._results else self.settings.webhook_poll_interval
                 waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stopping.wait())]
                 await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
                 for waiter in waiters:
