@@ -145,6 +145,9 @@ class Settings(BaseSettings):
         ge=0,
         description="after a secret rotation, how long the previous secret still signs (beside the new one)",
     )
+    webhook_poll_interval: float = Field(
+        default=0.2, gt=0, description="how often an idle webhook dispatcher looks for new deliveries"
+    )
 
     send_poll_interval: float = Field(default=1.0, gt=0, description="scheduler tick and sender poll")
     send_lease_seconds: float = Field(

@@ -1,4 +1,5 @@
-"""Outbound HTTP to a URL a user gave (webhooks, verification webhooks): where it may go.
+"""Outbound HTTP to a URL a user gave (webhooks, verification webhooks): where it may go, and the one
+function that posts to it (`post`).
 
 Unless private targets are allowed (COLDSEND_WEBHOOK_ALLOW_PRIVATE), a URL whose host is, or resolves
 to, a loopback, private, link-local, CGNAT, multicast or unspecified address is refused. The host is
@@ -6,7 +7,9 @@ resolved once per delivery and the request connects to the checked address (`Tar
 answer that changes between the check and the connection (rebinding) cannot pick the target.
 """
 
-from collections.abc import Sequence
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -57,3 +60,81 @@ async def pinned_target(url: str, *, allow_private: bool, nameservers: Sequence[
         host_header=parsed.netloc.decode("ascii"),
         server_name=host if parsed.scheme == "https" else None,
     )
+
+
+RESPONSE_BYTES_KEPT = 64 * 1024  # what is read of a receiver's answer; the rest is never downloaded
+ERROR_BODY_CHARS = 200  # of it, what a failure's message quotes
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """What one POST came to: the status (None when no answer came), how long it took, and why it
+    failed (None for a 2xx). `refused` when the target was not a safe address: nothing was sent."""
+
+    status_code: int | None
+    response_time_ms: int
+    error: str | None
+    refused: bool = False
+
+
+def client(max_connections: int = 100) -> httpx.AsyncClient:
+    """The client `post` is given: no redirects, no proxy or netrc from the environment (the request
+    must reach the pinned address itself)."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.AsyncClient(follow_redirects=False, trust_env=False, limits=limits)
+
+
+async def post(
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    allow_private: bool,
+    nameservers: Sequence[str],
+    timeout: float,
+) -> Posted:
+    """POST `body` to the checked, pinned address of `url`: within `timeout` seconds in all, no
+    redirect followed, at most RESPONSE_BYTES_KEPT of the answer read. Never raises for what the
+    network or the receiver does."""
+    started = time.monotonic()
+
+    def elapsed() -> int:
+        return round((time.monotonic() - started) * 1000)
+
+    try:
+        target = await pinned_target(url, allow_private=allow_private, nameservers=nameservers)
+    except UnsafeTarget as error:
+        return Posted(None, elapsed(), f"unsafe target: {error}", refused=True)
+    request = client.build_request(
+        "POST",
+        target.url,
+        content=body,
+        headers={**headers, "Host": target.host_header, "Accept-Encoding": "identity"},
+        extensions={"sni_hostname": target.server_name} if target.server_name else None,
+        timeout=httpx.Timeout(timeout),
+    )
+    try:
+        async with asyncio.timeout(timeout):
+            status, kept = await _send(client, request)
+    except TimeoutError:
+        return Posted(None, elapsed(), f"timed out after {timeout:g} s")
+    except httpx.HTTPError as error:
+        return Posted(None, elapsed(), f"{type(error).__name__}: {error}".rstrip(": "))
+    if 200 <= status < 300:
+        return Posted(status, elapsed(), None)
+    text = kept[:ERROR_BODY_CHARS].decode("utf-8", "replace").strip()
+    return Posted(status, elapsed(), f"HTTP {status}" + (f": {text}" if text else ""))
+
+
+async def _send(client: httpx.AsyncClient, request: httpx.Request) -> tuple[int, bytes]:
+    response = await client.send(request, stream=True, follow_redirects=False)
+    try:
+        kept = bytearray()
+        async for chunk in response.aiter_raw():
+            kept += chunk[: RESPONSE_BYTES_KEPT - len(kept)]
+            if len(kept) >= RESPONSE_BYTES_KEPT:
+                break
+        return response.status_code, bytes(kept)
+    finally:
+        await response.aclose()

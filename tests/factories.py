@@ -9,12 +9,16 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend import encryption
 from coldsend.api_keys import service as api_key_service
 from coldsend.clock import utcnow
+from coldsend.config import Settings
 from coldsend.db.session import session_scope
-from coldsend.models import WebhookDelivery, WebhookEvent
+from coldsend.models import Webhook, WebhookDelivery, WebhookEvent
 from coldsend.models.webhook import DeliveryState
+from coldsend.webhooks import signing
 from coldsend.workspaces import service as workspace_service
 from tests.conftest import Tenant, client_for
 from tests.security.hostile_peers import HostilePeer
@@ -320,3 +324,55 @@ async def add_webhook_event(
     async with session_scope(app.state.sessionmaker) as session:
         session.add(event)
     return event.id
+
+
+# Webhooks and their deliveries written through a session, for the dispatcher's own tests: a webhook at a
+# loopback receiver (which the API refuses unless private targets are allowed) and deliveries queued at will.
+async def insert_webhook(
+    session: AsyncSession,
+    settings: Settings,
+    workspace_id: uuid.UUID,
+    url: str,
+    *,
+    secret: str | None = None,
+    **fields: Any,
+) -> tuple[Webhook, str]:
+    """An active webhook posting to `url`; with its plaintext `whsec_` secret."""
+    secret = secret or signing.new_secret()
+    values: dict[str, Any] = {"event_type": "all_events", "name": "Test hook", **fields}
+    webhook = Webhook(
+        workspace_id=workspace_id, target_hook_url=url, secret=encryption.encrypt(settings, secret), **values
+    )
+    session.add(webhook)
+    await session.flush()
+    return webhook, secret
+
+
+async def queue_delivery(
+    session: AsyncSession,
+    webhook: Webhook,
+    at: datetime,
+    payload: dict[str, Any] | None = None,
+    lead_email: str | None = "lead@example.com",
+) -> WebhookDelivery:
+    """A delivery owed to `webhook`, due at `at`, as the fan-out writes one."""
+    body = payload or {
+        "timestamp": at.isoformat(),
+        "event_type": "email_sent",
+        "workspace": str(webhook.workspace_id),
+        "campaign_id": None,
+        "campaign_name": None,
+        "lead_email": lead_email,
+    }
+    queued = WebhookDelivery(
+        workspace_id=webhook.workspace_id,
+        webhook_id=webhook.id,
+        event_type=str(body.get("event_type", "email_sent")),
+        payload=body,
+        lead_email=lead_email,
+        next_attempt_at=at,
+        timestamp_created=at,
+    )
+    session.add(queued)
+    await session.flush()
+    return queued

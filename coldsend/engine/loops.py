@@ -12,6 +12,7 @@ from coldsend.engine.runner import Engine, Loop
 from coldsend.engine.sending import sending_loops
 from coldsend.engine.verification_loop import VerificationLoop
 from coldsend.engine.warmup_loop import WarmupLoop
+from coldsend.engine.webhook_dispatcher import WebhookDispatcher
 from coldsend.jobs import HANDLERS
 
 
@@ -23,4 +24,5 @@ def build_engine(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
     loops.append(InboxLoop(settings, sessionmaker).run)
     loops.extend(sending_loops(settings, sessionmaker))
     loops.append(WarmupLoop(settings, sessionmaker).run)
+    loops.append(WebhookDispatcher(settings, sessionmaker).run)
     return Engine(loops)

@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coldsend import outbound
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
@@ -52,9 +53,7 @@ class WebhookSender:
                 )
                 for workspace_id in {row.workspace_id for row in rows}
             }
-        async with httpx.AsyncClient(
-            timeout=self.settings.verify_webhook_timeout_seconds, follow_redirects=False
-        ) as client:
+        async with outbound.client() as client:
             await asyncio.gather(*(self._deliver(client, row, credits[row.workspace_id]) for row in rows))
         return len(rows)
 

@@ -4,13 +4,14 @@ import logging
 from datetime import timedelta
 
 import httpx
+import orjson
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend import outbound
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.models import EmailVerification, WebhookState
-from coldsend.outbound import UnsafeTarget, pinned_target
 from coldsend.verification import service as verification_service
 
 log = logging.getLogger(__name__)
@@ -23,27 +24,16 @@ async def deliver(
     is for good."""
     assert row.webhook_url is not None
     payload = verification_service.shown(row, credits=credits, credits_used=1).model_dump(mode="json")
-    failure: str | None = None
-    permanent = False
-    try:
-        pinned = await pinned_target(
-            row.webhook_url,
-            allow_private=settings.webhook_allow_private,
-            nameservers=settings.dns_nameservers,
-        )
-        response = await client.post(
-            pinned.url,
-            json=payload,
-            headers={"Host": pinned.host_header},
-            extensions={"sni_hostname": pinned.server_name} if pinned.server_name else None,
-        )
-        if not response.is_success:
-            failure = f"HTTP {response.status_code}"
-    except UnsafeTarget as error:
-        failure, permanent = str(error), True
-    except httpx.HTTPError as error:
-        failure = f"{type(error).__name__}: {error}"
-    return failure, permanent
+    posted = await outbound.post(
+        client,
+        row.webhook_url,
+        orjson.dumps(payload),
+        {"Content-Type": "application/json"},
+        allow_private=settings.webhook_allow_private,
+        nameservers=settings.dns_nameservers,
+        timeout=settings.verify_webhook_timeout_seconds,
+    )
+    return posted.error, posted.refused
 
 
 async def record_attempt(

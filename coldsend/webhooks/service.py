@@ -6,8 +6,6 @@ and resolves to, public addresses only (unless COLDSEND_WEBHOOK_ALLOW_PRIVATE): 
 at every change of the URL, and again by the dispatcher at each delivery.
 """
 
-import base64
-import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -27,10 +25,7 @@ from coldsend.models.webhook import DeliveryState
 from coldsend.outbound import UnsafeTarget, literal_target_allowed, pinned_target
 from coldsend.webhooks.event_types import CUSTOM, LABELS, STANDARD, EventType
 from coldsend.webhooks.schemas import INVALID_URL, EventTypeItem, WebhookCreate, WebhookUpdate
-
-# The Standard Webhooks secret format: `whsec_` and the base64 of the HMAC key.
-SECRET_PREFIX = "whsec_"
-SECRET_BYTES = 24
+from coldsend.webhooks.signing import new_secret
 
 BOTH_SET = (
     "event_type and custom_interest_value cannot both be set: a custom label's webhook has a null event_type"
@@ -45,10 +40,6 @@ DISABLED = "This webhook is disabled (status -1): resume it first (POST /api/v2/
 UNREADABLE_SECRET = (
     "This webhook's secret was stored under another COLDSEND_SECRET_KEY and cannot be read: rotate it"
 )
-
-
-def new_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
 
 
 async def check_target(settings: Settings, url: str) -> None:
