@@ -17,6 +17,7 @@ from coldsend.models import ActivityType
 from coldsend.models import Webhook as WebhookRow
 from coldsend.principal import Principal
 from coldsend.webhooks import service as webhook_service
+from coldsend.webhooks import testing
 from coldsend.webhooks.event_types import EventType
 from coldsend.webhooks.schemas import (
     EventTypes,
@@ -25,6 +26,7 @@ from coldsend.webhooks.schemas import (
     WebhookCreate,
     WebhookReplay,
     WebhookSecret,
+    WebhookTestResult,
     WebhookUpdate,
 )
 
@@ -194,6 +196,36 @@ async def delete_webhook(id: uuid.UUID, principal: Authorized, session: Session)
     shown = Webhook.model_validate(webhook)
     await webhook_service.delete(session, webhook)
     return shown
+
+
+TEST_NOTES = (
+    "POSTs a sample event of the webhook's type now (email_sent for all_events and custom labels), with "
+    "`is_test: true`, signed and checked like every delivery; the attempt is one row of the delivery log. "
+    "status_code is null when no answer came; error only when it failed."
+)
+
+
+@router.post(
+    "/{id}/test",
+    operation_id="testWebhook",
+    response_model=WebhookTestResult,
+    response_model_exclude_none=True,
+    responses=doc(errors.NotFound),
+    openapi_extra={NOTES_KEY: TEST_NOTES},
+)
+async def test_webhook(
+    id: uuid.UUID, principal: Authorized, session: Session, request: Request
+) -> WebhookTestResult:
+    """Test a webhook"""
+    webhook = await _found(session, principal, id)
+    result = await testing.send_test(session, _settings(request), webhook)
+    return WebhookTestResult(
+        success=result.success,
+        message=result.message,
+        response_time_ms=result.response_time_ms,
+        status_code=result.status_code,
+        error=result.error,
+    )
 
 
 @router.post(

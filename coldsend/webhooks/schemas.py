@@ -150,3 +150,11 @@ class WebhookReplay(RequestModel):
 
 class ReplayResult(BaseModel):
     queued: int
+
+
+class WebhookTestResult(BaseModel):
+    success: bool
+    message: str
+    response_time_ms: int
+    status_code: int | None = None  # None when no answer came
+    error: str | None = None  # only when it failed
