@@ -8,6 +8,7 @@ from coldsend.config import Settings
 from coldsend.engine.account_health import AccountHealth
 from coldsend.engine.inbox_loop import InboxLoop
 from coldsend.engine.job_runner import JobRunner
+from coldsend.engine.placement_loop import PlacementLoop
 from coldsend.engine.runner import Engine, Loop
 from coldsend.engine.sending import sending_loops
 from coldsend.engine.verification_loop import VerificationLoop
@@ -23,4 +24,5 @@ def build_engine(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
     loops.append(InboxLoop(settings, sessionmaker).run)
     loops.extend(sending_loops(settings, sessionmaker))
     loops.append(WarmupLoop(settings, sessionmaker).run)
+    loops.append(PlacementLoop(settings, sessionmaker).run)
     return Engine(loops)

@@ -378,6 +378,25 @@ class Mailbox:
             found.update(await self.search(criteria))
         return sorted(found)
 
+    async def search_text(self, text: str) -> list[int]:
+        """UIDs in the selected folder whose header or body contains `text` (SEARCH TEXT)."""
+        return await self.search(f"TEXT {_quoted(text)}")
+
+    async def searchable_folders(self) -> list[Folder]:
+        """Folders where delivered mail can be: INBOX, the spam folder, then the others (not Sent,
+        Drafts, or a Gmail-style \\All view, which would show every message twice)."""
+        folders = [folder for folder in await self.folders() if not _skipped(folder)]
+        junk = junk_folder(folders)
+        first = ["INBOX", junk] if junk else ["INBOX"]
+        return sorted(folders, key=lambda folder: first.index(folder.name) if folder.name in first else 2)
+
+    async def gmail_search(self, query: str) -> list[int] | None:
+        """UIDs in the selected folder matching a Gmail search (X-GM-RAW, e.g. "category:promotions"), on
+        servers with X-GM-EXT-1; None elsewhere."""
+        if not self.has_capability("X-GM-EXT-1"):
+            return None
+        return await self.search(f"X-GM-RAW {_quoted(query)}")
+
     async def read(self, uids: Sequence[int]) -> None:
         """Open messages as a mail client does (FETCH BODY[], not PEEK), which marks them seen."""
         if uids:
@@ -385,6 +404,11 @@ class Mailbox:
 
 
 HEADER_SEARCH_CHUNK = 50
+_SKIPPED_FLAGS = frozenset({"\\sent", "\\drafts", "\\all", "\\noselect", "\\nonexistent"})
+
+
+def _skipped(folder: Folder) -> bool:
+    return any(flag.lower() in _SKIPPED_FLAGS for flag in folder.flags)
 
 
 def junk_folder(folders: Sequence[Folder]) -> str | None:
