@@ -97,14 +97,14 @@ class PlacementReader:
                 uids = await mailbox.search_headers(wanted)
             if not uids:
                 continue
-            tabbed = set(await mailbox.gmail_search(reading.GMAIL_CATEGORIES) or [])
+            tabbed = await mailbox.gmail_search(reading.GMAIL_CATEGORIES)
             async for fetched in mailbox.fetch(uids, max_bytes=self.settings.inbox_max_message_bytes):
                 landed.append(
                     reading.Landed(
                         fetched=fetched,
                         folder=folder.name,
                         spam=folder.name == junk,
-                        category=fetched.uid in tabbed,
+                        category=None if tabbed is None else fetched.uid in tabbed,
                     )
                 )
         return landed

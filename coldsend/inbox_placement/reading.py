@@ -39,7 +39,7 @@ class Landed:
     fetched: Fetched
     folder: str
     spam: bool
-    category: bool
+    category: bool | None  # None where the server cannot tell (no X-GM-EXT-1)
 
 
 async def claim_runs(session: AsyncSession, now: datetime, interval_seconds: float) -> list[PlacementRun]:

@@ -59,7 +59,10 @@ async def inputs(
             by_domain.setdefault(domain_of(copy.sender_email), []).append(copy)
     found = []
     for domain, group in sorted(by_domain.items()):
-        received = [copy for copy in group if copy.record_type == RecordType.RECEIVED]
+        received = sorted(
+            (copy for copy in group if copy.record_type == RecordType.RECEIVED),
+            key=lambda copy: copy.recipient_email,
+        )
         ips = Counter(copy.smtp_ip for copy in received if copy.smtp_ip)
         raw = next((copy.raw for copy in received if copy.raw), None)
         message = raw.encode() if raw else None
