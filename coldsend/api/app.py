@@ -34,10 +34,14 @@ from coldsend.lead_labels.router import router as lead_labels_router
 from coldsend.lead_lists.router import router as lead_lists_router
 from coldsend.leads.bulk_router import router as leads_bulk_router
 from coldsend.leads.router import router as leads_router
+from coldsend.oauth.router import callback_router as oauth_callback_router
+from coldsend.oauth.router import router as oauth_router
 from coldsend.subsequences.router import router as subsequences_router
 from coldsend.tracking.router import router as tracking_router
 from coldsend.verification.router import router as verification_router
 from coldsend.warmup.router import router as warmup_router
+from coldsend.webhook_events.router import router as webhook_events_router
+from coldsend.webhooks.router import router as webhooks_router
 from coldsend.workspace_billing.router import router as workspace_billing_router
 from coldsend.workspace_group_members.router import router as workspace_group_members_router
 from coldsend.workspace_members.router import router as workspace_members_router
@@ -67,6 +71,10 @@ ROUTERS = [
     tracking_router,
     verification_router,
     warmup_router,
+    webhooks_router,
+    webhook_events_router,
+    oauth_router,
+    oauth_callback_router,
     inbox_placement_router,
     inbox_placement_analytics_router,
 ]

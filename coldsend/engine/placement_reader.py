@@ -59,7 +59,7 @@ class PlacementReader:
         for seed in seeds:
             account = accounts.get(seed.account_id) if seed.account_id else None
             try:
-                endpoint = seed_service.imap_endpoint(seed, account, self.settings)
+                endpoint = seed_service.imap_endpoint(seed, account, self.settings, self.sessionmaker)
                 async with Mailbox(endpoint) as mailbox:
                     landed = await self._search(mailbox, run, pending.get(seed.id, []), outside)
                 error = None

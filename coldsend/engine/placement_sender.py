@@ -21,8 +21,8 @@ from coldsend.engine.warmup_sender import LeaseLost, SenderLine
 from coldsend.inbox_placement import sending
 from coldsend.mail.message import DkimError
 from coldsend.mail.render import TemplateError
+from coldsend.mail.pool import ConnectionPool
 from coldsend.mail.smtp import (
-    ConnectionPool,
     NotCommitted,
     SmtpAuthError,
     SmtpError,
@@ -142,7 +142,7 @@ class PlacementSender:
         test, account, campaign = loaded
         try:
             data = sending.compose(row, test, account, campaign, self.settings, self.clock.now())
-            endpoint = smtp_endpoint_for(account, self.settings)
+            endpoint = smtp_endpoint_for(account, self.settings, self.sessionmaker)
         except (DkimError, InvalidToken, TemplateError) as error:
             await self._fail(row, f"cannot build the message: {error}", permanent=True)
             return False

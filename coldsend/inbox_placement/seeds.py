@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import encryption as secrets
 from coldsend.accounts import service as account_service
-from coldsend.accounts.mailbox_settings import imap_endpoint_for
+from coldsend.accounts.mailbox_settings import Sessions, imap_endpoint_for
 from coldsend.addresses import email_key, normalize_email
 from coldsend.config import Settings
 from coldsend.db.repository import keyset_page
@@ -128,10 +128,13 @@ def for_sender(seeds: Sequence[PlacementSeed], sender_email: str) -> list[Placem
     return [seed for seed in seeds if seed.email != sender_email.lower() and domain_of(seed.email) != domain]
 
 
-def imap_endpoint(seed: PlacementSeed, account: Account | None, settings: Settings) -> ImapEndpoint:
-    """How the seed is read: its account's IMAP settings, or its own. `InvalidToken` if the key changed."""
+def imap_endpoint(
+    seed: PlacementSeed, account: Account | None, settings: Settings, sessions: Sessions
+) -> ImapEndpoint:
+    """How the seed is read: its account's IMAP login (password or OAuth), or its own IMAP settings.
+    `InvalidToken` if the key changed."""
     if account is not None:
-        return imap_endpoint_for(account, settings)
+        return imap_endpoint_for(account, settings, sessions)
     security: TlsMode = seed.imap_tls if seed.imap_tls in TLS_MODES else "ssl"
     return ImapEndpoint(
         host=seed.imap_host or "",

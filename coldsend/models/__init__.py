@@ -19,6 +19,7 @@ from coldsend.models.inbox_cursor import InboxCursor
 from coldsend.models.lead import EnrichmentStatus, Lead, LeadStatus, LeadVerificationStatus, UploadMethod
 from coldsend.models.lead_label import InterestStatus, InterestStatusLabel, LeadLabel, ReplyLabelPrediction
 from coldsend.models.lead_list import LeadList
+from coldsend.models.oauth_session import OAuthSession, OAuthSessionStatus
 from coldsend.models.placement import (
     CopyState,
     DeliveryMode,
@@ -100,6 +101,8 @@ __all__ = [
     "MemberPermission",
     "MemberRole",
     "NotSendingStatus",
+    "OAuthSession",
+    "OAuthSessionStatus",
     "ProviderCode",
     "ReplyLabelPrediction",
     "RequestStatus",

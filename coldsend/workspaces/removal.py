@@ -31,6 +31,7 @@ from coldsend.models import (
     Lead,
     LeadLabel,
     LeadList,
+    OAuthSession,
     ReplyLabelPrediction,
     Send,
     WarmupMessage,
@@ -61,6 +62,8 @@ PURGED: tuple[tuple[type[Base], str], ...] = (
     (EmailVerification, "workspace_id"),
     (Send, "workspace_id"),
     (WarmupMessage, "workspace_id"),
+    (OAuthSession, "key_workspace_id"),  # sessions its key started in its sub workspaces
+    (OAuthSession, "workspace_id"),
     (Account, "workspace_id"),
     (Lead, "workspace_id"),
     (CampaignSubsequence, "workspace_id"),

@@ -1,10 +1,10 @@
 """placement: inbox placement seeds (accounts marked as seeds, or IMAP-only mailboxes), tests, their runs,
 each copy sent to a seed and where it landed (the analytics rows), the blacklist and SpamAssassin reports of a
-run and sending domain, and the automations that fired in a run. Numbered 0013 on the placement branch:
+run and sending domain, and the automations that fired in a run. Numbered 0014 on the placement branch (after oauth's 0013):
 renumber on merge if another branch took it.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-09 00:00:00
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0013'
-down_revision: str | None = '0012'
+revision: str = '0014'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
