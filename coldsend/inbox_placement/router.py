@@ -80,7 +80,7 @@ async def list_inbox_placement_tests(
     session: Session,
     cursor: Cursor,
     search: Annotated[str | None, Query()] = None,
-    status: Annotated[Literal[1, 2, 3] | None, Query()] = None,
+    status: Annotated[int | None, Query(ge=1, le=3)] = None,
     sort_order: Annotated[
         Literal["asc", "desc"] | None,
         Query(description="Results are always sorted by id (which is timestamp-sorted: UUIDv7)."),
