@@ -20,8 +20,8 @@ from coldsend.engine.serial import EngineLock
 from coldsend.engine.warmup_sender import LeaseLost, SenderLine
 from coldsend.inbox_placement import sending
 from coldsend.mail.message import DkimError
-from coldsend.mail.render import TemplateError
 from coldsend.mail.pool import ConnectionPool
+from coldsend.mail.render import TemplateError
 from coldsend.mail.smtp import (
     NotCommitted,
     SmtpAuthError,
