@@ -119,7 +119,11 @@ async def _act(
     value: float | None,
     now: datetime,
 ) -> bool:
-    if await session.get(PlacementAutomationRun, (run.id, index)) is not None:
+    if await session.scalar(
+        select(PlacementAutomationRun.id).where(
+            PlacementAutomationRun.run_id == run.id, PlacementAutomationRun.automation == index
+        )
+    ):
         return False
     then: dict[str, Any] = automation.get("then", {})
     senders = await _senders(session, run)

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import Base, RecordModel
+from coldsend.ids import new_id
 
 
 class PlacementTestType(IntEnum):
@@ -194,16 +195,16 @@ class PlacementReport(RecordModel):
 
 
 class PlacementAutomationRun(Base):
-    """An automation of a test that fired in a run: written in the transaction of its actions, keyed by
+    """An automation of a test that fired in a run: written in the transaction of its actions, unique by
     (run, automation index), so each acts once per run. Campaigns it paused for a while are resumed at
     `resume_at`."""
 
     __tablename__ = "placement_automation_run"
+    __table_args__ = (UniqueConstraint("run_id", "automation"),)
 
-    run_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("placement_run.id", ondelete="CASCADE"), primary_key=True
-    )
-    automation: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("placement_run.id", ondelete="CASCADE"))
+    automation: Mapped[int]
     test_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("placement_test.id", ondelete="CASCADE"))
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     condition: Mapped[str] = mapped_column(String(40))

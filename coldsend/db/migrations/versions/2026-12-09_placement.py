@@ -97,6 +97,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_placement_run_state_read_at', ['state', 'read_at'], unique=False)
 
     op.create_table('placement_automation_run',
+    sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('run_id', sa.Uuid(), nullable=False),
     sa.Column('automation', sa.Integer(), nullable=False),
     sa.Column('test_id', sa.Uuid(), nullable=False),
@@ -111,7 +112,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['run_id'], ['placement_run.id'], name=op.f('fk_placement_automation_run_run_id_placement_run'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['test_id'], ['placement_test.id'], name=op.f('fk_placement_automation_run_test_id_placement_test'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], name=op.f('fk_placement_automation_run_workspace_id_workspace'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('run_id', 'automation', name=op.f('pk_placement_automation_run'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_placement_automation_run')),
+    sa.UniqueConstraint('run_id', 'automation', name=op.f('uq_placement_automation_run_run_id_automation'))
     )
     with op.batch_alter_table('placement_automation_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_placement_automation_run_resume_at'), ['resume_at'], unique=False)
