@@ -212,11 +212,11 @@ async def _warmup_today(
 async def placement_today(
     session: AsyncSession, ids: list[uuid.UUID], day: tuple[datetime, datetime]
 ) -> dict[uuid.UUID, int]:
-    """Each account's inbox placement copies that count against its daily limit: sent in the day, or on
-    their way (claimed by a sender)."""
+    """Each account's inbox placement copies that count against its daily limit: sent in the day, or
+    committed (their final "." on its way)."""
     start, end = day
     counted = or_(
-        PlacementCopy.state.in_((CopyState.SENDING, CopyState.COMMITTED)),
+        PlacementCopy.state == CopyState.COMMITTED,
         (PlacementCopy.sent_at >= start) & (PlacementCopy.sent_at < end),
     )
     rows = await session.execute(

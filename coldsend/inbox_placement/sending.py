@@ -73,11 +73,10 @@ async def claim(
 
 
 async def within_limit(session: AsyncSession, account: Account, settings: Settings, now: datetime) -> bool:
-    """Whether the account may send one more email today (the claimed copy, in flight, is counted in
-    `used` already: see `campaigns.rotation`)."""
+    """Whether the account may send one more email today: its campaign mail and the copies sent today
+    (`campaigns.rotation` counts both) leave room under its limit."""
     slots = await rotation.account_slots(session, [account], settings, now)
-    slot = slots[account.id]
-    return slot.used <= slot.limit
+    return slots[account.id].remaining > 0
 
 
 def sendable(account: Account | None) -> bool:
