@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from coldsend.db.session import session_scope
-from coldsend.models import PlacementAutomationRun, PlacementRun, RunState
+from coldsend.models import PlacementAutomationRun, PlacementRun, RunState, WebhookFact
 from tests.conftest import OverrideSettings, Tenant
 from tests.engine.sending import campaign_status
 from tests.factories import launch_campaign, step
@@ -26,9 +26,10 @@ SCHEDULE = {
     "timing": {"from": "10:00"},
     "timezone": "Africa/Abidjan",
 }
+HOOK = "http://127.0.0.1:9/placement-hook"
 AUTOMATION = {
     "when": {"condition": "placement_goes_below", "condition_value": 90},
-    "then": {"pause_sending_campaigns_for": 2},
+    "then": {"pause_sending_campaigns_for": 2, "webhook_url": HOOK},
 }
 
 
@@ -68,8 +69,11 @@ async def test_automated_test_pauses_the_campaign(
 ) -> None:
     caplog.set_level(logging.INFO, logger="coldsend")  # type: ignore[attr-defined]
     with placement_world() as (server, system, keys):
-        override_settings(dns_nameservers=[server.nameserver])
+        override_settings(dns_nameservers=[server.nameserver], webhook_allow_private=True)
         await build(app, tenant, system, keys)
+        webhook = {"target_hook_url": HOOK, "event_type": "all_events"}
+        response = await tenant.client.post("/api/v2/webhooks", json=webhook)
+        assert response.status_code == 200, response.text
         campaign_id = await launch_campaign(
             tenant, [SENDER], [step("Hi {{firstName}}", "Hello")], [{"email": "lee@prospects.test"}]
         )
@@ -106,6 +110,16 @@ async def test_automated_test_pauses_the_campaign(
                     )
                 )
             assert len(fired) == 2  # once per run
+            async with session_scope(app.state.sessionmaker) as session:
+                facts = list(
+                    await session.scalars(
+                        select(WebhookFact).where(
+                            WebhookFact.workspace_id == tenant.workspace_id,
+                            WebhookFact.event_type == "inbox_placement_automation",
+                        )
+                    )
+                )
+            assert [fact.detail["webhook_url"] for fact in facts if fact.detail] == [HOOK, HOOK]
             assert all(record.value is not None and round(record.value, 2) == 66.67 for record in fired)
             [pausing] = [record for record in fired if record.paused_campaigns]
             assert pausing.paused_campaigns == [campaign_id]
