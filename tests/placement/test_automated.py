@@ -16,7 +16,7 @@ from coldsend.models import PlacementAutomationRun, PlacementRun, RunState, Webh
 from tests.conftest import OverrideSettings, Tenant
 from tests.engine.sending import campaign_status
 from tests.factories import launch_campaign, step
-from tests.placement.spamd import Spamd, spamd  # noqa: F401 (fixture)
+from tests.placement.spamd import Spamd
 from tests.placement.world import TESTS, Placement, build, make_loop, placement_world
 
 DQS_KEY = "dqsKey0123456789abcdef"
@@ -63,7 +63,7 @@ async def run_once(app: FastAPI, tenant: Tenant, placement: Placement, test_id: 
 async def test_automated_test_pauses_the_campaign(
     app: FastAPI,
     tenant: Tenant,
-    spamd: Spamd,  # noqa: F811
+    spamd: Spamd,
     override_settings: OverrideSettings,
     caplog: object,
 ) -> None:

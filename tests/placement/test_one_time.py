@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from coldsend.mail.imap import Mailbox
 from tests.conftest import OverrideSettings, Tenant
 from tests.placement.seed_mail import SeedMailSystem
-from tests.placement.spamd import Spamd, spamd  # noqa: F401 (fixture)
+from tests.placement.spamd import Spamd
 from tests.placement.world import (
     ACCOUNT_SEED,
     SEED_BOXES,
@@ -84,7 +84,7 @@ async def all_pages(tenant: Tenant, path: str, **params: Any) -> list[dict[str, 
 async def test_one_time_placement(
     app: FastAPI,
     tenant: Tenant,
-    spamd: Spamd,  # noqa: F811
+    spamd: Spamd,
     override_settings: OverrideSettings,
 ) -> None:
     with placement_world() as (server, system, keys):
@@ -162,7 +162,7 @@ def check_rows(rows: list[dict[str, Any]], truth: dict[tuple[str, str], str]) ->
     assert [geo["m1@mseed.test"], geo["y2@yseed.test"], geo[ACCOUNT_SEED]] == [(3, 1), (1, 2), (1, 1)]
 
 
-async def check_reports(reports: list[dict[str, Any]], system: SeedMailSystem, spamd: Spamd) -> None:  # noqa: F811
+async def check_reports(reports: list[dict[str, Any]], system: SeedMailSystem, spamd: Spamd) -> None:
     assert sorted(report["domain"] for report in reports) == ["alpha.test", "beta.test"]
     for report in reports:
         assert report["domain_ip"] == "127.0.0.1"
