@@ -12,6 +12,16 @@ from coldsend.dns import nameserver
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+# The curated blacklists of placement reports: zones that answer a resolver of one's own.
+DEFAULT_IP_BLACKLISTS = (
+    "zen.spamhaus.org",
+    "bl.spamcop.net",
+    "b.barracudacentral.org",
+    "psbl.surriel.com",
+    "bl.mailspike.net",
+    "dnsbl.sorbs.net",
+)
+DEFAULT_DOMAIN_BLACKLISTS = ("dbl.spamhaus.org", "multi.surbl.org", "multi.uribl.com")
 
 
 class Settings(BaseSettings):
@@ -233,6 +243,36 @@ class Settings(BaseSettings):
         default=False,
         description="an admin workspace and the sub workspaces of its group share one warmup pool",
     )
+    placement_poll_interval: float = Field(
+        default=5.0, gt=0, description="seconds between placement loop ticks (start runs, send, read seeds)"
+    )
+    placement_read_seconds: float = Field(
+        default=60.0, gt=0, description="how often the seeds of a running placement test are searched"
+    )
+    placement_missing_minutes: float = Field(
+        default=120.0, gt=0, description="a placement copy not found in its seed within this long is missing"
+    )
+    placement_one_by_one_seconds: float = Field(
+        default=60.0, ge=0, description="gap between the copies of a one-by-one (delivery_mode 1) test"
+    )
+    placement_ip_blacklists: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_IP_BLACKLISTS),
+        description="DNSBL zones the sending IP is checked against (JSON list or comma-separated); "
+        "Spamhaus zones only with placement_spamhaus_dqs_key",
+    )
+    placement_domain_blacklists: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_DOMAIN_BLACKLISTS),
+        description="domain (URIBL) zones the sending domain is checked against",
+    )
+    placement_spamhaus_dqs_key: SecretStr | None = Field(
+        default=None,
+        description="Spamhaus Data Query Service key: Spamhaus zones are queried as "
+        "<key>.<zone>.dq.spamhaus.net (Spamhaus refuses queries through public resolvers); without it they "
+        "are not checked",
+    )
+    placement_spamd_host: str = Field(default="127.0.0.1", description="spamd (SpamAssassin) host")
+    placement_spamd_port: int = Field(default=783, ge=1, le=65535, description="spamd port")
+    placement_spamd_timeout_seconds: float = Field(default=30.0, gt=0)
     tracking_repeat_seconds: float = Field(
         default=3600.0,
         ge=0,
@@ -295,7 +335,9 @@ class Settings(BaseSettings):
                 raise ValueError('expected "host:port" (or "socks5://host:port")')
         return value or None
 
-    @field_validator("dns_nameservers", mode="before")
+    @field_validator(
+        "dns_nameservers", "placement_ip_blacklists", "placement_domain_blacklists", mode="before"
+    )
     @classmethod
     def _nameservers_split(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -8,6 +8,7 @@ import dns.exception
 import dns.name
 import dns.nameserver
 import dns.rdtypes.txtbase
+import dns.resolver
 
 DNS_PORT = 53
 LOOKUP_TIMEOUT_SECONDS = 5.0
@@ -58,3 +59,15 @@ async def mx_hosts(domain: str, *, nameservers: Sequence[str]) -> list[str]:
         return []
     records = sorted(answer, key=lambda rdata: int(getattr(rdata, "preference", 0)))
     return [str(getattr(rdata, "exchange", "")).rstrip(".").lower() for rdata in records]
+
+
+async def a_records(name: str, *, nameservers: Sequence[str]) -> list[str] | None:
+    """The IPv4 addresses at `name`: none when it does not exist (NXDOMAIN, no A record), None when the
+    lookup itself failed (refused, server failure, timeout), which says nothing about the name."""
+    try:
+        answer = await resolver(nameservers).resolve(dns.name.from_text(name), "A", search=False)
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return []
+    except dns.exception.DNSException:
+        return None
+    return [str(rdata) for rdata in answer]

@@ -163,7 +163,8 @@ class TestRouting:
         assert response.status_code == 200, response.text
         assert response.json()["event_types"][0]["id"] == "all_events"
         response = await tenant.client.get("/api/v2/inbox-placement-tests/email-service-provider-options")
-        assert response.json()["message"].startswith("getInboxPlacementTestESPOptions ")
+        assert response.status_code == 200, response.text
+        assert response.json() == []  # no seeds registered; the /{id} route would refuse the id
 
     async def test_unknown_route_is_404_envelope(self, tenant: Tenant) -> None:
         response = await tenant.client.get("/api/v2/no-such-thing")

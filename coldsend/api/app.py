@@ -28,6 +28,8 @@ from coldsend.emails.router import router as emails_router
 from coldsend.engine.loops import build_engine
 from coldsend.http.key_cache import KeyCache
 from coldsend.http.rate_limit import RateLimiter
+from coldsend.inbox_placement.analytics_router import router as inbox_placement_analytics_router
+from coldsend.inbox_placement.router import router as inbox_placement_router
 from coldsend.lead_labels.router import router as lead_labels_router
 from coldsend.lead_lists.router import router as lead_lists_router
 from coldsend.leads.bulk_router import router as leads_bulk_router
@@ -73,6 +75,8 @@ ROUTERS = [
     webhook_events_router,
     oauth_router,
     oauth_callback_router,
+    inbox_placement_router,
+    inbox_placement_analytics_router,
 ]
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, or_, select
+from sqlalchemy import ColumnElement, Row, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.campaigns.schedule import zone
@@ -15,7 +15,10 @@ from coldsend.models import (
     Account,
     AccountStatus,
     Campaign,
+    CopyState,
     CustomTagMapping,
+    PlacementCopy,
+    PlacementSeed,
     Send,
     SendState,
     WarmupMessage,
@@ -48,7 +51,7 @@ async def campaign_accounts(
     session: AsyncSession, campaign: Campaign, *, any_status: bool = False
 ) -> list[Account]:
     """The active accounts (or all, paused and in error too) named by `email_list` or tagged with one of
-    `email_tag_list`, by email."""
+    `email_tag_list`, by email. Inbox placement seeds never send campaign mail."""
     emails = {email.lower() for email in campaign.email_list}
     tag_ids = []
     for raw in campaign.email_tag_list:
@@ -70,7 +73,12 @@ async def campaign_accounts(
     statuses = [] if any_status else [Account.status == AccountStatus.ACTIVE]
     accounts = await session.scalars(
         select(Account)
-        .where(Account.workspace_id == campaign.workspace_id, Account.email.in_(sorted(emails)), *statuses)
+        .where(
+            Account.workspace_id == campaign.workspace_id,
+            Account.email.in_(sorted(emails)),
+            ~exists().where(PlacementSeed.account_id == Account.id),
+            *statuses,
+        )
         .order_by(Account.email)
     )
     return list(accounts)
@@ -145,6 +153,8 @@ async def account_slots(
             )
         ).all()
     )
+    for account_id, count in (await placement_today(session, ids, day)).items():
+        used[account_id] = int(used.get(account_id, 0)) + count
     last_any = await _latest_per_account(session, ids)
     warmup = await _warmup_today(session, ids, day)
     first_sent: dict[uuid.UUID, Any] = {}
@@ -197,6 +207,24 @@ async def _warmup_today(
         .group_by(WarmupMessage.sender_id)
     )
     return {account_id: int(count) for account_id, count in rows.tuples()}
+
+
+async def placement_today(
+    session: AsyncSession, ids: list[uuid.UUID], day: tuple[datetime, datetime]
+) -> dict[uuid.UUID, int]:
+    """Each account's inbox placement copies that count against its daily limit: sent in the day, or
+    committed (their final "." on its way)."""
+    start, end = day
+    counted = or_(
+        PlacementCopy.state == CopyState.COMMITTED,
+        (PlacementCopy.sent_at >= start) & (PlacementCopy.sent_at < end),
+    )
+    rows = await session.execute(
+        select(PlacementCopy.account_id, func.count())
+        .where(PlacementCopy.account_id.in_(ids), counted)
+        .group_by(PlacementCopy.account_id)
+    )
+    return {account_id: int(count) for account_id, count in rows.tuples() if account_id is not None}
 
 
 def _by_account(rows: Sequence[Row[tuple[uuid.UUID | None, Any]]]) -> dict[uuid.UUID, Any]:

@@ -44,7 +44,7 @@ class LeaseLost(Exception):
     """The row is no longer ours (its lease ran out and another worker took it)."""
 
 
-class _Line:
+class SenderLine:
     """The sender's own database connection outside any transaction (PostgreSQL), opened on first use."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -84,7 +84,7 @@ class WarmupSender:
         self.pool = ConnectionPool(settings.smtp_idle_seconds)
         self._engine: AsyncEngine = sessionmaker.kw["bind"]
         self._pipelined = self._engine.dialect.name == "postgresql"
-        self._line = _Line(self._engine)
+        self._line = SenderLine(self._engine)
 
     async def close(self) -> None:
         await self.pool.close()

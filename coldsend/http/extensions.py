@@ -53,6 +53,30 @@ EXTENSIONS: tuple[Operation, ...] = (
         scope="webhooks:update",
         summary="Queue a webhook's failed deliveries again",
     ),
+    Operation(
+        operation_id="createInboxPlacementSeed",
+        method="POST",
+        path="/api/v2/inbox-placement-tests/seeds",
+        tag="InboxPlacementTest",
+        scope="inbox_placement_tests:create",
+        summary="Register a seed mailbox: an account of the workspace, or a mailbox over IMAP",
+    ),
+    Operation(
+        operation_id="listInboxPlacementSeed",
+        method="GET",
+        path="/api/v2/inbox-placement-tests/seeds",
+        tag="InboxPlacementTest",
+        scope="inbox_placement_tests:read",
+        summary="List the seed mailboxes",
+    ),
+    Operation(
+        operation_id="deleteInboxPlacementSeed",
+        method="DELETE",
+        path="/api/v2/inbox-placement-tests/seeds/{id}",
+        tag="InboxPlacementTest",
+        scope="inbox_placement_tests:delete",
+        summary="Remove a seed mailbox",
+    ),
 )
 
 EXTENSIONS_BY_ID: dict[str, Operation] = {op.operation_id: op for op in EXTENSIONS}

@@ -31,7 +31,7 @@ from coldsend.mail.imap_folders import JUNK_NAMES as JUNK_NAMES
 from coldsend.mail.imap_folders import SPECIAL_USE_FLAGS as SPECIAL_USE_FLAGS
 from coldsend.mail.imap_folders import Folder as Folder
 from coldsend.mail.imap_folders import junk_folder as junk_folder
-from coldsend.mail.imap_folders import parse_folder, quoted
+from coldsend.mail.imap_folders import parse_folder, quoted, searchable
 from coldsend.mail.tls import TlsMode
 
 _OK = "OK"
@@ -410,6 +410,22 @@ class Mailbox:
                 criteria = f"OR {term} {criteria}"
             found.update(await self.search(criteria))
         return sorted(found)
+
+    async def search_text(self, text: str) -> list[int]:
+        """UIDs in the selected folder whose header or body contains `text` (SEARCH TEXT)."""
+        return await self.search(f"TEXT {quoted(text)}")
+
+    async def searchable_folders(self) -> list[Folder]:
+        """Folders where delivered mail can be: INBOX, the spam folder, then the others (not Sent,
+        Drafts, or a Gmail-style \\All view, which would show every message twice)."""
+        return searchable(await self.folders())
+
+    async def gmail_search(self, query: str) -> list[int] | None:
+        """UIDs in the selected folder matching a Gmail search (X-GM-RAW, e.g. "category:promotions"), on
+        servers with X-GM-EXT-1; None elsewhere."""
+        if not self.has_capability("X-GM-EXT-1"):
+            return None
+        return await self.search(f"X-GM-RAW {quoted(query)}")
 
     async def read(self, uids: Sequence[int]) -> None:
         """Open messages as a mail client does (FETCH BODY[], not PEEK), which marks them seen."""

@@ -62,3 +62,15 @@ def parse_folder(line: bytes) -> Folder | None:
         return None
     flags = frozenset(found.group(1).decode(errors="replace").split())
     return Folder(name=unquoted(found.group(2)), flags=flags)
+
+
+_SKIPPED_FLAGS = frozenset({"\\sent", "\\drafts", "\\all", "\\noselect", "\\nonexistent"})
+
+
+def searchable(folders: Sequence[Folder]) -> list[Folder]:
+    """Folders delivered mail can be in, INBOX and the spam folder first: not Sent, Drafts, nor a
+    Gmail-style \\All view (which shows every message again), nor a folder that cannot be selected."""
+    kept = [folder for folder in folders if not any(flag.lower() in _SKIPPED_FLAGS for flag in folder.flags)]
+    junk = junk_folder(kept)
+    first = ["INBOX", junk] if junk else ["INBOX"]
+    return sorted(kept, key=lambda folder: first.index(folder.name) if folder.name in first else 2)

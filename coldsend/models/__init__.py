@@ -20,6 +20,21 @@ from coldsend.models.lead import EnrichmentStatus, Lead, LeadStatus, LeadVerific
 from coldsend.models.lead_label import InterestStatus, InterestStatusLabel, LeadLabel, ReplyLabelPrediction
 from coldsend.models.lead_list import LeadList
 from coldsend.models.oauth_session import OAuthSession, OAuthSessionStatus
+from coldsend.models.placement import (
+    CopyState,
+    DeliveryMode,
+    PlacementAutomationRun,
+    PlacementCopy,
+    PlacementReport,
+    PlacementRun,
+    PlacementSeed,
+    PlacementTest,
+    PlacementTestStatus,
+    PlacementTestType,
+    RecordType,
+    RunState,
+    SendingMethod,
+)
 from coldsend.models.send import Send, SendState
 from coldsend.models.user import User
 from coldsend.models.verification_domain import VerificationDomain
@@ -37,6 +52,19 @@ from coldsend.models.workspace_group_member import GroupMemberStatus, WorkspaceG
 from coldsend.models.workspace_member import MemberPermission, MemberRole, WorkspaceMember
 
 __all__ = [
+    "CopyState",
+    "DeliveryMode",
+    "PlacementAutomationRun",
+    "PlacementCopy",
+    "PlacementReport",
+    "PlacementRun",
+    "PlacementSeed",
+    "PlacementTest",
+    "PlacementTestStatus",
+    "PlacementTestType",
+    "RecordType",
+    "RunState",
+    "SendingMethod",
     "Account",
     "AccountStatus",
     "ActivityType",

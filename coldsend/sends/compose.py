@@ -104,7 +104,7 @@ def _reply_subject(ctx: SendContext, variables: dict[str, object]) -> str:
     return first_subject if first_subject.lower().startswith("re:") else REPLY_PREFIX + first_subject
 
 
-def _dkim(account: Account, settings: Settings) -> DkimKey | None:
+def dkim_key(account: Account, settings: Settings) -> DkimKey | None:
     if not account.dkim_selector or not account.dkim_private_key_encrypted:
         return None
     return DkimKey(
@@ -127,6 +127,77 @@ def renders_light(ctx: SendContext) -> bool:
     return len(copy) <= LIGHT_COPY_CHARS and "{%" not in copy
 
 
+@dataclass(frozen=True)
+class Copy:
+    """What one message is made of before it is rendered: the copy as written, the variables it renders
+    with, and what the campaign (or placement test) asks for: text only, unsubscribe headers, tracking.
+    Campaign mail and placement copies both go through `render_message`, so a placement copy is exactly
+    what a campaign would send."""
+
+    message_id: str
+    account: Account
+    to_email: str
+    subject: str
+    body: str
+    variables: dict[str, object]
+    seed: str  # spintax choices are seeded with it, so a retry renders the same text
+    tracking_id: uuid.UUID  # the id open, click and unsubscribe links are signed for
+    text_only: bool = False
+    unsubscribe_header: bool = False
+    open_tracking: bool = False
+    link_tracking: bool = False
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    threaded: tuple[str, ...] = ()
+
+
+def render_message(
+    copy_in: Copy, settings: Settings, now: datetime, *, subject: str | None = None
+) -> tuple[OutgoingMessage, RenderedCopy]:
+    """Render the copy and build the message (DKIM-signed when the account has a key); `subject`, when
+    given, replaces the rendered one (a follow-up's "Re: ")."""
+    account = copy_in.account
+    copy = render_copy(copy_in.subject, copy_in.body, copy_in.variables, seed=copy_in.seed)
+    if subject is not None:
+        copy = dataclasses.replace(copy, subject=subject)
+    links = tokens.tracking_base_url(settings, account.tracking_domain_name)
+    tracked = not copy_in.text_only
+    outgoing = OutgoingMessage(
+        message_id=copy_in.message_id,
+        date=now,
+        from_email=account.email,
+        from_name=" ".join(part for part in (account.first_name, account.last_name) if part),
+        to_email=copy_in.to_email,
+        subject=copy.subject,
+        html=copy.html,
+        text=copy.text,
+        text_only=copy_in.text_only,
+        reply_to=account.reply_to or None,
+        cc=list(copy_in.cc),
+        bcc=list(copy_in.bcc),
+        in_reply_to=copy_in.threaded[-1] if copy_in.threaded else None,
+        references=list(copy_in.threaded),
+        unsubscribe_url=(
+            tokens.unsubscribe_url(settings, copy_in.tracking_id, base_url=links)
+            if copy_in.unsubscribe_header
+            else None
+        ),
+        one_click_unsubscribe=copy_in.unsubscribe_header,
+        open_pixel_url=(
+            tokens.open_url(settings, copy_in.tracking_id, base_url=links)
+            if copy_in.open_tracking and tracked
+            else None
+        ),
+        click_url=(
+            (lambda url: tokens.click_url(settings, copy_in.tracking_id, url, base_url=links))
+            if copy_in.link_tracking and tracked
+            else None
+        ),
+        dkim=dkim_key(account, settings),
+    )
+    return outgoing, copy
+
+
 def compose(ctx: SendContext, settings: Settings, now: datetime) -> Composed:
     """Render and build the message; raises render.TemplateError for copy that cannot render."""
     send, lead, account, campaign = ctx.send, ctx.lead, ctx.account, ctx.sequence.campaign
@@ -134,44 +205,26 @@ def compose(ctx: SendContext, settings: Settings, now: datetime) -> Composed:
     variant = step.variant(send.variant)
     variables = lead_variables(lead, account)
     replying = not variant.subject.strip() and bool(ctx.earlier)
-    copy = render_copy("" if replying else variant.subject, variant.body, variables, seed=str(send.id))
-    if replying:
-        copy = dataclasses.replace(copy, subject=_reply_subject(ctx, variables))
-    text_only = bool(campaign.text_only) or (bool(campaign.first_email_text_only) and send.step == 0)
-    threaded = [message_id for _step, message_id, _id, _subject in ctx.earlier]
-    links = tokens.tracking_base_url(settings, account.tracking_domain_name)
-    outgoing = OutgoingMessage(
+    threaded = tuple(message_id for _step, message_id, _id, _subject in ctx.earlier)
+    copy_in = Copy(
         message_id=send.message_id,
-        date=now,
-        from_email=account.email,
-        from_name=" ".join(part for part in (account.first_name, account.last_name) if part),
+        account=account,
         to_email=lead.email or "",
-        subject=copy.subject,
-        html=copy.html,
-        text=copy.text,
-        text_only=text_only,
-        reply_to=account.reply_to or None,
-        cc=list(campaign.cc_list or []),
-        bcc=list(campaign.bcc_list or []),
-        in_reply_to=threaded[-1] if threaded else None,
-        references=threaded,
-        unsubscribe_url=(
-            tokens.unsubscribe_url(settings, send.id, base_url=links)
-            if campaign.insert_unsubscribe_header
-            else None
-        ),
-        one_click_unsubscribe=bool(campaign.insert_unsubscribe_header),
-        open_pixel_url=(
-            tokens.open_url(settings, send.id, base_url=links)
-            if campaign.open_tracking and not text_only
-            else None
-        ),
-        click_url=(
-            (lambda url: tokens.click_url(settings, send.id, url, base_url=links))
-            if campaign.link_tracking and not text_only
-            else None
-        ),
-        dkim=_dkim(account, settings),
+        subject="" if replying else variant.subject,
+        body=variant.body,
+        variables=variables,
+        seed=str(send.id),
+        tracking_id=send.id,
+        text_only=bool(campaign.text_only) or (bool(campaign.first_email_text_only) and send.step == 0),
+        unsubscribe_header=bool(campaign.insert_unsubscribe_header),
+        open_tracking=bool(campaign.open_tracking),
+        link_tracking=bool(campaign.link_tracking),
+        cc=tuple(campaign.cc_list or []),
+        bcc=tuple(campaign.bcc_list or []),
+        threaded=threaded,
+    )
+    outgoing, copy = render_message(
+        copy_in, settings, now, subject=_reply_subject(ctx, variables) if replying else None
     )
     thread_id = ctx.earlier[0][2] if ctx.earlier else send.id
     return Composed(

@@ -10,7 +10,7 @@ falling back to the account's provider_code, and kept on its ramp row.
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.addresses import email_key
@@ -20,6 +20,7 @@ from coldsend.models import (
     Account,
     AccountStatus,
     GroupMemberStatus,
+    PlacementSeed,
     ProviderCode,
     WarmupRamp,
     WarmupStatus,
@@ -84,7 +85,8 @@ async def accounts_of(
     session: AsyncSession, workspace_ids: Sequence[uuid.UUID], *, all_enabled: bool = False
 ) -> list[Account]:
     """The pool's members (warmup on, account active, IMAP set), or with `all_enabled` every account
-    of the pool whose warmup is on or in a warmup error, whatever its status."""
+    of the pool whose warmup is on or in a warmup error, whatever its status. Inbox placement seeds
+    never warm up."""
     conditions = (
         [Account.warmup_status != WarmupStatus.PAUSED]
         if all_enabled
@@ -96,7 +98,11 @@ async def accounts_of(
     )
     rows = await session.scalars(
         select(Account)
-        .where(Account.workspace_id.in_(list(workspace_ids)), *conditions)
+        .where(
+            Account.workspace_id.in_(list(workspace_ids)),
+            ~exists().where(PlacementSeed.account_id == Account.id),
+            *conditions,
+        )
         .order_by(Account.email)
     )
     return list(rows)

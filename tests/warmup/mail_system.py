@@ -69,10 +69,12 @@ def ensure_lmtp_and_sieve() -> None:
 
 
 class DeliveringDovecot(Dovecot):
-    """The test Dovecot, also serving LMTP, with a Sieve script run before every delivery."""
+    """The test Dovecot, also serving LMTP, with a Sieve script run before every delivery: one filing
+    mail from `spam_from` into Junk, or the `script` given."""
 
-    def __init__(self, directory: Path, spam_from: tuple[str, ...]) -> None:
+    def __init__(self, directory: Path, spam_from: tuple[str, ...], script: str | None = None) -> None:
         self.spam_from = spam_from
+        self.script = script
         super().__init__(directory)
 
     def _write_files(self) -> None:
@@ -85,17 +87,17 @@ class DeliveringDovecot(Dovecot):
         tests = " ".join(f'"{sender}"' for sender in self.spam_from) or '"no-such-sender.invalid"'
         script = self.directory / "spam.sieve"
         rule = f'if header :contains "From" [{tests}] {{\n  fileinto "Junk";\n  stop;\n}}\n'
-        script.write_text('require ["fileinto"];\n' + rule)
+        script.write_text(self.script or 'require ["fileinto"];\n' + rule)
         if self.as_root:
             for path in (config, script):
                 os.chown(path, self.uid, self.gid)
 
 
 class MailSystem:
-    def __init__(self, spam_from: tuple[str, ...]) -> None:
+    def __init__(self, spam_from: tuple[str, ...], *, script: str | None = None) -> None:
         ensure_lmtp_and_sieve()
         self.directory = directory_for_dovecot()
-        self.dovecot = DeliveringDovecot(self.directory, spam_from)
+        self.dovecot = DeliveringDovecot(self.directory, spam_from, script)
         self.dovecot.start()
         self.hosted: set[str] = set()
         self.delivered: list[Received] = []
