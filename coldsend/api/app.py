@@ -35,6 +35,7 @@ from coldsend.leads.router import router as leads_router
 from coldsend.subsequences.router import router as subsequences_router
 from coldsend.tracking.router import router as tracking_router
 from coldsend.verification.router import router as verification_router
+from coldsend.web.app import install_dashboard
 from coldsend.warmup.router import router as warmup_router
 from coldsend.workspace_billing.router import router as workspace_billing_router
 from coldsend.workspace_group_members.router import router as workspace_group_members_router
@@ -118,4 +119,5 @@ def create_app(settings: Settings | None = None, *, run_engine: bool = True) -> 
     mount_routers(app, ROUTERS)
     add_unavailable_routes(app)
     sort_routes(app)
+    install_dashboard(app)
     return app
