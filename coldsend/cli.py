@@ -105,6 +105,8 @@ def _log_config(level: str) -> dict[str, Any]:
         "stream": "ext://sys.stderr",
     }
     config["loggers"]["coldsend"] = {"handlers": ["coldsend"], "level": level.upper(), "propagate": False}
+    config.setdefault("filters", {})["redact_links"] = {"()": "coldsend.web.redact.RedactSignInLinks"}
+    config["handlers"]["access"]["filters"] = ["redact_links"]
     return config
 
 
