@@ -130,7 +130,9 @@ def serve(
         secret, link = created
         err.print("[bold]Created workspace 'My Workspace'. Its all:all API key, shown only once:[/bold]")
         print(secret, flush=True)
-        err.print("[bold]The dashboard: open this one-time link to choose your sign-in email and password:[/bold]")
+        err.print(
+            "[bold]The dashboard: open this one-time link to choose your sign-in email and password:[/bold]"
+        )
         print(settings.effective_public_url() + link, flush=True)
     uvicorn.run(
         create_app(settings, run_engine=not no_engine),
@@ -320,7 +322,11 @@ def leads_import_command(
     ] = None,
     mapping: Annotated[
         list[str] | None,
-        typer.Option("--map", help="CSV_COLUMN=LEAD_FIELD (repeatable); CSV_COLUMN= ignores the column, CSV_COLUMN=custom keeps it a custom variable."),
+        typer.Option(
+            "--map",
+            help="CSV_COLUMN=LEAD_FIELD (repeatable); CSV_COLUMN= ignores the column, "
+            "CSV_COLUMN=custom keeps it a custom variable.",
+        ),
     ] = None,
     skip_if_in_workspace: Annotated[
         bool, typer.Option("--skip-if-in-workspace", help="Skip emails already anywhere.")

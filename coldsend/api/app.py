@@ -35,8 +35,8 @@ from coldsend.leads.router import router as leads_router
 from coldsend.subsequences.router import router as subsequences_router
 from coldsend.tracking.router import router as tracking_router
 from coldsend.verification.router import router as verification_router
-from coldsend.web.app import install_dashboard
 from coldsend.warmup.router import router as warmup_router
+from coldsend.web.app import install_dashboard
 from coldsend.workspace_billing.router import router as workspace_billing_router
 from coldsend.workspace_group_members.router import router as workspace_group_members_router
 from coldsend.workspace_members.router import router as workspace_members_router

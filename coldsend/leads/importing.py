@@ -86,7 +86,8 @@ REASONS = {
 }
 
 
-# `--map COLUMN=custom`: the column is a custom variable (named by its header) even if its header names a field.
+# `--map COLUMN=custom`: the column is a custom variable (named by its header), even if its header names
+# a field.
 CUSTOM = "custom"
 
 

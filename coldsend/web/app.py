@@ -11,6 +11,7 @@ from starlette.routing import Match, Mount
 from starlette.types import Scope
 
 from coldsend.errors import ColdsendError
+from coldsend.web.context import SignInRequired
 from coldsend.web.pages import (
     accounts,
     analytics,
@@ -22,7 +23,6 @@ from coldsend.web.pages import (
     signin,
     unibox,
 )
-from coldsend.web.context import SignInRequired
 from coldsend.web.render import STATIC, page, redirect
 
 # No inline script or style anywhere: every script and the stylesheet are files of this package.
@@ -85,7 +85,9 @@ def create_dashboard(parent: FastAPI) -> FastAPI:
     dashboard.add_exception_handler(StarletteHTTPException, _http_error)
 
     @dashboard.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         if not request.url.path.startswith("/static/"):

@@ -1,4 +1,4 @@
-"""The campaign editor's form: its fields ⇄ the body POST/PATCH /campaigns take, checked by the same schema."""
+"""The campaign editor's form: its fields ⇄ the body POST/PATCH /campaigns take, checked by their schema."""
 
 import re
 from typing import Any

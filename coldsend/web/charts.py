@@ -24,7 +24,7 @@ def days_between(start: date, end: date) -> list[date]:
 def series_by_day(
     rows: Sequence[Mapping[str, object]], days: Sequence[date], metrics: Sequence[tuple[str, str]]
 ) -> list[Series]:
-    """Sum each metric per day (several rows a day, e.g. one per account, add up); days without a row are 0."""
+    """Each metric summed per day (a day's rows, one per account say, add up); a day without rows is 0."""
     index = {day.isoformat(): position for position, day in enumerate(days)}
     sums = {key: [0] * len(days) for key, _ in metrics}
     for row in rows:
@@ -68,7 +68,8 @@ def line_chart(title: str, days: Sequence[date], series: Sequence[Series]) -> st
     for fraction in (0, 0.5, 1):
         level = round(top * fraction)
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(level):.1f}" y2="{y(level):.1f}" stroke="#d8dce4"/>'
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(level):.1f}" y2="{y(level):.1f}" '
+            'stroke="#d8dce4"/>'
             f'<text x="{LEFT - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{level}</text>'
         )
     labelled = {0, len(days) - 1} | {len(days) // 2}

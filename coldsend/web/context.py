@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, State
 
@@ -18,6 +19,7 @@ from coldsend.http.scopes import ACCEPTED_SCOPES
 from coldsend.models import DashboardSession, User, Workspace
 from coldsend.principal import Principal
 from coldsend.web import identity
+from coldsend.web.render import page
 from coldsend.web.roles import scopes_of
 from coldsend.workspace_group_members import service as group_service
 from coldsend.workspace_members import service as member_service
@@ -84,7 +86,9 @@ class Member:
         return shown
 
 
-async def switch_targets(session: AsyncSession, user_id: uuid.UUID) -> dict[uuid.UUID, tuple[uuid.UUID, Workspace]]:
+async def switch_targets(
+    session: AsyncSession, user_id: uuid.UUID
+) -> dict[uuid.UUID, tuple[uuid.UUID, Workspace]]:
     """Where the user may work, each with the workspace whose membership acts there: the workspaces they
     are a member of, and the sub workspaces of those workspaces' groups (as x-as-workspace allows)."""
     targets: dict[uuid.UUID, uuid.UUID] = {}
@@ -112,8 +116,10 @@ async def _member(request: Request, db: Db) -> Member:
     if user is None or membership is None:
         await identity.close_session(db, row)
         raise SignInRequired()
-    if row.workspace_id != row.member_workspace_id and row.workspace_id not in await group_service.linked_subs(
-        db, admin_workspace_id=row.member_workspace_id
+    if (
+        row.workspace_id != row.member_workspace_id
+        and row.workspace_id
+        not in await group_service.linked_subs(db, admin_workspace_id=row.member_workspace_id)
     ):
         # The group link went away: back to the member's own workspace, as x-as-workspace would refuse it.
         row.workspace_id = row.member_workspace_id
@@ -166,10 +172,10 @@ def error_message(exc: ColdsendError) -> str:
     return exc.message
 
 
-async def show(db: AsyncSession, member: Member, template: str, *, status: int = 200, **context: Any) -> Any:
+async def show(
+    db: AsyncSession, member: Member, template: str, *, status: int = 200, **context: Any
+) -> HTMLResponse:
     """A signed-in page: the layout's member, workspaces, CSRF token and pending notice, and `context`."""
-    from coldsend.web.render import page
-
     targets = await switch_targets(db, member.user.id)
     return page(
         template,

@@ -72,7 +72,9 @@ async def check_credentials(session: AsyncSession, email: str, password: str) ->
     user = await user_by_email(session, email)
     stored = None
     if user is not None:
-        stored = await session.scalar(select(UserPassword.password_hash).where(UserPassword.user_id == user.id))
+        stored = await session.scalar(
+            select(UserPassword.password_hash).where(UserPassword.user_id == user.id)
+        )
     if not _matches(stored or _DUMMY_HASH, password) or user is None or stored is None:
         return None
     if _hasher.check_needs_rehash(stored):

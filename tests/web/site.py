@@ -6,7 +6,6 @@ import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -37,7 +36,9 @@ class Site:
     backend: str
 
     def api(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, headers={"Authorization": f"Bearer {self.key}"}, timeout=30)
+        return httpx.AsyncClient(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.key}"}, timeout=30
+        )
 
     async def visit(self, page: Page, path: str, name: str) -> Response | None:
         """Open a page and save its screenshot under the run's temporary directory."""
@@ -90,8 +91,9 @@ def run_cli(site: Site, *args: str) -> subprocess.CompletedProcess[str]:
     return run(list(args), site.env)
 
 
-
 @pytest.fixture(scope="module")
-async def site(backend: str, tmp_path_factory: pytest.TempPathFactory, screenshots: Path) -> AsyncIterator[Site]:
+async def site(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, screenshots: Path
+) -> AsyncIterator[Site]:
     async for started in started_site(backend, tmp_path_factory.mktemp("site"), screenshots):
         yield started

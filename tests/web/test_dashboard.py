@@ -1,8 +1,9 @@
-"""The dashboard in headless Chromium against a real `coldsend serve`, on SQLite and on PostgreSQL: the first
-start's link, a campaign built in the editor, a CSV import, sending through the SMTP sink, a reply in the
-Unibox and the answer to it, a view-only member, hostile content, CSRF, the CSP, and sign-in throttling.
+"""The dashboard in headless Chromium against a real `coldsend serve`, on SQLite and on PostgreSQL: the
+first start's link, a campaign built in the editor, a CSV import, sending through the SMTP sink, a reply in
+the Unibox and the answer to it, a view-only member, hostile content, CSRF, the CSP, sign-in throttling.
 
-The tests of this module build one world in order (each uses what the earlier ones made), as a person would."""
+The tests of this module build one world in order (each uses what the earlier ones made), as a person
+would."""
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,8 +18,7 @@ from tests.inbox.mailboxes import PASSWORD as MAILBOX_PASSWORD
 from tests.inbox.mailboxes import deliver
 from tests.inbox.messages import reply
 from tests.smtp_sink import SmtpSink
-from tests.web.browser import browser, screenshots  # noqa: F401 (fixtures)
-from tests.web.site import PASSWORD, Site, csrf_of, run_cli, sign_in, site  # noqa: F401 (fixture)
+from tests.web.site import PASSWORD, Site, csrf_of, run_cli, sign_in
 
 OWNER = "owner@example.com"
 VIEWER = "viewer@example.com"
@@ -46,7 +46,7 @@ def world() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-async def owner(browser: Browser) -> AsyncIterator[BrowserContext]:  # noqa: F811
+async def owner(browser: Browser) -> AsyncIterator[BrowserContext]:
     context = await browser.new_context()
     try:
         yield context
@@ -69,7 +69,7 @@ def csv_rows() -> str:
 
 
 class TestFirstStart:
-    async def test_the_link_sets_a_password_and_signs_in(self, site: Site, owner: BrowserContext) -> None:  # noqa: F811
+    async def test_the_link_sets_a_password_and_signs_in(self, site: Site, owner: BrowserContext) -> None:
         page = await owner.new_page()
         await site.visit(page, site.setup_link.removeprefix(site.url), "set-password")
         await page.fill("#email", OWNER)
@@ -79,25 +79,39 @@ class TestFirstStart:
         await expect(page).to_have_url(site.url + "/campaigns")
         await expect(page.locator("header .role")).to_contain_text(OWNER)
         cookie = next(c for c in await owner.cookies() if c["name"] == "coldsend_session")
-        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+        assert cookie["httpOnly"]
+        assert cookie["sameSite"] == "Lax"
         assert cookie["value"] not in await page.content()
 
         spent = await page.goto(site.setup_link)
-        assert spent is not None and spent.status == 404
+        assert spent is not None
+        assert spent.status == 404
 
 
 class TestAccountsAndCampaign:
     async def test_add_an_account_on_the_smtp_sink(
-        self, site: Site, owner: BrowserContext, sink: SmtpSink, dovecot: Dovecot  # noqa: F811
+        self,
+        site: Site,
+        owner: BrowserContext,
+        sink: SmtpSink,
+        dovecot: Dovecot,
     ) -> None:
         dovecot.add_user(ACCOUNT, MAILBOX_PASSWORD)
         page = await page_of(owner)
         await site.visit(page, "/accounts/new", "account-new")
         values = {
-            "#email": ACCOUNT, "#first_name": "Sam", "#last_name": "Seller",
-            "#smtp_host": sink.host, "#smtp_port": str(sink.port), "#smtp_username": ACCOUNT,
-            "#smtp_password": MAILBOX_PASSWORD, "#imap_host": dovecot.host, "#imap_port": str(dovecot.port),
-            "#imap_username": ACCOUNT, "#imap_password": MAILBOX_PASSWORD, "#daily_limit": "500",
+            "#email": ACCOUNT,
+            "#first_name": "Sam",
+            "#last_name": "Seller",
+            "#smtp_host": sink.host,
+            "#smtp_port": str(sink.port),
+            "#smtp_username": ACCOUNT,
+            "#smtp_password": MAILBOX_PASSWORD,
+            "#imap_host": dovecot.host,
+            "#imap_port": str(dovecot.port),
+            "#imap_username": ACCOUNT,
+            "#imap_password": MAILBOX_PASSWORD,
+            "#daily_limit": "500",
             "#sending_gap": "0",
         }
         for selector, value in values.items():
@@ -109,7 +123,10 @@ class TestAccountsAndCampaign:
         await site.shot(page, "account")
 
     async def test_create_a_two_step_campaign_with_a_variant_and_a_schedule(
-        self, site: Site, owner: BrowserContext, world: dict[str, Any]  # noqa: F811
+        self,
+        site: Site,
+        owner: BrowserContext,
+        world: dict[str, Any],
     ) -> None:
         page = await page_of(owner)
         await site.visit(page, "/campaigns/new", "campaign-new")
@@ -140,7 +157,8 @@ class TestAccountsAndCampaign:
             campaign = (await api.get(f"/api/v2/campaigns/{campaign_id}")).json()
         steps = campaign["sequences"][0]["steps"]
         assert [len(step["variants"]) for step in steps] == [2, 1]
-        assert steps[0]["delay"] == 3 and steps[0]["delay_unit"] == "days"
+        assert steps[0]["delay"] == 3
+        assert steps[0]["delay_unit"] == "days"
         assert steps[0]["variants"][1]["subject"] == "Quick question, {{firstName}}"
         schedule = campaign["campaign_schedule"]["schedules"][0]
         assert schedule["timezone"] == "Etc/GMT+12"
@@ -149,15 +167,28 @@ class TestAccountsAndCampaign:
         assert campaign["email_list"] == [ACCOUNT]
         assert campaign["status"] == 0
 
-    async def test_activation_says_what_the_api_says(
-        self, site: Site, owner: BrowserContext, world: dict[str, Any]  # noqa: F811
-    ) -> None:
+    async def test_activation_says_what_the_api_says(self, site: Site, owner: BrowserContext) -> None:
         """A campaign without steps cannot be activated: the page shows the API's own message."""
         async with site.api() as api:
-            empty = await api.post("/api/v2/campaigns", json={"name": "Empty", "campaign_schedule": {
-                "schedules": [{"name": "s", "timing": {"from": "09:00", "to": "17:00"}, "days": {"1": True},
-                               "timezone": "Etc/GMT+12"}]}})
-            api_message = (await api.post(f"/api/v2/campaigns/{empty.json()['id']}/activate")).json()["message"]
+            empty = await api.post(
+                "/api/v2/campaigns",
+                json={
+                    "name": "Empty",
+                    "campaign_schedule": {
+                        "schedules": [
+                            {
+                                "name": "s",
+                                "timing": {"from": "09:00", "to": "17:00"},
+                                "days": {"1": True},
+                                "timezone": "Etc/GMT+12",
+                            }
+                        ]
+                    },
+                },
+            )
+            api_message = (await api.post(f"/api/v2/campaigns/{empty.json()['id']}/activate")).json()[
+                "message"
+            ]
         page = await page_of(owner)
         await site.visit(page, f"/campaigns/{empty.json()['id']}", "campaign-empty")
         await page.click("text=Activate")
@@ -166,7 +197,11 @@ class TestAccountsAndCampaign:
 
 class TestImport:
     async def test_a_100_row_csv_with_a_custom_column(
-        self, site: Site, owner: BrowserContext, world: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+        self,
+        site: Site,
+        owner: BrowserContext,
+        world: dict[str, Any],
+        tmp_path_factory: pytest.TempPathFactory,
     ) -> None:
         path = tmp_path_factory.mktemp("csv") / "leads.csv"
         path.write_text(csv_rows())
@@ -190,7 +225,9 @@ class TestImport:
         await site.shot(page, "import-result")
 
         async with site.api() as api:
-            listed = await api.post("/api/v2/leads/list", json={"campaign": world["campaign_id"], "limit": 100})
+            listed = await api.post(
+                "/api/v2/leads/list", json={"campaign": world["campaign_id"], "limit": 100}
+            )
         leads = listed.json()["items"]
         assert len(leads) == uploaded
         by_email = {lead["email"]: lead for lead in leads}
@@ -200,7 +237,11 @@ class TestImport:
 
 class TestSending:
     async def test_activate_and_watch_the_sent_count_and_the_chart_move(
-        self, site: Site, owner: BrowserContext, world: dict[str, Any], sink: SmtpSink  # noqa: F811
+        self,
+        site: Site,
+        owner: BrowserContext,
+        world: dict[str, Any],
+        sink: SmtpSink,
     ) -> None:
         page = await page_of(owner)
         await site.visit(page, f"/campaigns/{world['campaign_id']}", "campaign")
@@ -219,12 +260,16 @@ class TestSending:
         start = await page.input_value("#start_date")
         end = await page.input_value("#end_date")
         async with site.api() as api:
-            overview = (await api.get(
-                "/api/v2/campaigns/analytics/overview", params={"start_date": start, "end_date": end}
-            )).json()
-            daily = (await api.get(
-                "/api/v2/campaigns/analytics/daily", params={"start_date": start, "end_date": end}
-            )).json()
+            overview = (
+                await api.get(
+                    "/api/v2/campaigns/analytics/overview", params={"start_date": start, "end_date": end}
+                )
+            ).json()
+            daily = (
+                await api.get(
+                    "/api/v2/campaigns/analytics/daily", params={"start_date": start, "end_date": end}
+                )
+            ).json()
         for metric in ("emails_sent_count", "open_count_unique", "reply_count_unique", "bounced_count"):
             await expect(page.locator(f"[data-metric={metric}]")).to_have_text(str(overview[metric]))
         assert sum(day["sent"] for day in daily) == uploaded
@@ -232,15 +277,22 @@ class TestSending:
 
 class TestUnibox:
     async def test_a_reply_shows_up_live_and_is_answered_through_the_sink(
-        self, site: Site, owner: BrowserContext, world: dict[str, Any], sink: SmtpSink, dovecot: Dovecot  # noqa: F811
+        self,
+        site: Site,
+        owner: BrowserContext,
+        sink: SmtpSink,
+        dovecot: Dovecot,
     ) -> None:
         page = await page_of(owner)
         await site.visit(page, "/unibox", "unibox-empty")
         sent = next(r for r in sink.received if r.rcpt_tos == ["lead1@example.org"])
         hostile = "<script>window.pwned=2</script> Yes, let us talk."
         message = reply(
-            to_message_id=sent.message["Message-ID"], from_email="lead1@example.org", to_email=ACCOUNT,
-            body=hostile, subject=f"Re: {sent.message['Subject']}",
+            to_message_id=sent.message["Message-ID"],
+            from_email="lead1@example.org",
+            to_email=ACCOUNT,
+            body=hostile,
+            subject=f"Re: {sent.message['Subject']}",
         )
         await deliver(dovecot, ACCOUNT, message)
         thread_link = page.locator("#threads a", has_text="lead1@example.org")
@@ -265,20 +317,27 @@ class TestUnibox:
 
 class TestHostileContent:
     async def test_a_lead_named_script_shows_as_text(
-        self, site: Site, owner: BrowserContext, world: dict[str, Any]  # noqa: F811
+        self,
+        site: Site,
+        owner: BrowserContext,
+        world: dict[str, Any],
     ) -> None:
         page = await page_of(owner)
         response = await site.visit(page, f"/leads?campaign={world['campaign_id']}", "leads")
         assert response is not None
         csp = response.headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
         await expect(page.locator("#leads-table")).to_contain_text(HOSTILE_NAME)
         await site.visit(page, f"/leads/{world['hostile_lead']}", "lead")
         await expect(page.locator("h1")).to_contain_text(HOSTILE_NAME)
         assert await page.evaluate("window.pwned") is None
 
     async def test_a_post_without_the_csrf_token_is_refused(
-        self, site: Site, owner: BrowserContext, world: dict[str, Any]  # noqa: F811
+        self,
+        site: Site,
+        owner: BrowserContext,
+        world: dict[str, Any],
     ) -> None:
         page = await page_of(owner)
         refused = await page.request.post(site.url + f"/campaigns/{world['campaign_id']}/pause", form={})
@@ -290,26 +349,54 @@ class TestHostileContent:
         async with site.api() as api:
             assert (await api.get(f"/api/v2/campaigns/{world['campaign_id']}")).json()["status"] == 1
 
-    async def test_another_workspaces_campaign_is_a_404_page(self, site: Site, owner: BrowserContext) -> None:  # noqa: F811
+    async def test_another_workspaces_campaign_is_a_404_page(self, site: Site, owner: BrowserContext) -> None:
         other = run_cli(site, "workspace", "create", "--name", "Someone else")
         assert other.returncode == 0, other.stderr
-        key = run_cli(site, "api-key", "create", "--name", "k", "--scopes", "all:all", "--workspace",
-                      other.stdout.strip()).stdout.strip()
+        key = run_cli(
+            site,
+            "api-key",
+            "create",
+            "--name",
+            "k",
+            "--scopes",
+            "all:all",
+            "--workspace",
+            other.stdout.strip(),
+        ).stdout.strip()
         async with httpx.AsyncClient(base_url=site.url, headers={"Authorization": f"Bearer {key}"}) as api:
-            theirs = await api.post("/api/v2/campaigns", json={"name": "Theirs", "campaign_schedule": {
-                "schedules": [{"name": "s", "timing": {"from": "09:00", "to": "17:00"}, "days": {"1": True},
-                               "timezone": "Etc/GMT+12"}]}})
+            theirs = await api.post(
+                "/api/v2/campaigns",
+                json={
+                    "name": "Theirs",
+                    "campaign_schedule": {
+                        "schedules": [
+                            {
+                                "name": "s",
+                                "timing": {"from": "09:00", "to": "17:00"},
+                                "days": {"1": True},
+                                "timezone": "Etc/GMT+12",
+                            }
+                        ]
+                    },
+                },
+            )
         page = await page_of(owner)
         response = await page.goto(site.url + f"/campaigns/{theirs.json()['id']}")
-        assert response is not None and response.status == 404
+        assert response is not None
+        assert response.status == 404
         await expect(page.locator("h1")).to_have_text("Not found")
         missing = await page.goto(site.url + f"/campaigns/{uuid.uuid4()}")
-        assert missing is not None and missing.status == 404
+        assert missing is not None
+        assert missing.status == 404
 
 
 class TestViewOnlyMember:
     async def test_a_viewer_sees_no_buttons_and_forced_posts_get_403(
-        self, site: Site, owner: BrowserContext, browser: Browser, world: dict[str, Any]  # noqa: F811
+        self,
+        site: Site,
+        owner: BrowserContext,
+        browser: Browser,
+        world: dict[str, Any],
     ) -> None:
         page = await page_of(owner)
         await site.visit(page, "/settings/members", "members")
@@ -333,8 +420,12 @@ class TestViewOnlyMember:
                 await expect(viewer.get_by_role("button", name=label, exact=True)).to_have_count(0)
             await expect(viewer.locator("#name")).to_be_disabled()
             token = await csrf_of(viewer)
-            for path in (f"/campaigns/{world['campaign_id']}/pause", f"/campaigns/{world['campaign_id']}",
-                         "/settings/api-keys", f"/leads/{world['hostile_lead']}/interest"):
+            for path in (
+                f"/campaigns/{world['campaign_id']}/pause",
+                f"/campaigns/{world['campaign_id']}",
+                "/settings/api-keys",
+                f"/leads/{world['hostile_lead']}/interest",
+            ):
                 forced = await viewer.request.post(site.url + path, form={"csrf_token": token, "name": "x"})
                 assert forced.status == 403, path
             await site.visit(viewer, "/settings/api-keys", "api-keys-viewer")
@@ -343,11 +434,12 @@ class TestViewOnlyMember:
             await context.close()
         async with site.api() as api:
             campaign = (await api.get(f"/api/v2/campaigns/{world['campaign_id']}")).json()
-        assert campaign["status"] == 1 and campaign["name"] == "Spring outreach"
+        assert campaign["status"] == 1
+        assert campaign["name"] == "Spring outreach"
 
 
 class TestSettingsPages:
-    async def test_an_api_key_is_shown_once_and_works(self, site: Site, owner: BrowserContext) -> None:  # noqa: F811
+    async def test_an_api_key_is_shown_once_and_works(self, site: Site, owner: BrowserContext) -> None:
         page = await page_of(owner)
         await site.visit(page, "/settings/api-keys", "api-keys")
         await page.fill("#key-name", "Zapier")
@@ -359,20 +451,26 @@ class TestSettingsPages:
             assert (await api.get("/api/v2/leads/list")).status_code in (403, 405)
         await page.goto(site.url + "/settings/api-keys")
         await expect(page.locator("#api-keys")).not_to_contain_text(key)
-        for path, name in (("/settings/block-list", "block-list"), ("/settings/tags", "tags"),
-                           ("/deliverability", "deliverability"), ("/accounts", "accounts")):
+        for path, name in (
+            ("/settings/block-list", "block-list"),
+            ("/settings/tags", "tags"),
+            ("/deliverability", "deliverability"),
+            ("/accounts", "accounts"),
+        ):
             response = await site.visit(page, path, name)
-            assert response is not None and response.status == 200
+            assert response is not None
+            assert response.status == 200
 
-    def test_no_token_in_the_server_log(self, site: Site, owner: BrowserContext) -> None:  # noqa: F811
+    def test_no_token_in_the_server_log(self, site: Site) -> None:
         log = site.stderr.read_text()
         token = site.setup_link.rsplit("/", 1)[1]
         assert "/sign-in/link/[token]" in log
-        assert token not in log and site.key not in log
+        assert token not in log
+        assert site.key not in log
 
 
 class TestSignInThrottle:
-    async def test_wrong_passwords_are_rate_limited(self, site: Site, browser: Browser) -> None:  # noqa: F811
+    async def test_wrong_passwords_are_rate_limited(self, site: Site, browser: Browser) -> None:
         context = await browser.new_context()
         try:
             for _attempt in range(5):

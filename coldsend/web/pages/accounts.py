@@ -22,7 +22,7 @@ from coldsend.web.render import redirect
 router = APIRouter(prefix="/accounts")
 
 STATUS_NAMES = {status.value: status.name.replace("_", " ").lower() for status in AccountStatus}
-MAIL_FIELDS = ("smtp_host", "smtp_port", "smtp_username", "smtp_password", "smtp_tls")
+MAIL_FIELDS: tuple[str, ...] = ("smtp_host", "smtp_port", "smtp_username", "smtp_password", "smtp_tls")
 MAIL_FIELDS += ("imap_host", "imap_port", "imap_username", "imap_password", "imap_tls")
 NUMBERS = ("smtp_port", "imap_port", "daily_limit", "sending_gap", "provider_code")
 
@@ -40,8 +40,14 @@ async def _audit(db: Db, member: Member, activity: ActivityType, email: str, **m
 
 async def _accounts(db: Db, member: Member) -> list[Account]:
     rows, _ = await listing.list_page(
-        db, workspace_id=member.principal.workspace_id, filters=listing.Filters(), limit=1000, cursor=None,
-        sort_by=None, descending=False, skip=0,
+        db,
+        workspace_id=member.principal.workspace_id,
+        filters=listing.Filters(),
+        limit=1000,
+        cursor=None,
+        sort_by=None,
+        descending=False,
+        skip=0,
     )
     return list(rows)
 
@@ -56,7 +62,12 @@ async def list_accounts(member: CurrentMember, db: Db) -> HTMLResponse:
     accounts = await _accounts(db, member)
     health = await _warmup_health(db, member, [account.email for account in accounts])
     return await show(
-        db, member, "accounts/list.html", section="accounts", accounts=accounts, plain_status=plain_status,
+        db,
+        member,
+        "accounts/list.html",
+        section="accounts",
+        accounts=accounts,
+        plain_status=plain_status,
         health=health,
     )
 
@@ -79,20 +90,24 @@ async def new_account(member: CurrentMember, db: Db) -> HTMLResponse:
 @router.post("/new")
 async def create_account(request: Request, member: CurrentMember, form: Form, db: Db) -> Response:
     member.require("createAccount")
-    values = filled(form, "email", "first_name", "last_name", *MAIL_FIELDS, "daily_limit", "sending_gap",
-                    numbers=NUMBERS)
+    values = filled(
+        form, "email", "first_name", "last_name", *MAIL_FIELDS, "daily_limit", "sending_gap", numbers=NUMBERS
+    )
     values.setdefault("first_name", "")
     values.setdefault("last_name", "")
     body = {"provider_code": 1, **values}
     try:
         account = await account_service.create(
-            db, settings_of(request), workspace_id=member.principal.workspace_id,
+            db,
+            settings_of(request),
+            workspace_id=member.principal.workspace_id,
             account_in=checked(AccountCreate, body),
         )
     except BadRequest as exc:
         shown = {k: v for k, v in values.items() if not k.endswith("password")}
-        return await show(db, member, "accounts/new.html", status=400, section="accounts", values=shown,
-                          error=exc.message)
+        return await show(
+            db, member, "accounts/new.html", status=400, section="accounts", values=shown, error=exc.message
+        )
     await _audit(db, member, ActivityType.ACCOUNT_ADDITION, account.email)
     member.notify(f"Account {account.email} added: {plain_status(account)}", error=account.status < 0)
     return redirect(f"/accounts/{account.email}")
@@ -108,21 +123,35 @@ async def show_account(email: str, member: CurrentMember, db: Db) -> HTMLRespons
     account = await _account(db, member, email)
     health = await _warmup_health(db, member, [account.email])
     return await show(
-        db, member, "accounts/detail.html", section="accounts", account=account, plain_status=plain_status,
-        health=health.get(account.email), checks=None,
+        db,
+        member,
+        "accounts/detail.html",
+        section="accounts",
+        account=account,
+        plain_status=plain_status,
+        health=health.get(account.email),
+        checks=None,
     )
 
 
 @router.post("/{email}/check")
-async def check_account(request: Request, email: str, member: CurrentMember, _form: Form, db: Db) -> HTMLResponse:
+async def check_account(
+    request: Request, email: str, member: CurrentMember, _form: Form, db: Db
+) -> HTMLResponse:
     """The live check: MX, SPF, DKIM and DMARC of the domain, and the SMTP and IMAP logins."""
     member.require("testAccountVitals")
     account = await _account(db, member, email)
     results = await vitals.check_accounts([account], settings_of(request))
     health = await _warmup_health(db, member, [account.email])
     return await show(
-        db, member, "accounts/detail.html", section="accounts", account=account, plain_status=plain_status,
-        health=health.get(account.email), checks=results[0] if results else None,
+        db,
+        member,
+        "accounts/detail.html",
+        section="accounts",
+        account=account,
+        plain_status=plain_status,
+        health=health.get(account.email),
+        checks=results[0] if results else None,
     )
 
 
@@ -146,7 +175,9 @@ async def change_status(email: str, member: CurrentMember, form: Form, db: Db) -
 
 
 @router.post("/{email}/settings")
-async def change_settings(request: Request, email: str, member: CurrentMember, form: Form, db: Db) -> Response:
+async def change_settings(
+    request: Request, email: str, member: CurrentMember, form: Form, db: Db
+) -> Response:
     member.require("patchAccount")
     account = await _account(db, member, email)
     body = filled(form, "daily_limit", "sending_gap", "first_name", "last_name", numbers=NUMBERS)
@@ -172,12 +203,17 @@ async def change_warmup(email: str, member: CurrentMember, form: Form, db: Db) -
     selection = WarmupSelection(emails=[account.email])
     bulk.check_selection(selection)
     job = await background_job_service.enqueue(
-        db, workspace_id=member.principal.workspace_id, type=jobs.UPDATE_WARMUP_ACCOUNTS,
-        entity_type=EntityType.WORKSPACE, entity_id=str(member.principal.workspace_id),
+        db,
+        workspace_id=member.principal.workspace_id,
+        type=jobs.UPDATE_WARMUP_ACCOUNTS,
+        entity_type=EntityType.WORKSPACE,
+        entity_id=str(member.principal.workspace_id),
         data={"request": selection.model_dump(mode="json", exclude_none=True), "enable": enable},
     )
     await audit_log_service.record(
-        db, member.principal, ActivityType.ACCOUNT_UPDATE,
+        db,
+        member.principal,
+        ActivityType.ACCOUNT_UPDATE,
         metadata={"warmup": "enable" if enable else "disable", "background_job_id": job.id},
     )
     member.notify(f"Warmup {'enabled' if enable else 'disabled'} (applied in a moment)")

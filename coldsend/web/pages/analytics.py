@@ -20,9 +20,17 @@ from coldsend.web.context import CurrentMember, Db, show
 router = APIRouter(prefix="/analytics")
 
 DEFAULT_DAYS = 14
-CAMPAIGN_METRICS = (("sent", "Sent"), ("unique_opened", "Opened"), ("unique_clicks", "Clicked"))
+CAMPAIGN_METRICS: tuple[tuple[str, str], ...] = (
+    ("sent", "Sent"),
+    ("unique_opened", "Opened"),
+    ("unique_clicks", "Clicked"),
+)
 CAMPAIGN_METRICS += (("unique_replies", "Replied"), ("opportunities", "Opportunities"))
-ACCOUNT_METRICS = (("sent", "Sent"), ("unique_opened", "Opened"), ("unique_clicks", "Clicked"))
+ACCOUNT_METRICS: tuple[tuple[str, str], ...] = (
+    ("sent", "Sent"),
+    ("unique_opened", "Opened"),
+    ("unique_clicks", "Clicked"),
+)
 ACCOUNT_METRICS += (("unique_replies", "Replied"), ("bounced", "Bounced"))
 
 
@@ -61,10 +69,19 @@ async def analytics(
         db, workspace_id=workspace_id, filters=campaign_service.Filters(), limit=500, after=None
     )
     return await show(
-        db, member, "analytics.html", section="analytics", overview=overview,
+        db,
+        member,
+        "analytics.html",
+        section="analytics",
+        overview=overview,
         campaign_chart=Markup(line_chart("Campaigns per day", days, campaign_series)),
         account_chart=Markup(line_chart("Sending accounts per day", days, account_series)),
-        campaign_series=campaign_series, account_series=account_series, days=days,
-        start=start.isoformat(), end=end.isoformat(), campaigns=campaigns, campaign=campaign,
+        campaign_series=campaign_series,
+        account_series=account_series,
+        days=days,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        campaigns=campaigns,
+        campaign=campaign,
         with_accounts=campaign_id is None,
     )

@@ -37,13 +37,17 @@ MAX_LISTED = 100
 
 
 async def _campaign(db: Db, member: Member, campaign_id: uuid.UUID) -> Campaign:
-    campaign = await campaign_service.get(db, workspace_id=member.principal.workspace_id, campaign_id=campaign_id)
+    campaign = await campaign_service.get(
+        db, workspace_id=member.principal.workspace_id, campaign_id=campaign_id
+    )
     if campaign is None:
         raise NotFound("There is no such campaign in this workspace")
     return campaign
 
 
-async def _audit(db: Db, member: Member, activity: ActivityType, campaign: Campaign, **metadata: object) -> None:
+async def _audit(
+    db: Db, member: Member, activity: ActivityType, campaign: Campaign, **metadata: object
+) -> None:
     await audit_log_service.record(
         db,
         member.principal,
@@ -65,7 +69,13 @@ async def list_campaigns(member: CurrentMember, db: Db) -> HTMLResponse:
     )
     by_id = {row.campaign_id: row for row in numbers}
     return await show(
-        db, member, "campaigns/list.html", section="campaigns", rows=rows, more=more, numbers=by_id,
+        db,
+        member,
+        "campaigns/list.html",
+        section="campaigns",
+        rows=rows,
+        more=more,
+        numbers=by_id,
         status_names=STATUS_NAMES,
     )
 
@@ -73,8 +83,14 @@ async def list_campaigns(member: CurrentMember, db: Db) -> HTMLResponse:
 async def _choices(db: Db, member: Member) -> dict[str, Any]:
     workspace_id = member.principal.workspace_id
     accounts, _ = await account_listing.list_page(
-        db, workspace_id=workspace_id, filters=account_listing.Filters(), limit=1000, cursor=None,
-        sort_by=None, descending=False, skip=0,
+        db,
+        workspace_id=workspace_id,
+        filters=account_listing.Filters(),
+        limit=1000,
+        cursor=None,
+        sort_by=None,
+        descending=False,
+        skip=0,
     )
     tags, _ = await tag_service.list_page(db, workspace_id=workspace_id, limit=1000, after=None)
     return {
@@ -88,12 +104,27 @@ async def _choices(db: Db, member: Member) -> dict[str, Any]:
 
 
 async def _editor(
-    db: Db, member: Member, state: dict[str, Any], *, campaign: Campaign | None, status: int = 200,
-    error: str | None = None, **extra: Any,
+    db: Db,
+    member: Member,
+    state: dict[str, Any],
+    *,
+    campaign: Campaign | None,
+    status: int = 200,
+    error: str | None = None,
+    **extra: Any,
 ) -> HTMLResponse:
     return await show(
-        db, member, "campaigns/edit.html", status=status, section="campaigns", state=state,
-        campaign=campaign, error=error, status_names=STATUS_NAMES, **(await _choices(db, member)), **extra,
+        db,
+        member,
+        "campaigns/edit.html",
+        status=status,
+        section="campaigns",
+        state=state,
+        campaign=campaign,
+        error=error,
+        status_names=STATUS_NAMES,
+        **(await _choices(db, member)),
+        **extra,
     )
 
 
@@ -117,7 +148,9 @@ async def create_campaign(request: Request, member: CurrentMember, form: Form, d
     try:
         body = campaign_form.to_create(state)
         await check_sequences(body.sequences, settings_of(request))
-        campaign = await campaign_service.create(db, workspace_id=member.principal.workspace_id, campaign_in=body)
+        campaign = await campaign_service.create(
+            db, workspace_id=member.principal.workspace_id, campaign_in=body
+        )
     except BadRequest as exc:
         return await _editor(db, member, state, campaign=None, status=400, error=exc.message)
     member.notify(f"Campaign {campaign.name} created (a draft)")
@@ -132,7 +165,9 @@ async def _detail(db: Db, member: Member, request: Request, campaign: Campaign) 
     leads, _cursor = await list_page(
         db,
         lead_service.SHOWN_COLUMNS,
-        ListParams(workspace_id=member.principal.workspace_id, query=LeadsQuery(campaign=campaign.id, limit=20)),
+        ListParams(
+            workspace_id=member.principal.workspace_id, query=LeadsQuery(campaign=campaign.id, limit=20)
+        ),
     )
     return {
         "totals": totals[0] if totals else None,
@@ -144,11 +179,16 @@ async def _detail(db: Db, member: Member, request: Request, campaign: Campaign) 
 
 
 @router.get("/{campaign_id}")
-async def show_campaign(request: Request, campaign_id: uuid.UUID, member: CurrentMember, db: Db) -> HTMLResponse:
+async def show_campaign(
+    request: Request, campaign_id: uuid.UUID, member: CurrentMember, db: Db
+) -> HTMLResponse:
     member.require("getCampaign")
     campaign = await _campaign(db, member, campaign_id)
     return await _editor(
-        db, member, campaign_form.state_of(campaign), campaign=campaign,
+        db,
+        member,
+        campaign_form.state_of(campaign),
+        campaign=campaign,
         **(await _detail(db, member, request, campaign)),
     )
 
@@ -216,8 +256,13 @@ async def delete_campaign(campaign_id: uuid.UUID, member: CurrentMember, _form: 
 
 @router.get("/{campaign_id}/preview")
 async def preview(
-    campaign_id: uuid.UUID, member: CurrentMember, db: Db, step: int = 0, variant: int = 0,
-    lead: uuid.UUID | None = None, account: str | None = None,
+    campaign_id: uuid.UUID,
+    member: CurrentMember,
+    db: Db,
+    step: int = 0,
+    variant: int = 0,
+    lead: uuid.UUID | None = None,
+    account: str | None = None,
 ) -> HTMLResponse:
     """One variant rendered by the sender's renderer with a real lead's variables."""
     member.require("getCampaign")
@@ -226,7 +271,9 @@ async def preview(
     if not 0 <= step < len(steps) or not 0 <= variant < len(steps[step].get("variants") or []):
         raise NotFound("The campaign has no such step or variant")
     chosen = steps[step]["variants"][variant]
-    found = await lead_service.get(db, workspace_id=member.principal.workspace_id, lead_id=lead) if lead else None
+    found = (
+        await lead_service.get(db, workspace_id=member.principal.workspace_id, lead_id=lead) if lead else None
+    )
     the_lead = found or Lead(email="lead@example.com", first_name="Ada", last_name="Lovelace", payload={})
     senders = await campaign_service.sending_accounts(db, campaign)
     sender = await _sender(db, member, account or (senders[0] if senders else None))
@@ -239,13 +286,24 @@ async def preview(
     except TemplateError as exc:
         rendered, failure = None, str(exc)
     return await show(
-        db, member, "campaigns/preview.html", section="campaigns", campaign=campaign, step=step,
-        variant=variant, rendered=rendered, failure=failure, lead=found, sender=sender,
+        db,
+        member,
+        "campaigns/preview.html",
+        section="campaigns",
+        campaign=campaign,
+        step=step,
+        variant=variant,
+        rendered=rendered,
+        failure=failure,
+        lead=found,
+        sender=sender,
     )
 
 
 async def _sender(db: Db, member: Member, email: str | None) -> Account:
     found = (
-        await account_service.get(db, workspace_id=member.principal.workspace_id, email=email) if email else None
+        await account_service.get(db, workspace_id=member.principal.workspace_id, email=email)
+        if email
+        else None
     )
     return found or Account(email="you@example.com", first_name="Your", last_name="Name")

@@ -82,8 +82,15 @@ async def upload_form(member: CurrentMember, db: Db, campaign: str = "", list_id
     member.require("createLead")
     campaigns, lists = await _targets(db, member)
     return await show(
-        db, member, "leads/import.html", section="leads", campaigns=campaigns, lists=lists,
-        chosen_campaign=campaign, chosen_list=list_id, error=None,
+        db,
+        member,
+        "leads/import.html",
+        section="leads",
+        campaigns=campaigns,
+        lists=lists,
+        chosen_campaign=campaign,
+        chosen_list=list_id,
+        error=None,
     )
 
 
@@ -134,8 +141,13 @@ async def upload(request: Request, member: CurrentMember, form: Form, db: Db) ->
         path.unlink(missing_ok=True)
         raise BadRequest(str(exc).replace("use --map COLUMN=email", "map a column to email")) from None
     _uploads(request)[upload_id] = Upload(
-        id=upload_id, workspace_id=member.principal.workspace_id, path=path, headers=headers,
-        campaign_id=campaign_id, list_id=list_id, target_name=name,
+        id=upload_id,
+        workspace_id=member.principal.workspace_id,
+        path=path,
+        headers=headers,
+        campaign_id=campaign_id,
+        list_id=list_id,
+        target_name=name,
     )
     return redirect(f"/leads/import/{upload_id}")
 
@@ -147,14 +159,22 @@ def _default_choice(mapping: importing.ColumnMapping, header: str) -> str:
 
 
 @router.get("/{upload_id}")
-async def mapping_or_progress(request: Request, upload_id: uuid.UUID, member: CurrentMember, db: Db) -> HTMLResponse:
+async def mapping_or_progress(
+    request: Request, upload_id: uuid.UUID, member: CurrentMember, db: Db
+) -> HTMLResponse:
     member.require("createLead")
     current = _upload(request, member, upload_id)
     mapping = importing.build_mapping(current.headers)
     return await show(
-        db, member, "leads/import_run.html", section="leads", upload=current, fields=importing.LEAD_FIELDS,
+        db,
+        member,
+        "leads/import_run.html",
+        section="leads",
+        upload=current,
+        fields=importing.LEAD_FIELDS,
         choices={header: _default_choice(mapping, header) for header in current.headers},
-        reasons=importing.REASONS, summary=importing.SUMMARY,
+        reasons=importing.REASONS,
+        summary=importing.SUMMARY,
     )
 
 
@@ -168,18 +188,26 @@ async def start(request: Request, upload_id: uuid.UUID, member: CurrentMember, f
     try:
         importing.build_mapping(current.headers, specs)
     except importing.CsvImportError as exc:
-        member.notify(str(exc).replace("--map", "Mapping").replace("use Mapping COLUMN=email", "map one to email"), error=True)
+        member.notify(
+            str(exc).replace("--map", "Mapping").replace("use Mapping COLUMN=email", "map one to email"),
+            error=True,
+        )
         return redirect(f"/leads/import/{upload_id}")
     import_request = importing.ImportRequest(
-        path=current.path, campaign_id=current.campaign_id, list_id=current.list_id,
-        workspace=str(current.workspace_id), mapping_specs=specs,
+        path=current.path,
+        campaign_id=current.campaign_id,
+        list_id=current.list_id,
+        workspace=str(current.workspace_id),
+        mapping_specs=specs,
         skip_if_in_workspace=form.get("skip_if_in_workspace") == "on",
         skip_if_in_campaign=form.get("skip_if_in_campaign") == "on",
         skip_if_in_list=form.get("skip_if_in_list") == "on",
         explain_skipped=True,
     )
     current.started = True
-    current.task = asyncio.create_task(_run(core(request).sessionmaker, current, import_request, member.principal))
+    current.task = asyncio.create_task(
+        _run(core(request).sessionmaker, current, import_request, member.principal)
+    )
     return redirect(f"/leads/import/{upload_id}")
 
 
@@ -202,8 +230,12 @@ async def _run(
 
     try:
         current.totals = await importing.run_import(
-            sessionmaker, import_request, on_start=started, on_progress=progress,
-            on_skipped=skipped, principal=principal,
+            sessionmaker,
+            import_request,
+            on_start=started,
+            on_progress=progress,
+            on_skipped=skipped,
+            principal=principal,
         )
     except (LookupError, importing.CsvImportError) as exc:
         current.error = str(exc)
@@ -220,8 +252,12 @@ async def status(request: Request, upload_id: uuid.UUID, member: CurrentMember) 
     current = _upload(request, member, upload_id)
     return JSONResponse(
         {
-            "done": current.done, "total": current.total, "rows": current.totals.rows,
-            "uploaded": current.totals.leads_uploaded, "skipped": current.skipped_count,
-            "finished": current.finished, "error": current.error,
+            "done": current.done,
+            "total": current.total,
+            "rows": current.totals.rows,
+            "uploaded": current.totals.leads_uploaded,
+            "skipped": current.skipped_count,
+            "finished": current.finished,
+            "error": current.error,
         }
     )

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
@@ -30,9 +30,7 @@ LEAD_STATUS_NAMES = {status.value: status.name.lower() for status in LeadStatus}
 async def interest_choices(db: Db, member: Member) -> list[tuple[int, str]]:
     """Built-in interest statuses, then the workspace's own lead labels."""
     choices = [(status.value, status.name.replace("_", " ").lower()) for status in InterestStatus]
-    labels, _ = await label_service.list_page(
-        db, workspace_id=member.principal.workspace_id, limit=100
-    )
+    labels, _ = await label_service.list_page(db, workspace_id=member.principal.workspace_id, limit=100)
     return choices + [(label.interest_status, label.label) for label in labels]
 
 
@@ -55,11 +53,19 @@ async def list_leads(
 ) -> HTMLResponse:
     member.require("listLeads")
     query = _query(
-        {"search": search, "campaign": campaign, "list_id": list_id, "filter": filter,
-         "starting_after": starting_after, "limit": PAGE_SIZE}
+        {
+            "search": search,
+            "campaign": campaign,
+            "list_id": list_id,
+            "filter": filter,
+            "starting_after": starting_after,
+            "limit": PAGE_SIZE,
+        }
     )
     workspace_id = member.principal.workspace_id
-    rows, cursor = await list_page(db, lead_service.SHOWN_COLUMNS, ListParams(workspace_id=workspace_id, query=query))
+    rows, cursor = await list_page(
+        db, lead_service.SHOWN_COLUMNS, ListParams(workspace_id=workspace_id, query=query)
+    )
     campaigns, _ = await campaign_service.list_page(
         db, workspace_id=workspace_id, filters=campaign_service.Filters(), limit=500, after=None
     )
@@ -67,9 +73,17 @@ async def list_leads(
         db, workspace_id=workspace_id, filters=list_service.Filters(), limit=500, after=None
     )
     return await show(
-        db, member, "leads/list.html", section="leads", rows=rows, cursor=cursor,
+        db,
+        member,
+        "leads/list.html",
+        section="leads",
+        rows=rows,
+        cursor=cursor,
         params={"search": search, "campaign": campaign, "list_id": list_id, "filter": filter},
-        campaigns=campaigns, lists=lists, filter_names=FILTER_NAMES, status_names=LEAD_STATUS_NAMES,
+        campaigns=campaigns,
+        lists=lists,
+        filter_names=FILTER_NAMES,
+        status_names=LEAD_STATUS_NAMES,
         interest=dict(await interest_choices(db, member)),
     )
 
@@ -90,17 +104,30 @@ async def show_lead(lead_id: uuid.UUID, member: CurrentMember, db: Db) -> HTMLRe
     emails: list[Any] = []
     if member.can("listEmail") and lead.email:
         found, _ = await email_service.list_page(
-            db, workspace_id=workspace_id, filters=email_service.Filters(lead=lead.email), limit=50,
-            after=None, descending=True,
+            db,
+            workspace_id=workspace_id,
+            filters=email_service.Filters(lead=lead.email),
+            limit=50,
+            after=None,
+            descending=True,
         )
         emails = [email for email in found if email.lead_id in (None, lead.id)]
     campaign = (
         await campaign_service.get(db, workspace_id=workspace_id, campaign_id=lead.campaign_id)
-        if lead.campaign_id else None
+        if lead.campaign_id
+        else None
     )
     return await show(
-        db, member, "leads/detail.html", section="leads", lead=lead, activity=activity, emails=emails,
-        campaign=campaign, interest=await interest_choices(db, member), status_names=LEAD_STATUS_NAMES,
+        db,
+        member,
+        "leads/detail.html",
+        section="leads",
+        lead=lead,
+        activity=activity,
+        emails=emails,
+        campaign=campaign,
+        interest=await interest_choices(db, member),
+        status_names=LEAD_STATUS_NAMES,
     )
 
 
@@ -115,9 +142,7 @@ async def set_interest(db: Db, member: Member, lead: Any, raw: str) -> None:
 
 
 @router.post("/{lead_id}/interest")
-async def change_interest(
-    request: Request, lead_id: uuid.UUID, member: CurrentMember, form: Form, db: Db
-) -> Response:
+async def change_interest(lead_id: uuid.UUID, member: CurrentMember, form: Form, db: Db) -> Response:
     lead = await _lead(db, member, lead_id)
     await set_interest(db, member, lead, text(form, "interest"))
     member.notify("Interest status changed")

@@ -48,12 +48,24 @@ async def overview() -> Response:
 # API keys
 
 
-async def _keys_page(db: Db, member: Member, *, created: str | None = None, status: int = 200) -> HTMLResponse:
+async def _keys_page(
+    db: Db, member: Member, *, created: str | None = None, status: int = 200
+) -> HTMLResponse:
     member.require("listAPIKey")
-    keys, _ = await api_key_service.list_page(db, workspace_id=member.principal.workspace_id, limit=LISTED, after=None)
+    keys, _ = await api_key_service.list_page(
+        db, workspace_id=member.principal.workspace_id, limit=LISTED, after=None
+    )
     return await show(
-        db, member, "settings/api_keys.html", status=status, section="settings", tab="api-keys",
-        keys=keys, created=created, scopes=sorted(GRANTABLE_SCOPES), masked=api_key_service.MASK,
+        db,
+        member,
+        "settings/api_keys.html",
+        status=status,
+        section="settings",
+        tab="api-keys",
+        keys=keys,
+        created=created,
+        scopes=sorted(GRANTABLE_SCOPES),
+        masked=api_key_service.MASK,
     )
 
 
@@ -72,17 +84,25 @@ async def create_api_key(member: CurrentMember, form: Form, db: Db) -> HTMLRespo
     if beyond:
         raise Forbidden(f"An API key can only grant scopes your role holds; not held: {', '.join(beyond)}")
     key, secret = await api_key_service.create(
-        db, workspace_id=member.principal.workspace_id, name=body.name, scopes=body.scopes,
+        db,
+        workspace_id=member.principal.workspace_id,
+        name=body.name,
+        scopes=body.scopes,
         admin_workspace_id=member.principal.granted_by_admin,
     )
     await audit_log_service.record(
-        db, member.principal, ActivityType.API_KEY_CREATED, metadata={"api_key_id": str(key.id), "name": key.name}
+        db,
+        member.principal,
+        ActivityType.API_KEY_CREATED,
+        metadata={"api_key_id": str(key.id), "name": key.name},
     )
     return await _keys_page(db, member, created=secret)
 
 
 @router.post("/api-keys/{key_id}/revoke")
-async def revoke_api_key(request: Request, key_id: str, member: CurrentMember, _form: Form, db: Db) -> Response:
+async def revoke_api_key(
+    request: Request, key_id: str, member: CurrentMember, _form: Form, db: Db
+) -> Response:
     member.require("deleteAPIKey")
     key = await api_key_service.get(db, workspace_id=member.principal.workspace_id, key_id=_id(key_id))
     if key is None:
@@ -90,7 +110,10 @@ async def revoke_api_key(request: Request, key_id: str, member: CurrentMember, _
     await api_key_service.revoke(db, key)
     core(request).key_cache.forget(key.key_hash)
     await audit_log_service.record(
-        db, member.principal, ActivityType.API_KEY_DELETED, metadata={"api_key_id": str(key.id), "name": key.name}
+        db,
+        member.principal,
+        ActivityType.API_KEY_DELETED,
+        metadata={"api_key_id": str(key.id), "name": key.name},
     )
     member.notify(f"API key {key.name} revoked")
     return redirect("/settings/api-keys")
@@ -101,9 +124,17 @@ async def revoke_api_key(request: Request, key_id: str, member: CurrentMember, _
 
 async def _members_page(db: Db, member: Member, *, link: str | None = None) -> HTMLResponse:
     member.require("listWorkspaceMember")
-    rows, _ = await member_service.list_page(db, workspace_id=member.principal.workspace_id, limit=LISTED, after=None)
+    rows, _ = await member_service.list_page(
+        db, workspace_id=member.principal.workspace_id, limit=LISTED, after=None
+    )
     return await show(
-        db, member, "settings/members.html", section="settings", tab="members", members=rows, roles=ROLES,
+        db,
+        member,
+        "settings/members.html",
+        section="settings",
+        tab="members",
+        members=rows,
+        roles=ROLES,
         link=link,
     )
 
@@ -117,7 +148,11 @@ async def _invite_link(request: Request, db: Db, member: Member, email: str) -> 
     user = await identity.user_by_email(db, email)
     assert user is not None
     path = await identity.create_link(
-        db, settings_of(request), user=user, workspace_id=member.principal.workspace_id, purpose=LinkPurpose.INVITE
+        db,
+        settings_of(request),
+        user=user,
+        workspace_id=member.principal.workspace_id,
+        purpose=LinkPurpose.INVITE,
     )
     return settings_of(request).effective_public_url() + path
 
@@ -139,7 +174,9 @@ async def _member_row(db: Db, member: Member, member_id: str) -> Any:
 
 
 @router.post("/members/{member_id}/link")
-async def new_link(request: Request, member_id: str, member: CurrentMember, _form: Form, db: Db) -> HTMLResponse:
+async def new_link(
+    request: Request, member_id: str, member: CurrentMember, _form: Form, db: Db
+) -> HTMLResponse:
     member.require("createWorkspaceMember")
     found = await _member_row(db, member, member_id)
     return await _members_page(db, member, link=await _invite_link(request, db, member, found.email))
@@ -171,11 +208,20 @@ async def remove_member(member_id: str, member: CurrentMember, _form: Form, db: 
 async def block_list(member: CurrentMember, db: Db, search: str = "") -> HTMLResponse:
     member.require("listBlockListEntry")
     rows, more = await block_list_service.list_page(
-        db, workspace_id=member.principal.workspace_id,
-        filters=block_list_service.Filters(search=search.strip() or None), limit=LISTED, after=None,
+        db,
+        workspace_id=member.principal.workspace_id,
+        filters=block_list_service.Filters(search=search.strip() or None),
+        limit=LISTED,
+        after=None,
     )
     return await show(
-        db, member, "settings/block_list.html", section="settings", tab="block-list", rows=rows, more=more,
+        db,
+        member,
+        "settings/block_list.html",
+        section="settings",
+        tab="block-list",
+        rows=rows,
+        more=more,
         search=search,
     )
 
@@ -184,7 +230,9 @@ async def block_list(member: CurrentMember, db: Db, search: str = "") -> HTMLRes
 async def block(member: CurrentMember, form: Form, db: Db) -> Response:
     member.require("createBlockListEntry")
     body = checked(BlockListEntryCreate, {"bl_value": text(form, "bl_value")})
-    entry = await block_list_service.create(db, workspace_id=member.principal.workspace_id, bl_value=body.bl_value)
+    entry = await block_list_service.create(
+        db, workspace_id=member.principal.workspace_id, bl_value=body.bl_value
+    )
     member.notify(f"{entry.bl_value} is blocked")
     return redirect("/settings/block-list")
 
@@ -192,7 +240,9 @@ async def block(member: CurrentMember, form: Form, db: Db) -> Response:
 @router.post("/block-list/{entry_id}/remove")
 async def unblock(entry_id: str, member: CurrentMember, _form: Form, db: Db) -> Response:
     member.require("deleteBlockListEntry")
-    entry = await block_list_service.get(db, workspace_id=member.principal.workspace_id, entry_id=_id(entry_id))
+    entry = await block_list_service.get(
+        db, workspace_id=member.principal.workspace_id, entry_id=_id(entry_id)
+    )
     if entry is None:
         raise NotFound()
     await block_list_service.remove(db, entry)
@@ -203,17 +253,29 @@ async def unblock(entry_id: str, member: CurrentMember, _form: Form, db: Db) -> 
 @router.get("/tags")
 async def tags(member: CurrentMember, db: Db) -> HTMLResponse:
     member.require("listCustomTag")
-    tag_rows, _ = await tag_service.list_page(db, workspace_id=member.principal.workspace_id, limit=LISTED, after=None)
-    label_rows, _ = await label_service.list_page(db, workspace_id=member.principal.workspace_id, limit=LISTED)
+    tag_rows, _ = await tag_service.list_page(
+        db, workspace_id=member.principal.workspace_id, limit=LISTED, after=None
+    )
+    label_rows, _ = await label_service.list_page(
+        db, workspace_id=member.principal.workspace_id, limit=LISTED
+    )
     return await show(
-        db, member, "settings/tags.html", section="settings", tab="tags", tags=tag_rows, labels=label_rows,
+        db,
+        member,
+        "settings/tags.html",
+        section="settings",
+        tab="tags",
+        tags=tag_rows,
+        labels=label_rows,
     )
 
 
 @router.post("/tags")
 async def create_tag(member: CurrentMember, form: Form, db: Db) -> Response:
     member.require("createCustomTag")
-    body = checked(CustomTagCreate, {"label": text(form, "label"), "description": text(form, "description") or None})
+    body = checked(
+        CustomTagCreate, {"label": text(form, "label"), "description": text(form, "description") or None}
+    )
     tag = await tag_service.create(db, workspace_id=member.principal.workspace_id, tag_in=body)
     member.notify(f"Tag {tag.label} created")
     return redirect("/settings/tags")
@@ -252,5 +314,3 @@ async def delete_label(label_id: str, member: CurrentMember, _form: Form, db: Db
     await label_service.delete(db, label, reassigned_status=None)
     member.notify(f"Lead label {label.label} deleted")
     return redirect("/settings/tags")
-
-

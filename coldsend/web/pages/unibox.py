@@ -58,8 +58,15 @@ async def threads(
         db, workspace_id=workspace_id, filters=campaign_service.Filters(), limit=500, after=None
     )
     return await show(
-        db, member, "unibox/threads.html", section="unibox", rows=rows, more=more, unread=unread_counts,
-        campaigns=campaigns, accounts=await account_emails(db, member),
+        db,
+        member,
+        "unibox/threads.html",
+        section="unibox",
+        rows=rows,
+        more=more,
+        unread=unread_counts,
+        campaigns=campaigns,
+        accounts=await account_emails(db, member),
         interest=await interest_choices(db, member),
         params={"campaign": campaign, "account": account, "interest": interest, "unread": unread},
         total_unread=await email_service.count_unread(db, workspace_id=workspace_id),
@@ -67,7 +74,9 @@ async def threads(
 
 
 async def _thread(db: Db, member: Member, thread_id: uuid.UUID) -> list[Any]:
-    emails = await email_service.thread(db, workspace_id=member.principal.workspace_id, thread_id=str(thread_id))
+    emails = await email_service.thread(
+        db, workspace_id=member.principal.workspace_id, thread_id=str(thread_id)
+    )
     if not emails:
         raise NotFound("There is no such thread in this workspace")
     return list(emails)
@@ -80,11 +89,19 @@ async def read_thread(thread_id: uuid.UUID, member: CurrentMember, db: Db) -> HT
     latest = emails[-1]
     lead = (
         await lead_service.get(db, workspace_id=member.principal.workspace_id, lead_id=latest.lead_id)
-        if latest.lead_id else None
+        if latest.lead_id
+        else None
     )
     return await show(
-        db, member, "unibox/thread.html", section="unibox", thread_id=thread_id, emails=emails, latest=latest,
-        lead=lead, interest=await interest_choices(db, member),
+        db,
+        member,
+        "unibox/thread.html",
+        section="unibox",
+        thread_id=thread_id,
+        emails=emails,
+        latest=latest,
+        lead=lead,
+        interest=await interest_choices(db, member),
         unread=any(email.is_unread == 1 for email in emails),
     )
 
@@ -93,7 +110,9 @@ async def read_thread(thread_id: uuid.UUID, member: CurrentMember, db: Db) -> HT
 async def mark_read(thread_id: uuid.UUID, member: CurrentMember, _form: Form, db: Db) -> Response:
     member.require("markThreadAsRead")
     await _thread(db, member, thread_id)
-    await email_service.mark_thread_read(db, workspace_id=member.principal.workspace_id, thread_id=str(thread_id))
+    await email_service.mark_thread_read(
+        db, workspace_id=member.principal.workspace_id, thread_id=str(thread_id)
+    )
     member.notify("Marked as read")
     return redirect(f"/unibox/{thread_id}")
 
@@ -102,7 +121,11 @@ async def mark_read(thread_id: uuid.UUID, member: CurrentMember, _form: Form, db
 async def change_interest(thread_id: uuid.UUID, member: CurrentMember, form: Form, db: Db) -> Response:
     emails = await _thread(db, member, thread_id)
     lead_id = emails[-1].lead_id
-    lead = await lead_service.get(db, workspace_id=member.principal.workspace_id, lead_id=lead_id) if lead_id else None
+    lead = (
+        await lead_service.get(db, workspace_id=member.principal.workspace_id, lead_id=lead_id)
+        if lead_id
+        else None
+    )
     if lead is None:
         raise NotFound("This thread has no lead")
     await set_interest(db, member, lead, text(form, "interest"))
@@ -111,7 +134,9 @@ async def change_interest(thread_id: uuid.UUID, member: CurrentMember, form: For
 
 
 @router.post("/{thread_id}/reply")
-async def reply(request: Request, thread_id: uuid.UUID, member: CurrentMember, form: Form, db: Db) -> Response:
+async def reply(
+    request: Request, thread_id: uuid.UUID, member: CurrentMember, form: Form, db: Db
+) -> Response:
     """What POST /emails/reply does: the same send path, recorded in the thread."""
     member.require("replyToEmail")
     emails = await _thread(db, member, thread_id)
@@ -124,7 +149,9 @@ async def reply(request: Request, thread_id: uuid.UUID, member: CurrentMember, f
     }
     try:
         await manual_service.reply(
-            db, settings_of(request), workspace_id=member.principal.workspace_id,
+            db,
+            settings_of(request),
+            workspace_id=member.principal.workspace_id,
             request=checked(EmailReply, body),
         )
         member.notify("Reply sent")
@@ -134,7 +161,9 @@ async def reply(request: Request, thread_id: uuid.UUID, member: CurrentMember, f
 
 
 @router.post("/{thread_id}/forward")
-async def forward(request: Request, thread_id: uuid.UUID, member: CurrentMember, form: Form, db: Db) -> Response:
+async def forward(
+    request: Request, thread_id: uuid.UUID, member: CurrentMember, form: Form, db: Db
+) -> Response:
     member.require("forwardEmail")
     emails = await _thread(db, member, thread_id)
     original = _email_in(emails, text(form, "reply_to_uuid"))
@@ -148,7 +177,9 @@ async def forward(request: Request, thread_id: uuid.UUID, member: CurrentMember,
     }
     try:
         await manual_service.forward(
-            db, settings_of(request), workspace_id=member.principal.workspace_id,
+            db,
+            settings_of(request),
+            workspace_id=member.principal.workspace_id,
             request=checked(EmailForward, body),
         )
         member.notify("Forwarded")
