@@ -1,15 +1,20 @@
 """Factories that build a test's world through the real API: tenants, accounts, campaigns (with their
-schedule and step helpers), leads, lead lists and subsequences. Each asserts its call succeeded and returns
-what the API answered."""
+schedule and step helpers), leads, lead lists, subsequences and webhooks. Each asserts its call succeeded
+and returns what the API answered. What only the engine writes (webhook deliveries and their log) is
+written through a session, as the dispatcher writes it."""
 
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
 
 from coldsend.api_keys import service as api_key_service
+from coldsend.clock import utcnow
 from coldsend.db.session import session_scope
+from coldsend.models import WebhookDelivery, WebhookEvent
+from coldsend.models.webhook import DeliveryState
 from coldsend.workspaces import service as workspace_service
 from tests.conftest import Tenant, client_for
 from tests.security.hostile_peers import HostilePeer
@@ -225,3 +230,93 @@ async def create_list(tenant: Tenant, **fields: object) -> dict[str, object]:
     assert response.status_code == 200, response.text
     body: dict[str, object] = response.json()
     return body
+
+
+async def create_lead_label(
+    tenant: Tenant, label: str = "Hot Lead", sentiment: str = "positive"
+) -> dict[str, Any]:
+    response = await tenant.client.post(
+        "/api/v2/lead-labels", json={"label": label, "interest_status_label": sentiment}
+    )
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+WEBHOOKS = "/api/v2/webhooks"
+# tests/webhooks/conftest.py serves this name at a public address through the test DNS server.
+HOOK_URL = "https://hooks.example.com/coldsend"
+
+
+async def create_webhook(tenant: Tenant, **body: Any) -> dict[str, Any]:
+    """A webhook of `email_sent` events posting to HOOK_URL, unless `body` says otherwise."""
+    response = await tenant.client.post(
+        WEBHOOKS, json={"target_hook_url": HOOK_URL, "event_type": "email_sent", **body}
+    )
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def add_webhook_delivery(
+    app: FastAPI,
+    webhook: dict[str, Any],
+    *,
+    state: str = DeliveryState.FAILED,
+    created: datetime | None = None,
+    **fields: Any,
+) -> uuid.UUID:
+    """A delivery owed to `webhook` (as the API showed it), as the dispatcher's fan-out writes one."""
+    created = created or utcnow()
+    values: dict[str, Any] = {
+        "event_type": "email_sent",
+        "payload": {"event_type": "email_sent", "workspace": webhook["organization"]},
+        "attempts": 8 if state == DeliveryState.FAILED else 0,
+        "next_attempt_at": created,
+        **fields,
+    }
+    delivery = WebhookDelivery(
+        workspace_id=uuid.UUID(webhook["organization"]),
+        webhook_id=uuid.UUID(webhook["id"]),
+        state=state,
+        timestamp_created=created,
+        **values,
+    )
+    async with session_scope(app.state.sessionmaker) as session:
+        session.add(delivery)
+    return delivery.id
+
+
+async def add_webhook_event(
+    app: FastAPI,
+    webhook: dict[str, Any],
+    *,
+    success: bool = True,
+    created: datetime | None = None,
+    delivery_id: uuid.UUID | None = None,
+    lead_email: str | None = None,
+    **fields: Any,
+) -> uuid.UUID:
+    """One attempt in `webhook`'s delivery log, as the dispatcher records it."""
+    values: dict[str, Any] = {
+        "payload": {"event_type": "email_sent", "lead_email": lead_email},
+        "retry_count": 0,
+        "will_retry": not success,
+        "webhook_url": webhook["target_hook_url"],
+        "status_code": 200 if success else 500,
+        "error_message": None if success else "HTTP 500",
+        "response_time_ms": 42,
+        **fields,
+    }
+    event = WebhookEvent(
+        workspace_id=uuid.UUID(webhook["organization"]),
+        webhook_id=uuid.UUID(webhook["id"]),
+        delivery_id=delivery_id or uuid.uuid4(),
+        timestamp_created=created or utcnow(),
+        success=success,
+        lead_email=lead_email,
+        **values,
+    )
+    async with session_scope(app.state.sessionmaker) as session:
+        session.add(event)
+    return event.id

@@ -45,7 +45,8 @@ def _other_action_scopes(operation_id: str) -> list[str]:
     ]
     resource, action = specific[0].split(":")
     others = [a for a in ("create", "read", "update", "delete") if a != action]
-    return [f"{resource}:{a}" for a in others] + [f"all:{a}" for a in others] + ["webhooks:all"]
+    unrelated = "campaigns:all" if resource == "webhooks" else "webhooks:all"  # another resource's :all
+    return [f"{resource}:{a}" for a in others] + [f"all:{a}" for a in others] + [unrelated]
 
 
 class TestScopes:

@@ -147,7 +147,10 @@ class TestRouting:
         assert response.status_code == 200, response.text
         assert response.json() == []
         response = await tenant.client.get("/api/v2/webhooks/event-types")
-        assert response.json()["message"].startswith("listWebhookEventTypes ")
+        assert response.status_code == 200, response.text
+        assert response.json()["event_types"][0]["id"] == "all_events"
+        response = await tenant.client.get("/api/v2/inbox-placement-tests/email-service-provider-options")
+        assert response.json()["message"].startswith("getInboxPlacementTestESPOptions ")
 
     async def test_unknown_route_is_404_envelope(self, tenant: Tenant) -> None:
         response = await tenant.client.get("/api/v2/no-such-thing")

@@ -73,9 +73,13 @@ def parse_day(name: str, raw: str | None) -> date | None:
     return value.date() if isinstance(value, datetime) else value
 
 
-def instants(start_date: str | None, end_date: str | None) -> Instants:
-    start = _parse("start_date", start_date) if start_date is not None else None
-    end = _parse("end_date", end_date) if end_date is not None else None
+def instants(
+    start_date: str | None, end_date: str | None, *, names: tuple[str, str] = ("start_date", "end_date")
+) -> Instants:
+    """The window from `start_date` to `end_date`, both included (a date: that whole UTC day); `names` are
+    the query parameters' names, for the messages."""
+    start = _parse(names[0], start_date) if start_date is not None else None
+    end = _parse(names[1], end_date) if end_date is not None else None
     start_at = midnight(start) if type(start) is date else start
     if type(end) is date:
         end_at: datetime | None = midnight(end + timedelta(days=1))

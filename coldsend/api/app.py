@@ -37,6 +37,8 @@ from coldsend.tracking.router import router as tracking_router
 from coldsend.verification.router import router as verification_router
 from coldsend.warmup.router import router as warmup_router
 from coldsend.web.app import install_dashboard
+from coldsend.webhook_events.router import router as webhook_events_router
+from coldsend.webhooks.router import router as webhooks_router
 from coldsend.workspace_billing.router import router as workspace_billing_router
 from coldsend.workspace_group_members.router import router as workspace_group_members_router
 from coldsend.workspace_members.router import router as workspace_members_router
@@ -66,6 +68,8 @@ ROUTERS = [
     tracking_router,
     verification_router,
     warmup_router,
+    webhooks_router,
+    webhook_events_router,
 ]
 
 

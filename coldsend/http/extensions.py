@@ -29,6 +29,30 @@ EXTENSIONS: tuple[Operation, ...] = (
         scope="accounts:read",
         summary="Report the warmup pool: size, domains, providers, pairs met, warnings",
     ),
+    Operation(
+        operation_id="getWebhookSecret",
+        method="GET",
+        path="/api/v2/webhooks/{id}/secret",
+        tag="Webhook",
+        scope="webhooks:read",
+        summary="Get the signing secret of a webhook",
+    ),
+    Operation(
+        operation_id="rotateWebhookSecret",
+        method="POST",
+        path="/api/v2/webhooks/{id}/secret/rotate",
+        tag="Webhook",
+        scope="webhooks:update",
+        summary="Rotate the signing secret of a webhook",
+    ),
+    Operation(
+        operation_id="replayWebhook",
+        method="POST",
+        path="/api/v2/webhooks/{id}/replay",
+        tag="Webhook",
+        scope="webhooks:update",
+        summary="Queue a webhook's failed deliveries again",
+    ),
 )
 
 EXTENSIONS_BY_ID: dict[str, Operation] = {op.operation_id: op for op in EXTENSIONS}
