@@ -22,6 +22,7 @@ from coldsend.web.pages import (
     settings,
     signin,
     unibox,
+    webhooks,
 )
 from coldsend.web.render import STATIC, page, redirect
 
@@ -94,7 +95,18 @@ def create_dashboard(parent: FastAPI) -> FastAPI:
             response.headers["Cache-Control"] = "no-store"
         return response
 
-    for module in (signin, campaigns, imports, leads, accounts, unibox, analytics, deliverability, settings):
+    for module in (
+        signin,
+        campaigns,
+        imports,
+        leads,
+        accounts,
+        unibox,
+        analytics,
+        deliverability,
+        settings,
+        webhooks,
+    ):
         dashboard.include_router(module.router)
     dashboard.mount("/static", StaticFiles(directory=STATIC), name="static")
     return dashboard

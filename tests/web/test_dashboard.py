@@ -461,6 +461,22 @@ class TestSettingsPages:
             assert response is not None
             assert response.status == 200
 
+    async def test_a_webhook_is_created_and_listed_with_its_delivery_log(
+        self, site: Site, owner: BrowserContext
+    ) -> None:
+        page = await page_of(owner)
+        await site.visit(page, "/settings/webhooks", "webhooks-empty")
+        await page.fill("#hook-url", "http://127.0.0.1:9/coldsend")
+        await page.fill("#hook-name", "CRM")
+        await page.select_option("#hook-event", "reply_received")
+        await page.click("#create-webhook")
+        await expect(page.locator("#webhooks")).to_contain_text("http://127.0.0.1:9/coldsend")
+        await expect(page.locator("#webhook-log")).to_be_visible()
+        await site.shot(page, "webhooks")
+        async with site.api() as api:
+            listed = (await api.get("/api/v2/webhooks")).json()["items"]
+        assert [(w["name"], w["event_type"]) for w in listed] == [("CRM", "reply_received")]
+
     def test_no_token_in_the_server_log(self, site: Site) -> None:
         log = site.stderr.read_text()
         token = site.setup_link.rsplit("/", 1)[1]
