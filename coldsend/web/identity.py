@@ -58,6 +58,10 @@ async def set_password(session: AsyncSession, user: User, password: str) -> None
     await session.flush()
 
 
+async def has_password(session: AsyncSession, user: User) -> bool:
+    return await session.scalar(select(UserPassword.id).where(UserPassword.user_id == user.id)) is not None
+
+
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
     try:
         address = normalize_email(email)
@@ -134,6 +138,10 @@ async def use_link(
     is spent, and an invited member counts as joined."""
     user = await session.get(User, link.user_id)
     assert user is not None
+    if link.purpose == LinkPurpose.INVITE and await has_password(session, user):
+        # A workspace's admin holds the invitation link: it must not set the password of someone who
+        # already signs in elsewhere (their other workspaces would be the admin's).
+        raise BadRequest("You have a password already: sign in with it to work in this workspace")
     if email is not None and link.purpose == LinkPurpose.SETUP:
         await _change_email(session, user, email)
     await set_password(session, user, password)

@@ -1,5 +1,6 @@
 """One-time sign-in links: `coldsend user set-password EMAIL`, used once, in process (both backends)."""
 
+import re
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -7,7 +8,7 @@ from fastapi import FastAPI
 from coldsend.models import MemberRole
 from tests.conftest import MakeTenant, client_for
 from tests.test_cli import cli_env, run
-from tests.web.members import PASSWORD, add_member, csrf_in, new_email, post_sign_in
+from tests.web.members import PASSWORD, add_member, csrf_in, csrf_of, new_email, post_sign_in, signed_in
 
 
 class TestSetPasswordCommand:
@@ -56,3 +57,34 @@ class TestSetPasswordCommand:
         async with client_for(app) as client:
             assert (await client.get(first[first.index("/sign-in/") :])).status_code == 404
             assert (await client.get(second[second.index("/sign-in/") :])).status_code == 200
+
+
+class TestInvitation:
+    async def test_an_admin_gets_no_link_that_sets_a_password_someone_has(
+        self, app: FastAPI, make_tenant: MakeTenant
+    ) -> None:
+        """The inviting admin holds the link: it must not take over the invitee's other workspaces."""
+        elsewhere, mine = await make_tenant(), await make_tenant()
+        person, admin = new_email("person"), new_email("admin")
+        await add_member(app, elsewhere.workspace_id, person, MemberRole.ADMIN)
+        await add_member(app, mine.workspace_id, admin, MemberRole.ADMIN)
+        async with signed_in(app, admin) as client:
+            token = await csrf_of(client)
+            invited = await client.post(
+                "/settings/members", data={"email": person, "role": "editor", "csrf_token": token}
+            )
+            assert invited.status_code == 200
+            assert "has a dashboard password already" in invited.text
+            assert "/sign-in/link/" not in invited.text
+            fresh = new_email("fresh")
+            made = await client.post(
+                "/settings/members", data={"email": fresh, "role": "view", "csrf_token": token}
+            )
+            link = re.search(r'id="invite-link">([^<]+)<', made.text)
+            assert link is not None
+        async with signed_in(
+            app, person
+        ) as client:  # the person's password still works, and now two workspaces
+            page = await client.get("/campaigns")
+            assert str(mine.workspace_id) in page.text
+            assert str(elsewhere.workspace_id) in page.text

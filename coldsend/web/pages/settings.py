@@ -144,9 +144,15 @@ async def members(member: CurrentMember, db: Db) -> HTMLResponse:
     return await _members_page(db, member)
 
 
-async def _invite_link(request: Request, db: Db, member: Member, email: str) -> str:
+async def _invite_link(request: Request, db: Db, member: Member, email: str) -> str | None:
+    """A one-time link for a person without a password; someone who has one signs in with it instead."""
     user = await identity.user_by_email(db, email)
     assert user is not None
+    if await identity.has_password(db, user):
+        member.notify(
+            f"{email} has a dashboard password already: they sign in with it and find this workspace"
+        )
+        return None
     path = await identity.create_link(
         db,
         settings_of(request),
