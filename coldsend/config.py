@@ -254,6 +254,37 @@ class Settings(BaseSettings):
     )
     login_window_seconds: float = Field(default=900.0, gt=0, description="the window of those two limits")
 
+    # OAuth mailboxes (coldsend/oauth/): your own OAuth app at each provider (README, "OAuth mailboxes").
+    google_client_id: str | None = Field(default=None, description="OAuth client ID of your Google Cloud app")
+    google_client_secret: SecretStr | None = None
+    google_authorization_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    google_userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
+    google_smtp_server: str = Field(default="smtp.gmail.com:587", description="host:port of a new account")
+    google_imap_server: str = Field(default="imap.gmail.com:993", description="host:port of a new account")
+    microsoft_client_id: str | None = Field(
+        default=None, description="Application (client) ID of your Microsoft Entra app registration"
+    )
+    microsoft_client_secret: SecretStr | None = None
+    microsoft_tenant: str = Field(
+        default="common", description='"common", "organizations", or your directory (tenant) ID or domain'
+    )
+    microsoft_authorization_url: str = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"
+    microsoft_token_url: str = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+    microsoft_userinfo_url: str = "https://graph.microsoft.com/oidc/userinfo"
+    microsoft_smtp_server: str = Field(
+        default="smtp.office365.com:587", description="host:port of a new account"
+    )
+    microsoft_imap_server: str = Field(
+        default="outlook.office365.com:993", description="host:port of a new account"
+    )
+    oauth_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="deadline of one request to a provider (code exchange, refresh)"
+    )
+    oauth_refresh_margin_seconds: float = Field(
+        default=300.0, ge=0, description="an access token is renewed this long before it expires"
+    )
+
     reply_rules_file: Path | None = Field(
         default=None,
         description="JSON file of extra reply-classification phrases (see lead_labels/classifier.py)",
@@ -293,6 +324,32 @@ class Settings(BaseSettings):
     def _nameservers_parse(cls, value: list[str]) -> list[str]:
         for spec in value:
             nameserver(spec)
+        return value
+
+    @field_validator(
+        "google_smtp_server", "google_imap_server", "microsoft_smtp_server", "microsoft_imap_server"
+    )
+    @classmethod
+    def _server_is_host_port(cls, value: str) -> str:
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError('expected "host:port"')
+        return value.strip()
+
+    @field_validator(
+        "google_authorization_url",
+        "google_token_url",
+        "google_userinfo_url",
+        "microsoft_authorization_url",
+        "microsoft_token_url",
+        "microsoft_userinfo_url",
+    )
+    @classmethod
+    def _endpoint_is_http(cls, value: str) -> str:
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError(
+                "an OAuth endpoint must start with https:// (or http:// for a local test provider)"
+            )
         return value
 
     @field_validator("public_url")

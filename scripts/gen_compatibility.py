@@ -48,7 +48,7 @@ with the same `operationId` and the same API-key scope (a key holding `<resource
 
 * **implemented**: real behaviour on your own infrastructure (database, SMTP, IMAP, DNS, webhooks).
 * **provider-backed**: a feature Instantly runs as a SaaS service (SuperSearch enrichment, done-for-you
-  account orders, OAuth mailbox connection, billing), served through a pluggable provider.
+  account orders, billing), served through a pluggable provider.
 * **not available**: the request is authenticated and scope-checked like any other (401/403/429 as usual),
   then answered with `{status} {reason}` in the error envelope, with the message given in *Notes*:
 

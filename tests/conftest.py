@@ -20,6 +20,7 @@ from coldsend.db.admin import create_database, drop_database
 from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.workspaces import service as workspace_service
 from tests.imap_server import dovecot, make_dovecot  # noqa: F401 (fixtures)
+from tests.oauth_provider import oauth_dovecot, oauth_provider, oauth_sink  # noqa: F401 (fixtures)
 from tests.smtp_sink import make_smtp_sink, smtp_sink, smtp_sink_ssl, smtp_sink_starttls  # noqa: F401 (fixtures)
 from tests.workers import Worker
 

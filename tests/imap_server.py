@@ -11,6 +11,10 @@ As root it runs under `setpriv` as nobody (Dovecot refuses root logins and mail 
 as the current user. When the `dovecot` binary is missing, `ensure_dovecot()` installs
 `dovecot-imapd` with apt-get (CI runs as root on a clean machine) and fails loudly if it cannot.
 
+`Dovecot(directory, introspection_url=...)` also takes AUTHENTICATE XOAUTH2 (and OAUTHBEARER): an
+`oauth2` passdb asks that OAuth 2.0 introspection endpoint whether the bearer token is active for the
+user (its `email`); passwords still log in with LOGIN/PLAIN, and `add_user` gives the user its Maildir.
+
 Fixtures: `dovecot` (session scope, shared) and `make_dovecot` (function scope, for a server a test
 stops and starts). Every server `make_dovecot` starts has a certificate from the session server's CA,
 so an app that trusts `dovecot.ca_path` verifies them all, as a client of one mail host would.
@@ -47,14 +51,14 @@ ssl = yes
 ssl_cert = <{dir}/cert.pem
 ssl_key = <{dir}/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth_mechanisms}
 auth_failure_delay = 0
 default_login_user = {user}
 default_internal_user = {user}
 default_internal_group = {group}
 first_valid_uid = 0
 mail_location = maildir:~/Maildir
-passdb {{
+{oauth_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {dir}/users
 }}
@@ -86,6 +90,24 @@ service stats {{
     port = 0
   }}
 }}
+"""
+
+OAUTH_MECHANISMS = " xoauth2 oauthbearer"
+OAUTH_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {dir}/oauth2.conf.ext
+}}
+"""
+# force_introspection: the token itself says nothing; the introspection endpoint says who it is for.
+OAUTH2_CONFIG = """\
+introspection_url = {url}
+introspection_mode = post
+force_introspection = yes
+username_attribute = email
+active_attribute = active
+active_value = true
 """
 
 
@@ -137,7 +159,9 @@ def ensure_dovecot() -> str:
 
 
 class Dovecot:
-    def __init__(self, directory: Path, ca: trustme.CA | None = None) -> None:
+    def __init__(
+        self, directory: Path, ca: trustme.CA | None = None, introspection_url: str | None = None
+    ) -> None:
         self.binary = ensure_dovecot()
         self.doveadm = str(Path(self.binary).with_name("doveadm"))
         if not os.access(self.doveadm, os.X_OK):
@@ -153,6 +177,7 @@ class Dovecot:
         self.ca = ca or trustme.CA()
         self.ca_path = directory / "ca.pem"
         self.process: subprocess.Popen[bytes] | None = None
+        self.introspection_url = introspection_url
         self._write_files()
 
     def _write_files(self) -> None:
@@ -165,6 +190,9 @@ class Dovecot:
         self.ca.cert_pem.write_to_path(str(self.ca_path))
         (directory / "users").write_text("")
         group = "nogroup" if self.as_root else self.user
+        oauth = self.introspection_url is not None
+        if oauth:
+            (directory / "oauth2.conf.ext").write_text(OAUTH2_CONFIG.format(url=self.introspection_url))
         (directory / "dovecot.conf").write_text(
             CONFIG.format(
                 dir=directory,
@@ -173,6 +201,8 @@ class Dovecot:
                 ssl_port=self.ssl_port,
                 user=self.user,
                 group=group,
+                oauth_mechanisms=OAUTH_MECHANISMS if oauth else "",
+                oauth_passdb=OAUTH_PASSDB.format(dir=directory) if oauth else "",
             )
         )
         if self.as_root:
@@ -251,7 +281,7 @@ class Dovecot:
             process.stdout.close()
 
 
-def _directory() -> Path:
+def directory_for_dovecot() -> Path:
     """A directory the unprivileged server user can reach (pytest's tmp dirs are private to root)."""
     directory = Path(tempfile.mkdtemp(prefix="coldsend-dovecot-"))
     directory.chmod(0o755)
@@ -260,7 +290,7 @@ def _directory() -> Path:
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
-    directory = _directory()
+    directory = directory_for_dovecot()
     server = Dovecot(directory).start()
     try:
         yield server
@@ -277,7 +307,7 @@ def make_dovecot(dovecot: Dovecot) -> Iterator[MakeDovecot]:
     started: list[tuple[Dovecot, Path]] = []
 
     def make() -> Dovecot:
-        directory = _directory()
+        directory = directory_for_dovecot()
         server = Dovecot(directory, ca=dovecot.ca).start()
         started.append((server, directory))
         return server

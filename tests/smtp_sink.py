@@ -13,6 +13,11 @@ Fixtures (function scope; each starts its own server on a free port and stops it
   runs). Default `{"sender@example.com": "secret"}`. With `require_auth` (default: true when there are
   users) MAIL FROM before AUTH gets `530 5.7.0 Authentication required`.
 - `offer_auth=False` (with `tls="none"`): no AUTH in the EHLO reply, as a relay that authorises by IP.
+- `introspection_url`: also offer AUTH XOAUTH2, and let in a user whose bearer token that OAuth 2.0
+  introspection endpoint calls active for that email (as Gmail and Exchange Online check theirs); a refused
+  token gets the JSON error challenge, then `535`. The token is asked about again at each MAIL FROM: once
+  it is no longer active the session gets `421` and is closed, as a provider ends a session whose token
+  expired or was revoked. Pass `require_auth=True` with it (there are no password users then).
 - `tls`: "none" | "starttls" | "ssl". TLS uses a certificate for `localhost` / `127.0.0.1` issued by
   `sink.ca` (a `trustme.CA`); `sink.client_context()` is an `ssl.SSLContext` that trusts it, and
   `sink.ca_pem` / `sink.ca_path` give the CA to clients that take a PEM string or file.
@@ -39,8 +44,10 @@ Runnable alone for the benchmark: `python -m tests.smtp_sink --port P [--users N
 
 import argparse
 import asyncio
+import base64
 import email
 import email.policy
+import json
 import logging
 import random
 import signal
@@ -50,12 +57,14 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
 
+import httpx
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
@@ -203,6 +212,46 @@ class _Handler:
         return "250 2.0.0 OK queued"
 
 
+class _OAuthHandler(_Handler):
+    """A sink that takes XOAUTH2: tokens checked at the OAuth server's introspection endpoint."""
+
+    def __init__(self, state: _State, introspection_url: str) -> None:
+        super().__init__(state)
+        self.introspection_url = introspection_url
+        self.tokens: weakref.WeakKeyDictionary[Session, str] = weakref.WeakKeyDictionary()
+
+    async def _active_for(self, user: str, token: str) -> bool:
+        async with httpx.AsyncClient(timeout=10) as client:
+            answer = (await client.post(self.introspection_url, data={"token": token})).json()
+        return bool(answer.get("active")) and answer.get("email") == user
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        fields = dict(
+            part.split("=", 1) for part in base64.b64decode(args[1]).decode().split("\x01") if "=" in part
+        )
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        if await self._active_for(user, token):
+            assert server.session is not None
+            self.tokens[server.session] = token
+            return AuthResult(success=True, auth_data=user)
+        error = {"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"}
+        await server.challenge_auth(json.dumps(error))
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Username and Password not accepted"
+        )
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        token = self.tokens.get(session)
+        login = self._login(session)
+        if token is not None and login is not None and not await self._active_for(login, token):
+            if server.transport is not None:
+                server.loop.call_soon(server.transport.close)
+            return "421 4.7.0 Access token expired or revoked; reconnect"
+        return await super().handle_MAIL(server, session, envelope, address, options)
+
+
 class SmtpSink:
     """An aiosmtpd server on 127.0.0.1 in its own thread; see the module docstring."""
 
@@ -213,6 +262,7 @@ class SmtpSink:
         require_auth: bool | None = None,
         authenticate: Callable[[str, str], bool] | None = None,
         offer_auth: bool = True,
+        introspection_url: str | None = None,
     ) -> None:
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.tls: TlsMode = tls
@@ -223,6 +273,7 @@ class SmtpSink:
         )
         self._authenticate = authenticate
         self.offer_auth = offer_auth
+        self.introspection_url = introspection_url
         self.ca = trustme.CA()
         self._server_cert = self.ca.issue_cert("localhost", "127.0.0.1")
         self._ca_dir = tempfile.TemporaryDirectory(prefix="smtp-sink-ca-")
@@ -314,7 +365,12 @@ class SmtpSink:
             kwargs["tls_context"] = self.server_context()
         elif self.tls == "ssl":
             kwargs["ssl_context"] = self.server_context()
-        self._controller = Controller(_Handler(self.state), **kwargs)
+        handler = (
+            _Handler(self.state)
+            if self.introspection_url is None
+            else _OAuthHandler(self.state, self.introspection_url)
+        )
+        self._controller = Controller(handler, **kwargs)
         self._controller.start()
         return self
 

@@ -8,14 +8,9 @@ calls it on IMAP failures, the sender on SMTP authentication failures.
 import logging
 from typing import Any
 
-from cryptography.fernet import InvalidToken
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend import deadlines
-from coldsend.accounts import mailbox_settings
 from coldsend.clock import utcnow
-from coldsend.config import Settings
-from coldsend.mail import imap
 from coldsend.models import Account, AccountStatus
 from coldsend.webhooks import facts
 
@@ -23,8 +18,6 @@ log = logging.getLogger(__name__)
 
 # Statuses a connection failure overrides; a paused account stays paused (its owner stopped it).
 FAILABLE = (AccountStatus.ACTIVE, AccountStatus.MAINTENANCE)
-# connect and greeting, STARTTLS, TLS handshake, CAPABILITY, LOGIN, LOGOUT: each under its own timeout.
-CHECK_STEPS = 6
 
 
 async def mark_connection_error(
@@ -70,28 +63,3 @@ async def note_account_error(session: AsyncSession, account: Account) -> None:
         account_email=account.email,
         detail={"status": account.status, "status_message": account.status_message},
     )
-
-
-async def check_imap(account: Account, settings: Settings) -> tuple[str, str] | None:
-    """None when the account logs in to its IMAP server; else (code, reason)."""
-    try:
-        endpoint = mailbox_settings.imap_endpoint_for(account, settings)
-    except InvalidToken:
-        return "EDECRYPT", "the stored IMAP password cannot be decrypted (the secret key changed)"
-    except imap.ImapError as error:
-        return "ECONFIG", str(error)
-    deadline = endpoint.timeout * CHECK_STEPS
-    try:
-        await deadlines.within(imap.check_login(endpoint), deadline)
-    except TimeoutError:
-        return (
-            "ECONNECTION",
-            f"IMAP server {endpoint.host}:{endpoint.port} gave no login within {deadline:g} s",
-        )
-    except imap.ImapAuthError as error:
-        return "EAUTH", f"IMAP login refused by {endpoint.host}:{endpoint.port}: {error}"
-    except imap.ImapSecurityError as error:
-        return "ETLS", f"IMAP {endpoint.host}:{endpoint.port} not logged in to: {error}"
-    except imap.ImapError as error:
-        return "ECONNECTION", f"IMAP server {endpoint.host}:{endpoint.port} unreachable: {error}"
-    return None

@@ -30,7 +30,7 @@ from coldsend.background_jobs import service as background_job_service
 from coldsend.background_jobs.schemas import BackgroundJob
 from coldsend.config import Settings
 from coldsend.http.auth import Authorized
-from coldsend.http.deps import Session
+from coldsend.http.deps import Session, Sessionmaker
 from coldsend.http.pagination import Cursor
 from coldsend.http.query import comma_list, trimmed
 from coldsend.http.responses import doc, error_body
@@ -165,12 +165,16 @@ Filters = Annotated[listing.Filters, Depends(_filters)]
     openapi_extra={"x-coldsend-notes": CREATE_NOTES},
 )
 async def create_account(
-    body: AccountCreate, principal: Authorized, session: Session, settings: AppSettings
+    body: AccountCreate,
+    principal: Authorized,
+    session: Session,
+    settings: AppSettings,
+    sessions: Sessionmaker,
 ) -> Account:
     """Create account (a sending mailbox with its SMTP and IMAP settings)"""
     await _check_tracking_domain(settings, body.tracking_domain_name, body.skip_cname_check)
     account = await account_service.create(
-        session, settings, workspace_id=principal.workspace_id, account_in=body
+        session, settings, sessions, workspace_id=principal.workspace_id, account_in=body
     )
     await _audit(session, principal, ActivityType.ACCOUNT_ADDITION, account.email)
     return shown(account)
@@ -251,7 +255,11 @@ async def get_ctd_status(
     openapi_extra={"x-coldsend-notes": VITALS_NOTES},
 )
 async def check_account_vitals(
-    principal: Authorized, session: Session, settings: AppSettings, body: VitalsRequest | None = None
+    principal: Authorized,
+    session: Session,
+    settings: AppSettings,
+    sessions: Sessionmaker,
+    body: VitalsRequest | None = None,
 ) -> VitalsResult:
     """Test account vitals (DNS records, SMTP and IMAP logins)"""
     emails = list(dict.fromkeys(body.accounts or [])) if body else []
@@ -263,7 +271,7 @@ async def check_account_vitals(
         for email in emails
         if (account := await account_service.get(session, workspace_id=principal.workspace_id, email=email))
     ]
-    results = await vitals.check_accounts(accounts, settings)
+    results = await vitals.check_accounts(accounts, settings, sessions)
     return VitalsResult(
         status="success",
         success_list=[result for result in results if result.allPass],
@@ -384,13 +392,18 @@ async def get_account(account: AccountOf) -> Account:
     openapi_extra={"x-coldsend-notes": PATCH_NOTES},
 )
 async def patch_account(
-    email: str, body: AccountUpdate, principal: Authorized, session: Session, settings: AppSettings
+    email: str,
+    body: AccountUpdate,
+    principal: Authorized,
+    session: Session,
+    settings: AppSettings,
+    sessions: Sessionmaker,
 ) -> Account:
     """Patch account"""
     account = await account_of(email, principal, session)
     if "tracking_domain_name" in body.model_fields_set and not body.remove_tracking_domain:
         await _check_tracking_domain(settings, body.tracking_domain_name, body.skip_cname_check)
-    changed = await account_service.update(session, settings, account, account_in=body)
+    changed = await account_service.update(session, settings, sessions, account, account_in=body)
     if changed:
         await _audit(session, principal, ActivityType.ACCOUNT_UPDATE, account.email, fields=changed)
     return shown(account)

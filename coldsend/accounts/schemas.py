@@ -21,8 +21,6 @@ from coldsend.models import ProviderCode
 MAX_BULK = 100
 MAX_PORT = 65535
 MAX_HOST_LENGTH = 253
-# Ports whose protocol starts with TLS (SMTPS, IMAPS); any other port requires STARTTLS.
-IMPLICIT_TLS_PORTS = frozenset({465, 993})
 _HOST_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -101,10 +99,6 @@ SmtpPassword = Annotated[str, Field(max_length=1000)]
 Rate = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Text = Annotated[str, Field(max_length=500)]
-
-
-def implicit_tls_mode(port: int) -> TlsMode:
-    return "ssl" if port in IMPLICIT_TLS_PORTS else "starttls"
 
 
 class WarmupAdvanced(RequestModel):

@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import encryption as secrets
 from coldsend.accounts import health, login_check
-from coldsend.accounts.schemas import AccountCreate, AccountUpdate, implicit_tls_mode
+from coldsend.accounts.mailbox_settings import Sessions
+from coldsend.accounts.schemas import AccountCreate, AccountUpdate
 from coldsend.addresses import normalize_email
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.errors import BadRequest, NotFound
+from coldsend.mail.tls import implicit_tls_mode
 from coldsend.models import Account, AccountStatus, ResourceType
 
 DUPLICATE = "An account with this email already exists in this workspace"
@@ -64,7 +66,12 @@ def _warmup(warmup: dict[str, Any] | None, custom_ftag: str | None) -> dict[str,
 
 
 async def create(
-    session: AsyncSession, settings: Settings, *, workspace_id: uuid.UUID, account_in: AccountCreate
+    session: AsyncSession,
+    settings: Settings,
+    sessions: Sessions,
+    *,
+    workspace_id: uuid.UUID,
+    account_in: AccountCreate,
 ) -> Account:
     if await get(session, workspace_id=workspace_id, email=account_in.email) is not None:
         raise BadRequest(DUPLICATE)
@@ -88,7 +95,7 @@ async def create(
         imap_tls=account_in.imap_tls or implicit_tls_mode(account_in.imap_port),
         **given,
     )
-    failing = await login_check.apply(account, settings)
+    failing = await login_check.apply(account, settings, sessions)
     session.add(account)
     try:
         await session.flush()
@@ -118,7 +125,12 @@ def _server_changes(settings: Settings, account_in: AccountUpdate) -> dict[str, 
 
 
 async def update(
-    session: AsyncSession, settings: Settings, account: Account, *, account_in: AccountUpdate
+    session: AsyncSession,
+    settings: Settings,
+    sessions: Sessions,
+    account: Account,
+    *,
+    account_in: AccountUpdate,
 ) -> list[str]:
     """Apply the sent fields; the names of those that changed (secrets named, never shown)."""
     changes = account_in.model_dump(include=set(PLAIN_FIELDS) & account_in.model_fields_set)
@@ -134,7 +146,7 @@ async def update(
         if name.endswith("_encrypted") or getattr(account, name) != value:
             setattr(account, name, value)
             changed.append(name.removesuffix("_encrypted"))
-    failing = bool(server_changes) and await login_check.apply(account, settings)
+    failing = bool(server_changes) and await login_check.apply(account, settings, sessions)
     if changed:
         account.timestamp_updated = utcnow()
         await session.flush()

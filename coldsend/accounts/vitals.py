@@ -19,6 +19,7 @@ from cryptography.fernet import InvalidToken
 
 from coldsend import dns as coldsend_dns
 from coldsend.accounts import mailbox_settings
+from coldsend.accounts.mailbox_settings import Sessions
 from coldsend.accounts.schemas import AccountVitals
 from coldsend.config import Settings
 from coldsend.mail import imap, smtp
@@ -101,9 +102,9 @@ def _tls_refusal(field: str, security: str) -> str:
     return f"the server offers no STARTTLS (or refused it), which {field} requires: nothing sent in the clear"
 
 
-async def _smtp_failure(account: Account, settings: Settings) -> str | None:
+async def _smtp_failure(account: Account, settings: Settings, sessions: Sessions) -> str | None:
     try:
-        endpoint = mailbox_settings.smtp_endpoint_for(account, settings)
+        endpoint = mailbox_settings.smtp_endpoint_for(account, settings, sessions)
     except InvalidToken:
         return "the stored SMTP password cannot be decrypted (the secret key changed)"
     try:
@@ -118,9 +119,9 @@ async def _smtp_failure(account: Account, settings: Settings) -> str | None:
     return None
 
 
-async def _imap_failure(account: Account, settings: Settings) -> str | None:
+async def _imap_failure(account: Account, settings: Settings, sessions: Sessions) -> str | None:
     try:
-        endpoint = mailbox_settings.imap_endpoint_for(account, settings)
+        endpoint = mailbox_settings.imap_endpoint_for(account, settings, sessions)
     except InvalidToken:
         return "the stored IMAP password cannot be decrypted (the secret key changed)"
     except imap.ImapError:
@@ -138,7 +139,7 @@ async def _imap_failure(account: Account, settings: Settings) -> str | None:
 
 
 async def account_vitals(
-    account: Account, settings: Settings, domains: dict[str, "asyncio.Task[DomainVitals]"]
+    account: Account, settings: Settings, sessions: Sessions, domains: dict[str, "asyncio.Task[DomainVitals]"]
 ) -> AccountVitals:
     domain = account.email.rpartition("@")[2]
     if domain not in domains:
@@ -146,8 +147,8 @@ async def account_vitals(
     selectors = (account.dkim_selector,) if account.dkim_selector else COMMON_DKIM_SELECTORS
     dkim, smtp_failure, imap_failure, by_domain = await asyncio.gather(
         _has_dkim(domain, selectors, settings.dns_nameservers),
-        _smtp_failure(account, settings),
-        _imap_failure(account, settings),
+        _smtp_failure(account, settings, sessions),
+        _imap_failure(account, settings, sessions),
         domains[domain],
     )
     messages = {}
@@ -173,7 +174,11 @@ async def account_vitals(
     )
 
 
-async def check_accounts(accounts: Sequence[Account], settings: Settings) -> list[AccountVitals]:
+async def check_accounts(
+    accounts: Sequence[Account], settings: Settings, sessions: Sessions
+) -> list[AccountVitals]:
     """Every account's vitals, checked concurrently; each domain's shared records are looked up once."""
     domains: dict[str, asyncio.Task[DomainVitals]] = {}
-    return list(await asyncio.gather(*(account_vitals(account, settings, domains) for account in accounts)))
+    return list(
+        await asyncio.gather(*(account_vitals(account, settings, sessions, domains) for account in accounts))
+    )

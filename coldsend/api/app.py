@@ -32,6 +32,8 @@ from coldsend.lead_labels.router import router as lead_labels_router
 from coldsend.lead_lists.router import router as lead_lists_router
 from coldsend.leads.bulk_router import router as leads_bulk_router
 from coldsend.leads.router import router as leads_router
+from coldsend.oauth.router import callback_router as oauth_callback_router
+from coldsend.oauth.router import router as oauth_router
 from coldsend.subsequences.router import router as subsequences_router
 from coldsend.tracking.router import router as tracking_router
 from coldsend.verification.router import router as verification_router
@@ -70,6 +72,8 @@ ROUTERS = [
     warmup_router,
     webhooks_router,
     webhook_events_router,
+    oauth_router,
+    oauth_callback_router,
 ]
 
 

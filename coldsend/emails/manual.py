@@ -19,7 +19,7 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.accounts.mailbox_settings import smtp_endpoint_for
+from coldsend.accounts.mailbox_settings import Sessions, smtp_endpoint_for
 from coldsend.clock import iso_z, utcnow
 from coldsend.config import Settings
 from coldsend.emails.preview import account_named
@@ -75,10 +75,12 @@ async def _email_and_account(
     return original, account
 
 
-async def _send(settings: Settings, account: Account, message: OutgoingMessage, addressed: Addressed) -> None:
+async def _send(
+    settings: Settings, sessions: Sessions, account: Account, message: OutgoingMessage, addressed: Addressed
+) -> None:
     """Over the account's SMTP server now; a failure is the caller's 400 (the account cannot send)."""
     try:
-        connection = AccountConnection(smtp_endpoint_for(account, settings))
+        connection = AccountConnection(smtp_endpoint_for(account, settings, sessions))
     except InvalidToken:
         raise BadRequest(
             "The account's SMTP password cannot be decrypted (the server's secret key changed)"
@@ -177,7 +179,12 @@ def _thread_of(original: Email) -> list[str]:
 
 
 async def reply(
-    session: AsyncSession, settings: Settings, *, workspace_id: uuid.UUID, request: EmailReply
+    session: AsyncSession,
+    settings: Settings,
+    sessions: Sessions,
+    *,
+    workspace_id: uuid.UUID,
+    request: EmailReply,
 ) -> Email:
     if not (request.body.html or request.body.text):
         raise BadRequest("body must have property 'html' or 'text'")
@@ -203,7 +210,7 @@ async def reply(
     message = _outgoing(account, addressed, request.subject, parts, utcnow())
     message.in_reply_to = original.message_id
     message.references = _thread_of(original)
-    await _send(settings, account, message, addressed)
+    await _send(settings, sessions, account, message, addressed)
     return await _record(
         session,
         original,
@@ -236,7 +243,12 @@ def _forwarded(original: Email, note: tuple[str, str]) -> tuple[str, str]:
 
 
 async def forward(
-    session: AsyncSession, settings: Settings, *, workspace_id: uuid.UUID, request: EmailForward
+    session: AsyncSession,
+    settings: Settings,
+    sessions: Sessions,
+    *,
+    workspace_id: uuid.UUID,
+    request: EmailForward,
 ) -> Email:
     original, account = await _email_and_account(
         session, workspace_id, request.reply_to_uuid, request.eaccount
@@ -261,7 +273,7 @@ async def forward(
     message.references = _thread_of(original)
     if request.reply_to:
         message.reply_to = request.reply_to
-    await _send(settings, account, message, addressed)
+    await _send(settings, sessions, account, message, addressed)
     return await _record(
         session, original, account, message, addressed, reminder_ts=None, assigned_to=request.assigned_to
     )

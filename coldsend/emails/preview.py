@@ -12,7 +12,7 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.accounts.mailbox_settings import smtp_endpoint_for
+from coldsend.accounts.mailbox_settings import Sessions, smtp_endpoint_for
 from coldsend.addresses import normalize_email
 from coldsend.clock import utcnow
 from coldsend.config import Settings
@@ -55,7 +55,12 @@ def _message(account: Account, preview: PreviewEmail, text: str, recipient: str)
 
 
 async def send(
-    session: AsyncSession, settings: Settings, *, workspace_id: uuid.UUID, preview: PreviewEmail
+    session: AsyncSession,
+    settings: Settings,
+    sessions: Sessions,
+    *,
+    workspace_id: uuid.UUID,
+    preview: PreviewEmail,
 ) -> PreviewFailed | None:
     """None when every recipient's message was accepted; else the spec's error code and what happened."""
     account = await account_named(session, workspace_id, preview.eaccount)
@@ -66,7 +71,7 @@ async def send(
             "eaccount must be the email of one of its accounts",
         )
     try:
-        endpoint = smtp_endpoint_for(account, settings)
+        endpoint = smtp_endpoint_for(account, settings, sessions)
     except InvalidToken:
         log.warning(
             "test email from %s: its password cannot be decrypted with the current key", account.email

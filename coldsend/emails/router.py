@@ -164,7 +164,11 @@ async def send_test_email(
     if not _preview_limiter(request).allow(principal.workspace_id):
         raise errors.RateLimited()
     failure = await preview_service.send(
-        session, request.app.state.settings, workspace_id=principal.workspace_id, preview=body
+        session,
+        request.app.state.settings,
+        request.app.state.sessionmaker,
+        workspace_id=principal.workspace_id,
+        preview=body,
     )
     return failure or PreviewSent()
 
@@ -191,7 +195,11 @@ async def reply_to_email(
 ) -> Email:
     """Reply to an email"""
     email = await manual_service.reply(
-        session, request.app.state.settings, workspace_id=principal.workspace_id, request=body
+        session,
+        request.app.state.settings,
+        request.app.state.sessionmaker,
+        workspace_id=principal.workspace_id,
+        request=body,
     )
     return email_service.shown(email)
 
@@ -212,7 +220,11 @@ async def forward_email(
 ) -> Email:
     """Forward an email"""
     email = await manual_service.forward(
-        session, request.app.state.settings, workspace_id=principal.workspace_id, request=body
+        session,
+        request.app.state.settings,
+        request.app.state.sessionmaker,
+        workspace_id=principal.workspace_id,
+        request=body,
     )
     return email_service.shown(email)
 

@@ -10,7 +10,8 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coldsend.accounts.health import check_imap, mark_connection_error
+from coldsend.accounts.health import mark_connection_error
+from coldsend.accounts.login_check import check_imap
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
@@ -82,7 +83,7 @@ class AccountHealth:
         async def one(account: Account) -> tuple[uuid.UUID, tuple[str, str] | None]:
             async with limit:
                 try:
-                    return account.id, await check_imap(account, self.settings)
+                    return account.id, await check_imap(account, self.settings, self.sessionmaker)
                 except Exception:
                     log.exception("account %s: IMAP check failed", account.email)  # the others still run
                     return account.id, None

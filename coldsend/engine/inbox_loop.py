@@ -157,7 +157,7 @@ class InboxLoop:
         return handled
 
     async def _read(self, account: Account, cursor: InboxCursor) -> int:
-        endpoint = mailbox_settings.imap_endpoint_for(account, self.settings)
+        endpoint = mailbox_settings.imap_endpoint_for(account, self.settings, self.sessionmaker)
         since = ((cursor.polled_at or account.timestamp_created) - FIRST_READ_BACK).date()
         handled = 0
         async with Mailbox(endpoint) as mailbox:

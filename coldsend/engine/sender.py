@@ -40,9 +40,9 @@ from coldsend.engine.send_recovery import described
 from coldsend.engine.serial import EngineLock
 from coldsend.ids import default_worker_id
 from coldsend.mail.message import DkimError
+from coldsend.mail.pool import ConnectionPool
 from coldsend.mail.render import TemplateError
 from coldsend.mail.smtp import (
-    ConnectionPool,
     NotCommitted,
     SmtpAuthError,
     SmtpEndpoint,
@@ -63,8 +63,6 @@ RECOVER_EVERY_SECONDS = 1.0
 
 
 Outcome = Callable[[AsyncSession, Send, ColumnElement[bool]], Awaitable[bool]]
-
-
 HandBack = Callable[[AsyncSession, list[uuid.UUID], ColumnElement[bool]], Awaitable[int]]
 CLAIM_BATCH = 100  # rows leased at once per account (without a sending gap): fewer round trips per message
 IN_FLIGHT = (SendState.SENDING, SendState.COMMITTED)
@@ -421,11 +419,12 @@ class Sender:
         return None
 
     def _endpoint(self, account: Account) -> SmtpEndpoint:
-        """The account's endpoint, its password decrypted once per change of the account row."""
+        """The account's endpoint (with a password or XOAUTH2), built once per change of its row."""
         key = (account.id, account.timestamp_updated, account.smtp_password_encrypted)
         cached = self._endpoints.get(account.id)
         if cached is None or cached[0] != key:
-            cached = self._endpoints[account.id] = (key, smtp_endpoint_for(account, self.settings))
+            endpoint = smtp_endpoint_for(account, self.settings, self.sessionmaker)
+            cached = self._endpoints[account.id] = (key, endpoint)
         return cached[1]
 
     async def _prepare_commit(self, send: Send, committed_at: datetime, line: "_DatabaseLine") -> StartCommit:

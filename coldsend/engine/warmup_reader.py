@@ -93,7 +93,7 @@ class WarmupReader:
         if account is None:
             return
         try:
-            endpoint = imap_endpoint_for(account, self.settings)
+            endpoint = imap_endpoint_for(account, self.settings, self.sessionmaker)
             async with Mailbox(endpoint) as mailbox:
                 senders = await self._read(mailbox, account)
             error = None

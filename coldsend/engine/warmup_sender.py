@@ -23,8 +23,8 @@ from coldsend.config import Settings
 from coldsend.db.session import session_scope
 from coldsend.engine.serial import EngineLock
 from coldsend.mail.message import DkimError
+from coldsend.mail.pool import ConnectionPool
 from coldsend.mail.smtp import (
-    ConnectionPool,
     NotCommitted,
     SmtpAuthError,
     SmtpError,
@@ -153,7 +153,7 @@ class WarmupSender:
         now = self.clock.now()
         try:
             data = sending.compose(row, sender, recipient, self.settings, now)
-            endpoint = smtp_endpoint_for(sender, self.settings)
+            endpoint = smtp_endpoint_for(sender, self.settings, self.sessionmaker)
         except (DkimError, InvalidToken) as error:
             await self._fail(row, f"cannot build the message: {error}", permanent=False)
             return False

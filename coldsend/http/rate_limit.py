@@ -1,3 +1,4 @@
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,3 +38,16 @@ class RateLimiter:
         second_ok = self._hit(self._second, key, 1.0, self.per_second)
         minute_ok = self._hit(self._minute, key, 60.0, self.per_minute)
         return second_ok and minute_ok
+
+    def retry_after(self, key: object) -> int:
+        """Whole seconds until every window `key` has overrun starts again (at least 1): a Retry-After."""
+        now = self.now()
+        waits = [
+            span - (now - window.started)
+            for windows, span, budget in (
+                (self._second, 1.0, self.per_second),
+                (self._minute, 60.0, self.per_minute),
+            )
+            if (window := windows.get(key)) is not None and window.count > budget
+        ]
+        return max(1, math.ceil(max(waits, default=1.0)))

@@ -7,6 +7,8 @@ TLS (imap_tls): "ssl" is implicit TLS, "starttls" requires STARTTLS (no LOGIN to
 offer it: that is what a downgrade attacker arranges), "cleartext" logs in over a plain connection, and
 "none" (plain, never a password) cannot log in at all. Every step (connect, greeting, STARTTLS, LOGIN,
 each later command) has its own deadline, so a peer that stalls or answers garbage cannot hold a caller.
+An endpoint with OAuth credentials logs in with AUTHENTICATE XOAUTH2 instead of LOGIN (mail/xoauth2.py:
+once more, with a renewed token, when the server refuses the first).
 
 Failure kinds: `ImapAuthError` (the server refused the credentials), `ImapSecurityError` (the
 connection is not as secure as imap_tls requires) and `ImapConnectionError` (no connection, TLS
@@ -24,33 +26,22 @@ from typing import TypeVar
 import aioimaplib  # type: ignore[import-untyped]
 
 from coldsend import deadlines
+from coldsend.mail import xoauth2
+from coldsend.mail.imap_folders import JUNK_NAMES as JUNK_NAMES
+from coldsend.mail.imap_folders import SPECIAL_USE_FLAGS as SPECIAL_USE_FLAGS
+from coldsend.mail.imap_folders import Folder as Folder
+from coldsend.mail.imap_folders import junk_folder as junk_folder
+from coldsend.mail.imap_folders import parse_folder, quoted
 from coldsend.mail.tls import TlsMode
 
 _OK = "OK"
 T = TypeVar("T")
 
 FETCH_CHUNK = 50
-SPECIAL_USE_FLAGS = frozenset({"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"})
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
-# Spam folder names in use where the server has no RFC 6154 `\Junk` flag, most common first.
-JUNK_NAMES = (
-    "Junk",
-    "Spam",
-    "Junk E-mail",
-    "Junk Email",
-    "Junk Mail",
-    "Bulk Mail",
-    "[Gmail]/Spam",
-    "INBOX.Junk",
-    "INBOX.Spam",
-    "INBOX/Junk",
-    "INBOX/Spam",
-)
 _HEADER_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322 field-name characters
-# A LIST reply: (flags) delimiter name, the delimiter NIL or quoted, the name quoted or an atom.
-_LIST_REPLY = re.compile(rb'^\(([^)]*)\) (?:NIL|"(?:[^"\\]|\\.)*") (.+)$')
 
 
 class ImapError(Exception):
@@ -82,6 +73,7 @@ class ImapEndpoint:
     security: TlsMode = "ssl"  # see the module docstring
     timeout: float = 30.0
     ca_file: str | None = None  # extra CA bundle to trust (self-hosted servers, tests)
+    oauth2: xoauth2.OAuth2 | None = None  # AUTHENTICATE XOAUTH2 as `username` instead of LOGIN
 
     def tls_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context()
@@ -156,17 +148,70 @@ async def connect(endpoint: ImapEndpoint) -> aioimaplib.IMAP4:
         _check_login_allowed(client, endpoint)
         if endpoint.security == "starttls":
             await _start_tls(client, endpoint)
-        response = await within(endpoint, "LOGIN", client.login(endpoint.username, endpoint.password))
+        await _log_in(client, endpoint)
     except ImapError:
         _close(client)
         raise
-    except (OSError, TimeoutError, ssl.SSLError, aioimaplib.Error, aioimaplib.Abort) as error:
+    except xoauth2.TokenRefused as error:
+        _close(client)
+        raise ImapAuthError(str(error)) from error
+    except (
+        OSError,
+        TimeoutError,
+        ssl.SSLError,
+        aioimaplib.Error,
+        aioimaplib.Abort,
+        xoauth2.TokenError,
+    ) as error:
         _close(client)
         raise ImapConnectionError(f"{type(error).__name__}: {error}".rstrip(": ")) from error
-    if response.result != _OK:
-        _close(client)
-        raise ImapAuthError(f"LOGIN {response.result}: {_text(response.lines)}")
     return client
+
+
+async def _log_in(client: aioimaplib.IMAP4, endpoint: ImapEndpoint) -> None:
+    """LOGIN with the password, or XOAUTH2 with the token, then once more with a renewed one if refused."""
+    if endpoint.oauth2 is None:
+        response = await within(endpoint, "LOGIN", client.login(endpoint.username, endpoint.password))
+        if response.result != _OK:
+            raise ImapAuthError(f"LOGIN {response.result}: {_text(response.lines)}")
+        return
+    if not client.has_capability("AUTH=XOAUTH2"):
+        raise ImapAuthError(f"the server {endpoint.host}:{endpoint.port} offers no AUTHENTICATE XOAUTH2")
+    token = await endpoint.oauth2.first()
+    response = await within(endpoint, "AUTHENTICATE", _xoauth2(client, endpoint.username, token))
+    if response.result != _OK:
+        renewed = await endpoint.oauth2.after_refusal(token)
+        if renewed is not None:
+            response = await within(endpoint, "AUTHENTICATE", _xoauth2(client, endpoint.username, renewed))
+    if response.result != _OK:
+        raise ImapAuthError(f"AUTHENTICATE XOAUTH2 {response.result}: {_text(response.lines[-1:])}")
+
+
+class _SaslCommand(aioimaplib.Command):  # type: ignore[misc]
+    """AUTHENTICATE with an initial response. A refusal comes first as a continuation carrying the
+    error (XOAUTH2's JSON), which the client must answer, empty, to get the tagged NO."""
+
+    def __init__(self, protocol: aioimaplib.IMAP4ClientProtocol, mechanism: str, response: str) -> None:
+        super().__init__("AUTHENTICATE", protocol.new_tag(), mechanism, response, loop=protocol.loop)
+        self.protocol = protocol
+
+    def append_to_resp(self, line: bytes, result: str = "Pending") -> None:
+        if result == "Pending" and line.startswith(b"+"):
+            self.protocol.transport.write(b"\r\n")
+        super().append_to_resp(line, result)
+
+
+async def _xoauth2(client: aioimaplib.IMAP4, username: str, token: str) -> aioimaplib.Response:
+    """aioimaplib's own `xoauth2` neither answers that continuation nor keeps the token out of its debug
+    log (it scrubs the raw token, which is not what goes over the wire)."""
+    protocol = client.protocol
+    response = xoauth2.initial_response(username, token)
+    async with protocol.state_condition:
+        result = await protocol.execute(_SaslCommand(protocol, "XOAUTH2", response), scrub=response)
+        if result.result == _OK:
+            protocol.state = aioimaplib.AUTH
+        protocol.state_condition.notify_all()
+    return result
 
 
 def _close(client: aioimaplib.IMAP4) -> None:
@@ -184,18 +229,6 @@ async def check_login(endpoint: ImapEndpoint) -> None:
         pass  # logged in is what was asked; a server that hangs up on LOGOUT changes nothing
     finally:
         _close(client)
-
-
-@dataclass(frozen=True, slots=True)
-class Folder:
-    name: str
-    flags: frozenset[str]  # as the server wrote them, e.g. "\\HasNoChildren", "\\Junk"
-
-    @property
-    def special_use(self) -> frozenset[str]:
-        """Its RFC 6154 roles (`\\Junk`, `\\Sent`, ...), matched case-insensitively, in canonical case."""
-        by_lower = {flag.lower(): flag for flag in SPECIAL_USE_FLAGS}
-        return frozenset(by_lower[flag.lower()] for flag in self.flags if flag.lower() in by_lower)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,11 +296,11 @@ class Mailbox:
     async def folders(self) -> list[Folder]:
         """Every folder (LIST "" "*"), with its flags, special-use ones included."""
         lines = await self._run("LIST", self._client().list('""', "*"))
-        return [folder for line in lines if (folder := _folder(line)) is not None]
+        return [folder for line in lines if (folder := parse_folder(line)) is not None]
 
     async def select(self, folder: str = "INBOX") -> int:
         """Select a folder; its UIDVALIDITY."""
-        lines = await self._run("SELECT", self._client().select(_quoted(folder)))
+        lines = await self._run("SELECT", self._client().select(quoted(folder)))
         found = next((match for line in lines if (match := _UIDVALIDITY.search(line))), None)
         if found is None:
             raise MailboxError(f"SELECT {folder} gave no UIDVALIDITY")
@@ -331,14 +364,14 @@ class Mailbox:
         if not uids:
             return
         if self.has_capability("MOVE"):
-            await self._run("MOVE", self._client().uid("move", _uid_set(uids), _quoted(folder)))
+            await self._run("MOVE", self._client().uid("move", _uid_set(uids), quoted(folder)))
             return
         await self.copy_and_expunge(uids, folder)
 
     async def copy_and_expunge(self, uids: Sequence[int], folder: str) -> None:
         """`move` for a server without MOVE."""
         client = self._client()
-        await self._run("COPY", client.uid("copy", _uid_set(uids), _quoted(folder)))
+        await self._run("COPY", client.uid("copy", _uid_set(uids), quoted(folder)))
         await self.store_flags(uids, ["\\Deleted"])
         if self.has_capability("UIDPLUS"):
             await self._run("EXPUNGE", client.uid("expunge", _uid_set(uids)))
@@ -349,7 +382,7 @@ class Mailbox:
         """Add a message to a folder, e.g. a sent message to the \\Sent one."""
         flag_list = " ".join(flags)
         pending = self._client().append(
-            message, mailbox=_quoted(folder), flags=f"({flag_list})" if flag_list else None
+            message, mailbox=quoted(folder), flags=f"({flag_list})" if flag_list else None
         )
         await self._run("APPEND", pending)
 
@@ -363,7 +396,7 @@ class Mailbox:
         """Create the folder unless it exists."""
         if any(folder.name == name for folder in await self.folders()):
             return
-        await self._run("CREATE", self._client().create(_quoted(name)))
+        await self._run("CREATE", self._client().create(quoted(name)))
 
     async def search_headers(self, matches: Sequence[tuple[str, str]]) -> list[int]:
         """UIDs in the selected folder with any of the (field, text) headers; an empty text matches
@@ -371,7 +404,7 @@ class Mailbox:
         found: set[int] = set()
         for start in range(0, len(matches), HEADER_SEARCH_CHUNK):
             chunk = matches[start : start + HEADER_SEARCH_CHUNK]
-            terms = [f"HEADER {_field(name)} {_quoted(text)}" for name, text in chunk]
+            terms = [f"HEADER {_field(name)} {quoted(text)}" for name, text in chunk]
             criteria = terms[-1]
             for term in reversed(terms[:-1]):
                 criteria = f"OR {term} {criteria}"
@@ -387,38 +420,10 @@ class Mailbox:
 HEADER_SEARCH_CHUNK = 50
 
 
-def junk_folder(folders: Sequence[Folder]) -> str | None:
-    for folder in folders:
-        if "\\Junk" in folder.special_use:
-            return folder.name
-    by_lower = {folder.name.lower(): folder.name for folder in folders}
-    return next((by_lower[name.lower()] for name in JUNK_NAMES if name.lower() in by_lower), None)
-
-
 def _field(name: str) -> str:
     if not _HEADER_NAME.fullmatch(name):
         raise ValueError(f"not a header field name: {name!r}")
     return name
-
-
-def _quoted(name: str) -> str:
-    """A folder name as an IMAP quoted string (aioimaplib sends arguments as they are)."""
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _unquoted(name: bytes) -> str:
-    text = name.decode(errors="replace").strip()
-    if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
-        return re.sub(r"\\(.)", r"\1", text[1:-1])
-    return text
-
-
-def _folder(line: bytes) -> Folder | None:
-    found = _LIST_REPLY.match(line.strip())
-    if found is None:
-        return None
-    flags = frozenset(found.group(1).decode(errors="replace").split())
-    return Folder(name=_unquoted(found.group(2)), flags=flags)
 
 
 def _uid_set(uids: Sequence[int]) -> str:

@@ -1,12 +1,13 @@
-"""SMTP out: endpoints, one-off sends and login checks, a pooled connection per account, and
-`open_session`, the connection, EHLO and STARTTLS under deadlines that the verification probe shares.
-Every failure is one of the few kinds in `smtp_errors` (re-exported here), which the engine and the API
-act on.
+"""SMTP out: endpoints, one-off sends and login checks, an authenticated connection per account (pooled
+by mail/pool.py), and `open_session`, the connection, EHLO and STARTTLS under deadlines that the
+verification probe shares. Every failure is one of the few kinds in `smtp_errors` (re-exported here), which
+the engine and the API act on.
 
 TLS (smtp_tls): "ssl" is implicit TLS, "starttls" requires STARTTLS (a server that does not offer it
 gets neither the password nor the mail: that is what a downgrade attacker arranges), "none" is a plain
 connection that never carries a password (an AUTH-less relay), "cleartext" a plain connection that may.
-AUTH is sent only when the account has a password; without one the server must not require it.
+AUTH is sent only when the account has a password (AUTH PLAIN/LOGIN) or OAuth credentials (AUTH XOAUTH2,
+mail/xoauth2.py, tried once more with a renewed token when refused); else the server must not require it.
 Every step (connect and greeting, EHLO, STARTTLS, AUTH, each command) has its own deadline.
 
 Exactly-once support: `AccountConnection.send(..., before_dot=hook)` writes DATA and the message body,
@@ -31,6 +32,7 @@ from aiosmtplib.email import quote_address
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
 from coldsend import deadlines
+from coldsend.mail import xoauth2
 
 # The failure kinds, re-exported: callers import them from here.
 from coldsend.mail.smtp_errors import SmtpAuthError as SmtpAuthError
@@ -75,6 +77,7 @@ class SmtpEndpoint:
     helo_name: str = "localhost"
     timeout: float = 30.0
     ca_file: str | None = None  # extra CA bundle to trust (self-hosted servers, tests)
+    oauth2: xoauth2.OAuth2 | None = None  # AUTH XOAUTH2 as `username` instead of the password
 
 
 StartTls = Literal["required", "offered", "never"]
@@ -211,10 +214,10 @@ class AccountConnection:
             )
         except OpenFailed as failed:
             raise failed.classified() from failed.error
-        if endpoint.password:
+        if endpoint.password or endpoint.oauth2 is not None:
             try:
                 _check_auth_allowed(smtp, endpoint)
-                await _within(endpoint, "AUTH", smtp.login(endpoint.username, endpoint.password))
+                await _log_in(smtp, endpoint)
             except Exception as error:
                 smtp.close()
                 raise classify(error, "auth") from error
@@ -319,6 +322,36 @@ def _check_auth_allowed(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
             "port 587 with STARTTLS",
             stage="auth",
         )
+    if endpoint.oauth2 is not None and "xoauth2" not in smtp.server_auth_methods:
+        raise SmtpAuthError(
+            f"the server {endpoint.host}:{endpoint.port} offers no AUTH XOAUTH2", stage="auth"
+        )
+
+
+async def _log_in(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
+    """AUTH with the password, or XOAUTH2 with the token, then once more with a renewed one if refused."""
+    if endpoint.oauth2 is None:
+        await _within(endpoint, "AUTH", smtp.login(endpoint.username, endpoint.password))
+        return
+    token = await endpoint.oauth2.first()
+    try:
+        await _within(endpoint, "AUTH", _xoauth2(smtp, endpoint.username, token))
+    except aiosmtplib.SMTPAuthenticationError:
+        renewed = await endpoint.oauth2.after_refusal(token)
+        if renewed is None:
+            raise
+        await _within(endpoint, "AUTH", _xoauth2(smtp, endpoint.username, renewed))
+
+
+async def _xoauth2(smtp: aiosmtplib.SMTP, username: str, token: str) -> None:
+    """AUTH XOAUTH2 with the initial response; a refusal comes as a 334 error challenge, answered empty."""
+    response = await smtp.execute_command(
+        b"AUTH", b"XOAUTH2", xoauth2.initial_response(username, token).encode()
+    )
+    if response.code == 334:
+        response = await smtp.execute_command(b"")
+    if response.code != 235:
+        raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
 
 
 def _envelope_address(address: str, encoding: str) -> bytes:
@@ -451,37 +484,3 @@ async def send_message(
         )
     finally:
         await connection.quit()
-
-
-class ConnectionPool:
-    """The sender's connections: one per account, reused, replaced when the account's endpoint changes,
-    closed after `idle_seconds` without use."""
-
-    def __init__(self, idle_seconds: float = 60.0) -> None:
-        self.idle_seconds = idle_seconds
-        self._connections: dict[object, AccountConnection] = {}
-
-    def get(self, key: object, endpoint: SmtpEndpoint) -> AccountConnection:
-        connection = self._connections.get(key)
-        if connection is not None and connection.endpoint != endpoint:
-            connection.close()
-            connection = None
-        if connection is None:
-            connection = self._connections[key] = AccountConnection(endpoint)
-        return connection
-
-    def drop(self, key: object) -> None:
-        connection = self._connections.pop(key, None)
-        if connection is not None:
-            connection.close()
-
-    async def close_idle(self) -> None:
-        now = time.monotonic()
-        for key, connection in list(self._connections.items()):
-            if now - connection.last_used > self.idle_seconds and not connection._lock.locked():
-                del self._connections[key]
-                await connection.quit()
-
-    async def close(self) -> None:
-        connections, self._connections = list(self._connections.values()), {}
-        await asyncio.gather(*(connection.quit() for connection in connections), return_exceptions=True)

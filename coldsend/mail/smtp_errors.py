@@ -15,6 +15,8 @@ from typing import Literal
 
 import aiosmtplib
 
+from coldsend.mail import xoauth2
+
 Stage = Literal["connect", "auth", "mail", "rcpt", "data", "dot"]
 
 _AUTH_REQUIRED = 530
@@ -65,6 +67,10 @@ def classify(error: BaseException, stage: Stage) -> SmtpError:
     """Map an aiosmtplib/OS error raised at `stage` to one of the SmtpError kinds."""
     if isinstance(error, SmtpError):
         return error
+    if isinstance(error, xoauth2.TokenRefused):
+        return SmtpAuthError(str(error), stage="auth")
+    if isinstance(error, xoauth2.TokenUnavailable):
+        return SmtpConnectionError(str(error), stage="auth")
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):
         return SmtpAuthError(f"{error.code} {error.message}", code=error.code, stage="auth")
     if isinstance(error, aiosmtplib.SMTPConnectResponseError):

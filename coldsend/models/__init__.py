@@ -20,6 +20,7 @@ from coldsend.models.inbox_cursor import InboxCursor
 from coldsend.models.lead import EnrichmentStatus, Lead, LeadStatus, LeadVerificationStatus, UploadMethod
 from coldsend.models.lead_label import InterestStatus, InterestStatusLabel, LeadLabel, ReplyLabelPrediction
 from coldsend.models.lead_list import LeadList
+from coldsend.models.oauth_session import OAuthSession, OAuthSessionStatus
 from coldsend.models.send import Send, SendState
 from coldsend.models.user import User
 from coldsend.models.verification_domain import VerificationDomain
@@ -75,6 +76,8 @@ __all__ = [
     "MemberPermission",
     "MemberRole",
     "NotSendingStatus",
+    "OAuthSession",
+    "OAuthSessionStatus",
     "ProviderCode",
     "ReplyLabelPrediction",
     "RequestStatus",

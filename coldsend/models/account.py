@@ -38,8 +38,9 @@ class AccountStatus(IntEnum):
 class Account(RecordModel):
     """A sending mailbox: Instantly's Account fields plus the SMTP/IMAP settings it is reached by.
 
-    Keyed by `email` inside a workspace (the API's paths use the address). Passwords and the DKIM key
-    are stored encrypted (`coldsend/encryption.py`) and never leave the server.
+    Keyed by `email` inside a workspace (the API's paths use the address). Passwords, OAuth tokens and the
+    DKIM key are stored encrypted (`coldsend/encryption.py`) and never leave the server. An account
+    connected through OAuth (`oauth_provider` set) logs in with XOAUTH2 instead of its passwords.
     """
 
     __tablename__ = "account"
@@ -89,3 +90,8 @@ class Account(RecordModel):
     dkim_private_key_encrypted: Mapped[str | None] = mapped_column(Text)
     # When the health loop last claimed the account for an IMAP login check (never shown).
     health_checked_at: Mapped[datetime | None]
+    # OAuth (coldsend/oauth/): "google" | "microsoft", the tokens (encrypted), when the access token expires.
+    oauth_provider: Mapped[str | None] = mapped_column(String(20))
+    oauth_refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    oauth_access_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    oauth_token_expires_at: Mapped[datetime | None]

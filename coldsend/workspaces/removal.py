@@ -32,6 +32,7 @@ from coldsend.models import (
     Lead,
     LeadLabel,
     LeadList,
+    OAuthSession,
     ReplyLabelPrediction,
     Send,
     SignInLink,
@@ -66,6 +67,8 @@ PURGED: tuple[tuple[type[Base], str], ...] = (
     (EmailVerification, "workspace_id"),
     (Send, "workspace_id"),
     (WarmupMessage, "workspace_id"),
+    (OAuthSession, "key_workspace_id"),  # sessions its key started in its sub workspaces
+    (OAuthSession, "workspace_id"),
     (Account, "workspace_id"),
     (Lead, "workspace_id"),
     (CampaignSubsequence, "workspace_id"),

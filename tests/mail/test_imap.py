@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coldsend.mail.imap import ImapEndpoint, Mailbox
-from tests.imap_server import Dovecot, _directory
+from tests.imap_server import Dovecot, directory_for_dovecot
 
 PASSWORD = "secret"
 SPECIAL_USE_FOLDERS = """
@@ -68,7 +68,7 @@ def servers(dovecot: Dovecot) -> Iterator[dict[str, FolderDovecot]]:
     started: list[tuple[FolderDovecot, Path]] = []
     found: dict[str, FolderDovecot] = {}
     for name, kind in (("move", FolderDovecot), ("no_move", NoMoveDovecot)):
-        directory = _directory()
+        directory = directory_for_dovecot()
         server = kind(directory, ca=dovecot.ca)
         server.start()
         started.append((server, directory))

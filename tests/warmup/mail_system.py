@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from coldsend.mail.imap import ImapEndpoint, Mailbox
-from tests.imap_server import Dovecot, _apt_get, _directory, _free_port
+from tests.imap_server import Dovecot, _apt_get, _free_port, directory_for_dovecot
 from tests.smtp_sink import Received, SmtpSink
 
 PASSWORD = "secret"
@@ -94,7 +94,7 @@ class DeliveringDovecot(Dovecot):
 class MailSystem:
     def __init__(self, spam_from: tuple[str, ...]) -> None:
         ensure_lmtp_and_sieve()
-        self.directory = _directory()
+        self.directory = directory_for_dovecot()
         self.dovecot = DeliveringDovecot(self.directory, spam_from)
         self.dovecot.start()
         self.hosted: set[str] = set()

@@ -4,7 +4,7 @@ resume, mark fixed, daily limit and gap, warmup on or off with its measured heal
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from coldsend.accounts import bulk, jobs, listing, vitals
 from coldsend.accounts import service as account_service
@@ -13,8 +13,12 @@ from coldsend.analytics import accounts as account_analytics
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.background_jobs import service as background_job_service
 from coldsend.clock import utcnow
+from coldsend.config import Settings
 from coldsend.errors import BadRequest
 from coldsend.models import Account, AccountStatus, ActivityType, EntityType
+from coldsend.oauth import providers
+from coldsend.oauth import service as oauth_service
+from coldsend.oauth.providers import PROVIDER_NAMES
 from coldsend.web.context import CurrentMember, Db, Form, Member, settings_of, show, text
 from coldsend.web.forms import checked, filled
 from coldsend.web.render import redirect
@@ -81,10 +85,41 @@ async def _warmup_health(db: Db, member: Member, emails: list[str]) -> dict[str,
     return dict(found.aggregate_data)
 
 
+def connectable(settings: Settings) -> list[str]:
+    """The OAuth providers this server has an app for: "Connect Google" / "Connect Microsoft"."""
+    configured = []
+    for name in PROVIDER_NAMES:
+        try:
+            providers.provider(settings, name)
+        except BadRequest:
+            continue
+        configured.append(name)
+    return configured
+
+
 @router.get("/new")
-async def new_account(member: CurrentMember, db: Db) -> HTMLResponse:
+async def new_account(request: Request, member: CurrentMember, db: Db) -> HTMLResponse:
     member.require("createAccount")
-    return await show(db, member, "accounts/new.html", section="accounts", values={}, error=None)
+    return await show(
+        db,
+        member,
+        "accounts/new.html",
+        section="accounts",
+        values={},
+        error=None,
+        oauth=connectable(settings_of(request)),
+    )
+
+
+@router.post("/connect/{name}")
+async def connect(request: Request, name: str, member: CurrentMember, _form: Form, db: Db) -> Response:
+    """An OAuth session as POST /oauth/{name}/init starts one; the browser goes on to the provider, whose
+    consent comes back to /oauth/callback/{name} (the API app's page), which connects the mailbox."""
+    member.require("initGoogleOAuth" if name == "google" else "initMicrosoftOAuth")
+    settings = settings_of(request)
+    provider = providers.provider(settings, name)
+    _row, url = await oauth_service.start(db, settings, member.principal, provider, now=utcnow())
+    return RedirectResponse(url, status_code=303)
 
 
 @router.post("/new")
@@ -106,7 +141,14 @@ async def create_account(request: Request, member: CurrentMember, form: Form, db
     except BadRequest as exc:
         shown = {k: v for k, v in values.items() if not k.endswith("password")}
         return await show(
-            db, member, "accounts/new.html", status=400, section="accounts", values=shown, error=exc.message
+            db,
+            member,
+            "accounts/new.html",
+            status=400,
+            section="accounts",
+            values=shown,
+            error=exc.message,
+            oauth=connectable(settings_of(request)),
         )
     await _audit(db, member, ActivityType.ACCOUNT_ADDITION, account.email)
     member.notify(f"Account {account.email} added: {plain_status(account)}", error=account.status < 0)

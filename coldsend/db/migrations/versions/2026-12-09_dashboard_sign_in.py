@@ -1,9 +1,9 @@
 """dashboard sign-in: user_password (Argon2id hashes), dashboard_session (server-side browser sessions),
-sign_in_link (one-time links to set a password). Numbered 0013 on the dashboard branch: renumber on merge if
-another branch took it.
+sign_in_link (one-time links to set a password). Numbered 0014 on the dashboard branch, after OAuth's 0013:
+renumber on merge if another branch took it.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-09 00:00:00
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0013'
-down_revision: str | None = '0012'
+revision: str = '0014'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
