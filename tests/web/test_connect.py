@@ -1,4 +1,4 @@
-""""Connect Google" on the Accounts page, in Chromium against a served app with an OAuth app configured (the
+""" "Connect Google" on the Accounts page, in Chromium against a served app with an OAuth app configured (the
 tests' own authorization server): the browser goes through consent and back, and the mailbox is an account."""
 
 from collections.abc import AsyncIterator

@@ -4,7 +4,7 @@ resume, mark fixed, daily limit and gap, warmup on or off with its measured heal
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from coldsend.accounts import bulk, jobs, listing, vitals
 from coldsend.accounts import service as account_service
@@ -19,7 +19,7 @@ from coldsend.models import Account, AccountStatus, ActivityType, EntityType
 from coldsend.oauth import providers
 from coldsend.oauth import service as oauth_service
 from coldsend.oauth.providers import PROVIDER_NAMES
-from coldsend.web.context import CurrentMember, Db, Form, Member, settings_of, show, text
+from coldsend.web.context import CurrentMember, Db, Form, Member, core, settings_of, show, text
 from coldsend.web.forms import checked, filled
 from coldsend.web.render import redirect
 
@@ -87,7 +87,7 @@ async def _warmup_health(db: Db, member: Member, emails: list[str]) -> dict[str,
 
 def connectable(settings: Settings) -> list[str]:
     """The OAuth providers this server has an app for: "Connect Google" / "Connect Microsoft"."""
-    configured = []
+    configured: list[str] = []
     for name in PROVIDER_NAMES:
         try:
             providers.provider(settings, name)
@@ -119,7 +119,8 @@ async def connect(request: Request, name: str, member: CurrentMember, _form: For
     settings = settings_of(request)
     provider = providers.provider(settings, name)
     _row, url = await oauth_service.start(db, settings, member.principal, provider, now=utcnow())
-    return RedirectResponse(url, status_code=303)
+    # A page that moves on, not a redirect: the CSP's form-action 'self' would stop a form's redirect there.
+    return await show(db, member, "accounts/connect.html", section="accounts", provider=name, url=url)
 
 
 @router.post("/new")
@@ -135,6 +136,7 @@ async def create_account(request: Request, member: CurrentMember, form: Form, db
         account = await account_service.create(
             db,
             settings_of(request),
+            core(request).sessionmaker,
             workspace_id=member.principal.workspace_id,
             account_in=checked(AccountCreate, body),
         )
@@ -183,7 +185,7 @@ async def check_account(
     """The live check: MX, SPF, DKIM and DMARC of the domain, and the SMTP and IMAP logins."""
     member.require("testAccountVitals")
     account = await _account(db, member, email)
-    results = await vitals.check_accounts([account], settings_of(request))
+    results = await vitals.check_accounts([account], settings_of(request), core(request).sessionmaker)
     health = await _warmup_health(db, member, [account.email])
     return await show(
         db,
@@ -225,7 +227,11 @@ async def change_settings(
     body = filled(form, "daily_limit", "sending_gap", "first_name", "last_name", numbers=NUMBERS)
     try:
         changed = await account_service.update(
-            db, settings_of(request), account, account_in=checked(AccountUpdate, body)
+            db,
+            settings_of(request),
+            core(request).sessionmaker,
+            account,
+            account_in=checked(AccountUpdate, body),
         )
     except BadRequest as exc:
         member.notify(exc.message, error=True)

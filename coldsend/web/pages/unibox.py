@@ -13,7 +13,7 @@ from coldsend.emails import service as email_service
 from coldsend.emails.schemas import EmailForward, EmailReply
 from coldsend.errors import BadRequest, NotFound
 from coldsend.leads import service as lead_service
-from coldsend.web.context import CurrentMember, Db, Form, Member, settings_of, show, text
+from coldsend.web.context import CurrentMember, Db, Form, Member, core, settings_of, show, text
 from coldsend.web.forms import checked
 from coldsend.web.pages.accounts import account_emails
 from coldsend.web.pages.leads import interest_choices, set_interest
@@ -151,6 +151,7 @@ async def reply(
         await manual_service.reply(
             db,
             settings_of(request),
+            core(request).sessionmaker,
             workspace_id=member.principal.workspace_id,
             request=checked(EmailReply, body),
         )
@@ -179,6 +180,7 @@ async def forward(
         await manual_service.forward(
             db,
             settings_of(request),
+            core(request).sessionmaker,
             workspace_id=member.principal.workspace_id,
             request=checked(EmailForward, body),
         )
