@@ -75,8 +75,9 @@ def line_chart(title: str, days: Sequence[date], series: Sequence[Series]) -> st
     labelled = {0, len(days) - 1} | {len(days) // 2}
     for position in sorted(labelled):
         if 0 <= position < len(days):
+            anchor = "start" if position == 0 else "end" if position == len(days) - 1 else "middle"
             parts.append(
-                f'<text x="{x(position):.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
+                f'<text x="{x(position):.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}">'
                 f"{days[position].isoformat()[5:]}</text>"
             )
     for one in series:
