@@ -222,6 +222,7 @@ class TestImport:
         await expect(skipped).to_have_count(len(INVALID) + len(REPEATED))
         await expect(page.locator("#skipped-rows")).to_contain_text("missing or malformed email")
         await expect(page.locator("#skipped-rows")).to_contain_text("email repeated within its batch")
+        await expect(page.locator("#skipped-rows")).to_contain_text("still@not@valid")  # the row's email cell
         await site.shot(page, "import-result")
 
         async with site.api() as api:

@@ -41,6 +41,7 @@ class Upload:
     list_id: uuid.UUID | None
     target_name: str
     started: bool = False
+    email_header: str | None = None  # the column mapped to email, shown beside each skipped row
     total: int = 0
     done: int = 0
     totals: importing.Totals = field(default_factory=importing.Totals)
@@ -186,7 +187,7 @@ async def start(request: Request, upload_id: uuid.UUID, member: CurrentMember, f
         return redirect(f"/leads/import/{upload_id}")
     specs = [f"{header}={text(form, f'column-{index}')}" for index, header in enumerate(current.headers)]
     try:
-        importing.build_mapping(current.headers, specs)
+        mapping = importing.build_mapping(current.headers, specs)
     except importing.CsvImportError as exc:
         member.notify(
             str(exc).replace("--map", "Mapping").replace("use Mapping COLUMN=email", "map one to email"),
@@ -205,6 +206,7 @@ async def start(request: Request, upload_id: uuid.UUID, member: CurrentMember, f
         explain_skipped=True,
     )
     current.started = True
+    current.email_header = next((h for h, name in mapping.fields.items() if name == "email"), None)
     current.task = asyncio.create_task(
         _run(core(request).sessionmaker, current, import_request, member.principal)
     )
