@@ -81,6 +81,21 @@ class TestRoles:
         assert api.status_code == 400
         assert str(escape(api.json()["message"])) in refused.text
 
+    async def test_an_edit_refused_changes_nothing(self, app: FastAPI, make_tenant: MakeTenant) -> None:
+        tenant, email = await make_tenant(), new_email()
+        await add_member(app, tenant.workspace_id, email, MemberRole.EDITOR)
+        campaign = await create_campaign(tenant, "Kept as it was")
+        async with signed_in(app, email) as client:
+            body = {**NEW_CAMPAIGN, "name": "Renamed", "email_list": "nobody@example.com"}
+            refused = await client.post(
+                f"/campaigns/{campaign['id']}", data={**body, "csrf_token": await csrf_of(client)}
+            )
+            assert refused.status_code == 400
+            assert "not accounts of this workspace: nobody@example.com" in refused.text
+            assert 'value="Renamed"' in refused.text  # the form comes back as it was typed
+        kept = (await tenant.client.get(f"/api/v2/campaigns/{campaign['id']}")).json()
+        assert kept["name"] == "Kept as it was"
+
 
 class TestWorkspaces:
     async def test_another_workspaces_objects_are_404_pages(

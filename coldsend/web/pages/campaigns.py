@@ -208,9 +208,7 @@ async def update_campaign(
         body = campaign_form.to_update(state)
         await check_sequences(body.sequences, settings_of(request))
         changed = await campaign_service.update(db, campaign, campaign_in=body)
-    except BadRequest as exc:
-        await db.rollback()
-        campaign = await _campaign(db, member, campaign_id)
+    except BadRequest as exc:  # refused before anything changed: the schema, the copy, then the references
         return await _editor(db, member, state, campaign=campaign, status=400, error=exc.message, **detail)
     if changed:
         await _audit(db, member, ActivityType.CAMPAIGN_UPDATE, campaign, fields=changed)
