@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, expect
 
 from tests.imap_server import Dovecot
 from tests.inbox.mailboxes import PASSWORD as MAILBOX_PASSWORD
@@ -19,15 +19,18 @@ from tests.inbox.mailboxes import deliver
 from tests.inbox.messages import reply
 from tests.smtp_sink import SmtpSink
 from tests.web.site import PASSWORD, Site, csrf_of, run_cli, sign_in
-
-OWNER = "owner@example.com"
-VIEWER = "viewer@example.com"
-ACCOUNT = "sales@coldsend-dashboard.test"
-HOSTILE_NAME = "<script>window.pwned=1</script>"
-LEADS = 100
-INVALID = ("not-an-email", "still@not@valid", "@missing.local")
-REPEATED = (5, 6)  # rows repeating an earlier row's email
-TIMEOUT_MS = 60_000
+from tests.web.world import (
+    ACCOUNT,
+    HOSTILE_NAME,
+    INVALID,
+    LEADS,
+    OWNER,
+    REPEATED,
+    TIMEOUT_MS,
+    VIEWER,
+    csv_rows,
+    page_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +55,6 @@ async def owner(browser: Browser) -> AsyncIterator[BrowserContext]:
         yield context
     finally:
         await context.close()
-
-
-async def page_of(context: BrowserContext) -> Page:
-    return context.pages[0] if context.pages else await context.new_page()
-
-
-def csv_rows() -> str:
-    lines = ["Email,First Name,Last Name,Company,Favourite Color"]
-    for n in range(LEADS - len(INVALID) - len(REPEATED)):
-        first = HOSTILE_NAME if n == 0 else f"Lead{n}"
-        lines.append(f'lead{n}@example.org,"{first}",Person,Acme {n},blue{n}')
-    lines += [f"{address},Bad,Row,Acme,red" for address in INVALID]
-    lines += [f"lead{n}@example.org,Again,Row,Acme,green" for n in REPEATED]
-    return "\n".join(lines) + "\n"
 
 
 class TestFirstStart:
