@@ -25,7 +25,9 @@ from coldsend.errors import ColdsendError
 from coldsend.http.operations import GRANTABLE_SCOPES
 from coldsend.leads import importing as leads_import
 from coldsend.leads import schemas as lead_schemas
+from coldsend.models import LinkPurpose, User
 from coldsend.verification.cli import verify as verify_command
+from coldsend.web import identity
 from coldsend.workspace_group_members import service as group_member_service
 from coldsend.workspace_members import service as workspace_member_service
 from coldsend.workspaces import service as workspace_service
@@ -38,7 +40,9 @@ leads_app = typer.Typer(help="Leads.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(api_key_app, name="api-key")
+user_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
 app.add_typer(leads_app, name="leads")
+app.add_typer(user_app, name="user")
 app.command("verify")(verify_command)
 
 err = Console(stderr=True)
@@ -63,8 +67,9 @@ def _upgrade(settings: Settings) -> None:
     settings.effective_secret_key()
 
 
-async def _bootstrap(session: AsyncSession) -> str | None:
-    """On an empty database: a first workspace and an all:all key, returned once."""
+async def _bootstrap(session: AsyncSession, settings: Settings) -> tuple[str, str] | None:
+    """On an empty database: a first workspace, an all:all key and the owner's one-time dashboard link
+    (its path), returned once."""
     if (await session.connection()).dialect.name == "postgresql":
         # Nodes started together on an empty database: one creates the workspace, the others see it.
         await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": BOOTSTRAP_LOCK})
@@ -74,7 +79,12 @@ async def _bootstrap(session: AsyncSession) -> str | None:
     _key, secret = await api_key_service.create(
         session, workspace_id=workspace.id, name="Initial key", scopes=["all:all"]
     )
-    return secret
+    owner = await session.get(User, workspace.owner_id)
+    assert owner is not None
+    link = await identity.create_link(
+        session, settings, user=owner, workspace_id=workspace.id, purpose=LinkPurpose.SETUP
+    )
+    return secret, link
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -95,6 +105,8 @@ def _log_config(level: str) -> dict[str, Any]:
         "stream": "ext://sys.stderr",
     }
     config["loggers"]["coldsend"] = {"handlers": ["coldsend"], "level": level.upper(), "propagate": False}
+    config.setdefault("filters", {})["redact_links"] = {"()": "coldsend.web.redact.RedactSignInLinks"}
+    config["handlers"]["access"]["filters"] = ["redact_links"]
     return config
 
 
@@ -113,10 +125,15 @@ def serve(
     # The options win over the environment everywhere, tracking links (effective_public_url) included.
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     _upgrade(settings)
-    secret = _in_session(settings, _bootstrap)
-    if secret:
+    created = _in_session(settings, lambda session: _bootstrap(session, settings))
+    if created:
+        secret, link = created
         err.print("[bold]Created workspace 'My Workspace'. Its all:all API key, shown only once:[/bold]")
         print(secret, flush=True)
+        err.print(
+            "[bold]The dashboard: open this one-time link to choose your sign-in email and password:[/bold]"
+        )
+        print(settings.effective_public_url() + link, flush=True)
     uvicorn.run(
         create_app(settings, run_engine=not no_engine),
         host=settings.host,
@@ -233,6 +250,32 @@ def workspace_accept_member(
         raise typer.Exit(2) from None
 
 
+@user_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Argument(help="The member's email address.")],
+) -> None:
+    """Print a one-time dashboard link with which this member sets a (new) password."""
+    settings = get_settings()
+    _upgrade(settings)
+
+    async def work(session: AsyncSession) -> str:
+        user = await identity.user_by_email(session, email)
+        memberships = await identity.memberships(session, user.id) if user else []
+        if user is None or not memberships:
+            raise LookupError(f"{email} is not a member of any workspace")
+        return await identity.create_link(
+            session, settings, user=user, workspace_id=memberships[0].workspace_id, purpose=LinkPurpose.RESET
+        )
+
+    try:
+        path = _in_session(settings, work)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    err.print(f"One-time link (valid {settings.sign_in_link_hours:g} hours; earlier links stop working):")
+    print(settings.effective_public_url() + path, flush=True)
+
+
 @api_key_app.command("create")
 def api_key_create(
     name: Annotated[str, typer.Option(help="Key name.")],
@@ -279,7 +322,11 @@ def leads_import_command(
     ] = None,
     mapping: Annotated[
         list[str] | None,
-        typer.Option("--map", help="CSV_COLUMN=LEAD_FIELD (repeatable); CSV_COLUMN= ignores the column."),
+        typer.Option(
+            "--map",
+            help="CSV_COLUMN=LEAD_FIELD (repeatable); CSV_COLUMN= ignores the column, "
+            "CSV_COLUMN=custom keeps it a custom variable.",
+        ),
     ] = None,
     skip_if_in_workspace: Annotated[
         bool, typer.Option("--skip-if-in-workspace", help="Skip emails already anywhere.")

@@ -280,6 +280,23 @@ class Settings(BaseSettings):
         "long (the first one always counts, as a unique open or click)",
     )
 
+    dashboard_idle_minutes: float = Field(
+        default=480.0, gt=0, description="a dashboard session not used for this long is signed out"
+    )
+    dashboard_session_days: float = Field(
+        default=7.0, gt=0, description="a dashboard session ends this long after sign-in, used or not"
+    )
+    sign_in_link_hours: float = Field(
+        default=72.0, gt=0, description="how long a one-time sign-in link (first start, invitation) works"
+    )
+    login_attempts_per_address: int = Field(
+        default=5, ge=1, description="failed dashboard sign-ins per email address per login window"
+    )
+    login_attempts_per_ip: int = Field(
+        default=20, ge=1, description="failed dashboard sign-ins per client IP address per login window"
+    )
+    login_window_seconds: float = Field(default=900.0, gt=0, description="the window of those two limits")
+
     # OAuth mailboxes (coldsend/oauth/): your own OAuth app at each provider (README, "OAuth mailboxes").
     google_client_id: str | None = Field(default=None, description="OAuth client ID of your Google Cloud app")
     google_client_secret: SecretStr | None = None

@@ -1,6 +1,7 @@
 """The one way an Event row is written: at most one per (type, sequence, lead, step) of a send, a repeat
 bumps its count."""
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -95,3 +96,16 @@ async def record_event(
     email_id = await session.scalar(select(Email.id).where(Email.send_id == send.id).limit(1))
     row = event_row(send, event_type, timestamp=now, email_id=email_id, detail=detail)
     return await record(session, [row], webhook_detail=webhook_detail) == [1]
+
+
+async def of_lead(
+    session: AsyncSession, *, workspace_id: uuid.UUID, lead_id: uuid.UUID, limit: int = 200
+) -> Sequence[Event]:
+    """A lead's events, newest first: its activity as the dashboard shows it."""
+    stmt = (
+        select(Event)
+        .where(Event.workspace_id == workspace_id, Event.lead_id == lead_id)
+        .order_by(Event.timestamp.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()

@@ -107,6 +107,8 @@ class OAuthProvider:
             MICROSOFT_CLIENT[0]: _Client(MICROSOFT_CLIENT[1], rotates=True),
         }
         self.users: dict[str, str] = {}  # email -> name
+        # Where a client may be sent back to: the in-process app's callback, and any served app's a test adds.
+        self.redirect_prefixes = [REDIRECT_PREFIX]
         self.access_token_seconds = 3600
         self.id_tokens = True
         self.authorizations: list[dict[str, str]] = []  # the query of every /authorize
@@ -215,7 +217,7 @@ class OAuthProvider:
             self.authorizations.append(query)
             client = self.clients.get(query.get("client_id", ""))
             redirect_uri = query.get("redirect_uri", "")
-            if client is None or not redirect_uri.startswith(REDIRECT_PREFIX):
+            if client is None or not redirect_uri.startswith(tuple(self.redirect_prefixes)):
                 return Response("unknown client or redirect URI", status_code=400)
             state = query.get("state", "")
             email = request.cookies.get("signed_in", "")

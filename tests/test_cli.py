@@ -142,7 +142,10 @@ class TestServe:
         process, port, data_dir = served
         assert process.stdout is not None
         key = process.stdout.readline().strip()
+        link = process.stdout.readline().strip()
+        assert link.startswith(f"http://127.0.0.1:{port}/sign-in/link/"), "the dashboard's one-time link"
         wait_healthy(port)
+        assert httpx.get(link).status_code == 200
         response = httpx.get(
             f"http://127.0.0.1:{port}/api/v2/api-keys", headers={"Authorization": f"Bearer {key}"}
         )

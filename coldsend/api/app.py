@@ -40,6 +40,7 @@ from coldsend.subsequences.router import router as subsequences_router
 from coldsend.tracking.router import router as tracking_router
 from coldsend.verification.router import router as verification_router
 from coldsend.warmup.router import router as warmup_router
+from coldsend.web.app import install_dashboard
 from coldsend.webhook_events.router import router as webhook_events_router
 from coldsend.webhooks.router import router as webhooks_router
 from coldsend.workspace_billing.router import router as workspace_billing_router
@@ -130,4 +131,5 @@ def create_app(settings: Settings | None = None, *, run_engine: bool = True) -> 
     mount_routers(app, ROUTERS)
     add_unavailable_routes(app)
     sort_routes(app)
+    install_dashboard(app)
     return app

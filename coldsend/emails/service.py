@@ -166,3 +166,27 @@ async def mark_thread_read(session: AsyncSession, *, workspace_id: uuid.UUID, th
         return False
     await session.execute(update(Email).where(*in_thread, Email.is_unread != 0).values(is_unread=0))
     return True
+
+
+async def thread(session: AsyncSession, *, workspace_id: uuid.UUID, thread_id: str) -> Sequence[Email]:
+    """Every email of a thread, oldest first."""
+    stmt = (
+        select(Email)
+        .where(Email.workspace_id == workspace_id, Email.thread_id == thread_id)
+        .order_by(Email.timestamp_created, Email.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def unread_by_thread(
+    session: AsyncSession, *, workspace_id: uuid.UUID, thread_ids: Sequence[str]
+) -> dict[str, int]:
+    """How many unread emails each of these threads holds (threads without any are left out)."""
+    if not thread_ids:
+        return {}
+    rows = await session.execute(
+        select(Email.thread_id, func.count())
+        .where(Email.workspace_id == workspace_id, Email.thread_id.in_(thread_ids), Email.is_unread == 1)
+        .group_by(Email.thread_id)
+    )
+    return {str(thread_id): int(count) for thread_id, count in rows.tuples()}

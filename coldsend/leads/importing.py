@@ -86,6 +86,11 @@ REASONS = {
 }
 
 
+# `--map COLUMN=custom`: the column is a custom variable (named by its header), even if its header names
+# a field.
+CUSTOM = "custom"
+
+
 class CsvImportError(ValueError):
     """What the operator must fix before anything is imported (exit 2)."""
 
@@ -132,9 +137,11 @@ def parse_map(specs: Sequence[str]) -> dict[str, str | None]:
         if not eq or not column:
             raise CsvImportError(f"--map {spec!r}: expected CSV_COLUMN=LEAD_FIELD")
         name = _ALIASES.get(_key(target)) if target else None
+        if target.lower() == CUSTOM:
+            name = CUSTOM
         if target and name is None:
             raise CsvImportError(
-                f"--map {spec!r}: unknown lead field {target!r} (one of {', '.join(LEAD_FIELDS)})"
+                f"--map {spec!r}: unknown lead field {target!r} (one of {', '.join(LEAD_FIELDS)}, or custom)"
             )
         chosen[column] = name
     return chosen
@@ -162,7 +169,7 @@ def build_mapping(headers: Sequence[str], specs: Sequence[str] = ()) -> ColumnMa
     fields: dict[str, str] = {}
     taken: dict[str, str] = {}
     for header, name in explicit.items():
-        if name is None:
+        if name is None or name == CUSTOM:
             continue
         if name in taken:
             raise CsvImportError(f"--map: columns {taken[name]!r} and {header!r} both map to {name}")
@@ -174,6 +181,8 @@ def build_mapping(headers: Sequence[str], specs: Sequence[str] = ()) -> ColumnMa
         if header in explicit:
             if explicit[header] is None:
                 ignored.append(header)
+            elif explicit[header] == CUSTOM:
+                custom[header] = header.strip()
             continue
         if not header.strip():
             ignored.append(header)
@@ -393,11 +402,15 @@ async def run_import(
     on_start: Callable[[int], None] = lambda _size: None,
     on_progress: Callable[[int, Totals], None] = lambda _done, _totals: None,
     on_skipped: Callable[[Skipped], None] = lambda _skipped: None,
+    principal: Principal | None = None,
 ) -> Totals:
     """Stream the CSV in batches through add_many; the totals. LookupError / CsvImportError: nothing done."""
     async with session_scope(sessionmaker) as session:
         workspace_id = await _workspace_of(session, request)
-    principal = cli_principal(workspace_id)
+    if principal is None:
+        principal = cli_principal(workspace_id)
+    elif principal.workspace_id != workspace_id:
+        raise LookupError("Campaign not found" if request.campaign_id else "Lead list not found")
     totals = Totals()
     consumed = 0
 

@@ -7,6 +7,7 @@ from coldsend.models.campaign import Campaign, CampaignStatus, NotSendingStatus
 from coldsend.models.campaign_subsequence import CampaignSubsequence, DailyLimitMode
 from coldsend.models.custom_tag import CustomTag
 from coldsend.models.custom_tag_mapping import CustomTagMapping, ResourceType
+from coldsend.models.dashboard import DashboardSession, LinkPurpose, SignInLink, UserPassword
 from coldsend.models.email import Email, EmailType
 from coldsend.models.email_verification import (
     EmailVerification,
@@ -78,6 +79,7 @@ __all__ = [
     "CustomTag",
     "CustomTagMapping",
     "DailyLimitMode",
+    "DashboardSession",
     "DeliveryState",
     "Email",
     "EmailType",
@@ -98,6 +100,7 @@ __all__ = [
     "LeadStatus",
     "Landing",
     "LeadVerificationStatus",
+    "LinkPurpose",
     "MemberPermission",
     "MemberRole",
     "NotSendingStatus",
@@ -109,8 +112,10 @@ __all__ = [
     "ResourceType",
     "Send",
     "SendState",
+    "SignInLink",
     "UploadMethod",
     "User",
+    "UserPassword",
     "VerificationDomain",
     "Webhook",
     "WebhookDelivery",

@@ -144,3 +144,12 @@ async def answer_invitation(
     member.status = GroupMemberStatus.ACCEPTED if accept else GroupMemberStatus.REJECTED
     await session.flush()
     return member
+
+
+async def linked_subs(session: AsyncSession, *, admin_workspace_id: uuid.UUID) -> list[uuid.UUID]:
+    """The sub workspaces whose link to this admin workspace is accepted: where x-as-workspace may act."""
+    stmt = select(WorkspaceGroupMember.sub_workspace_id).where(
+        WorkspaceGroupMember.admin_workspace_id == admin_workspace_id,
+        WorkspaceGroupMember.status == GroupMemberStatus.ACCEPTED,
+    )
+    return list(await session.scalars(stmt))

@@ -23,6 +23,7 @@ from coldsend.models import (
     CampaignSubsequence,
     CustomTag,
     CustomTagMapping,
+    DashboardSession,
     Email,
     EmailVerification,
     EntityType,
@@ -40,6 +41,7 @@ from coldsend.models import (
     PlacementTest,
     ReplyLabelPrediction,
     Send,
+    SignInLink,
     WarmupMessage,
     Webhook,
     WebhookDelivery,
@@ -58,6 +60,9 @@ JOB_TYPE = "remove-workspace"
 # the workspace row itself: a table whose rows reference another's comes before it. A new
 # workspace-owned table adds itself here (tests/engine/test_jobs.py checks none is missing).
 PURGED: tuple[tuple[type[Base], str], ...] = (
+    (DashboardSession, "workspace_id"),  # dashboard sign-ins working in it, or signed in through it
+    (DashboardSession, "member_workspace_id"),
+    (SignInLink, "workspace_id"),
     (WebhookEvent, "workspace_id"),
     (WebhookDelivery, "workspace_id"),
     (WebhookFact, "workspace_id"),
