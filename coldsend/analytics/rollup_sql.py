@@ -57,7 +57,8 @@ _DAY_UPSERT = (
     "firsts = analytics_day.firsts + excluded.firsts"
 )
 _SPAN_UPSERT = (
-    "ON CONFLICT (sequence_id, kind, day, prev_day) DO UPDATE SET leads = analytics_span.leads + excluded.leads"
+    "ON CONFLICT (sequence_id, kind, day, prev_day) DO UPDATE SET "
+    "leads = analytics_span.leads + excluded.leads"
 )
 _STEP_UPSERT = (
     "ON CONFLICT (sequence_id, step, variant, kind, day) DO UPDATE SET "
@@ -121,12 +122,14 @@ def lead_day(dialect: str, row: str, sign: int) -> list[str]:
         statements.append(
             f"INSERT INTO analytics_day ({columns}, total, row_count, leads, firsts) "
             f"SELECT {head}, 0, 0, x.leads, x.firsts FROM ("
-            f"SELECT {d} AS day, {sign} AS leads, CASE WHEN {before} IS NULL THEN {sign} ELSE 0 END AS firsts "
+            f"SELECT {d} AS day, {sign} AS leads, "
+            f"CASE WHEN {before} IS NULL THEN {sign} ELSE 0 END AS firsts "
             f"UNION ALL SELECT {after}, 0, {-sign} WHERE {before} IS NULL AND {after} IS NOT NULL"
             f") x WHERE {alone} {_DAY_UPSERT}"
         )
         statements.append(
-            f"INSERT INTO analytics_span ({columns}, prev_day, leads) SELECT {head}, x.prev_day, x.leads FROM ("
+            f"INSERT INTO analytics_span ({columns}, prev_day, leads) "
+            f"SELECT {head}, x.prev_day, x.leads FROM ("
             f"SELECT {d} AS day, {before} AS prev_day, {sign} AS leads WHERE {before} IS NOT NULL "
             f"UNION ALL SELECT {after}, {before}, {-sign} WHERE {before} IS NOT NULL AND {after} IS NOT NULL "
             f"UNION ALL SELECT {after}, {d}, {sign} WHERE {after} IS NOT NULL"

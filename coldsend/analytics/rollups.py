@@ -111,7 +111,8 @@ def _sqlite_triggers() -> list[str]:
         "CREATE TRIGGER analytics_event_lead AFTER UPDATE OF lead_id ON event "
         f"WHEN NEW.lead_id IS NOT OLD.lead_id BEGIN\n{moved}END",
         f"CREATE TRIGGER analytics_lead_insert AFTER INSERT ON lead BEGIN {lead_added(dialect, 'NEW')}; END",
-        f"CREATE TRIGGER analytics_lead_delete AFTER DELETE ON lead BEGIN {lead_removed(dialect, 'OLD')}; END",
+        f"CREATE TRIGGER analytics_lead_delete AFTER DELETE ON lead "
+        f"BEGIN {lead_removed(dialect, 'OLD')}; END",
         f"CREATE TRIGGER analytics_lead_update AFTER UPDATE OF {', '.join(LEAD_COLUMNS)} ON lead "
         f"WHEN {changed} BEGIN {lead_removed(dialect, 'OLD')}; {lead_added(dialect, 'NEW')}; END",
     ]
@@ -126,8 +127,15 @@ def drop_triggers(dialect: str) -> list[str]:
         dropped = [f"DROP TRIGGER IF EXISTS {name} ON event" for name in _EVENT_TRIGGERS]
         dropped += [f"DROP TRIGGER IF EXISTS {name} ON lead" for name in _LEAD_TRIGGERS]
         functions = ("analytics_event_rollup", "analytics_leads_added", "analytics_leads_removed")
-        return dropped + [f"DROP FUNCTION IF EXISTS {name}()" for name in (*functions, "analytics_lead_changed")]
-    names = ("analytics_event_insert", "analytics_event_delete", "analytics_event_count", "analytics_event_lead")
+        return dropped + [
+            f"DROP FUNCTION IF EXISTS {name}()" for name in (*functions, "analytics_lead_changed")
+        ]
+    names = (
+        "analytics_event_insert",
+        "analytics_event_delete",
+        "analytics_event_count",
+        "analytics_event_lead",
+    )
     return [f"DROP TRIGGER IF EXISTS {name}" for name in (*names, *_LEAD_TRIGGERS)]
 
 
@@ -153,12 +161,13 @@ def rebuild_statements(dialect: str, workspace_id: uuid.UUID | None = None) -> l
     sequence = "sequence_id, workspace_id, campaign_id, subsequence_id"
     statements = [f"DELETE FROM {table} {_where(workspace_id, table)}" for table in TABLES]
     statements += [
-        "INSERT INTO analytics_day (sequence_id, kind, day, workspace_id, campaign_id, subsequence_id, total, "
-        f'row_count, leads, firsts) SELECT e.sequence_id, e.type, {day}, e.workspace_id, e.campaign_id, '
-        f'e.subsequence_id, sum(e."count"), count(*), 0, 0 FROM event e {_where(workspace_id, "e")} '
+        "INSERT INTO analytics_day (sequence_id, kind, day, workspace_id, campaign_id, subsequence_id, "
+        f"total, row_count, leads, firsts) SELECT e.sequence_id, e.type, {day}, e.workspace_id, "
+        f'e.campaign_id, e.subsequence_id, sum(e."count"), count(*), 0, 0 FROM event e '
+        f"{_where(workspace_id, 'e')} "
         f"GROUP BY e.sequence_id, e.type, {day}, e.workspace_id, e.campaign_id, e.subsequence_id",
         "INSERT INTO analytics_step_day (sequence_id, step, variant, kind, day, workspace_id, campaign_id, "
-        f'subsequence_id, total, row_count) SELECT e.sequence_id, e.step, e.variant, e.type, {day}, '
+        f"subsequence_id, total, row_count) SELECT e.sequence_id, e.step, e.variant, e.type, {day}, "
         f'e.workspace_id, e.campaign_id, e.subsequence_id, sum(e."count"), count(*) FROM event e '
         f"{_where(workspace_id, 'e')} GROUP BY e.sequence_id, e.step, e.variant, e.type, {day}, "
         "e.workspace_id, e.campaign_id, e.subsequence_id",
@@ -169,9 +178,9 @@ def rebuild_statements(dialect: str, workspace_id: uuid.UUID | None = None) -> l
         "CREATE TEMPORARY TABLE analytics_linked AS SELECT d.*, "
         "LAG(d.day) OVER (PARTITION BY d.sequence_id, d.kind, d.lead_id ORDER BY d.day) AS prev_day "
         f"FROM ({_lead_days(dialect, workspace_id, *sequence.split(', '))}) d",
-        "INSERT INTO analytics_day (sequence_id, kind, day, workspace_id, campaign_id, subsequence_id, total, "
-        "row_count, leads, firsts) SELECT * FROM (SELECT sequence_id, kind, day, workspace_id, campaign_id, "
-        "subsequence_id, 0 AS total, 0 AS row_count, count(*) AS leads, "
+        "INSERT INTO analytics_day (sequence_id, kind, day, workspace_id, campaign_id, subsequence_id, "
+        "total, row_count, leads, firsts) SELECT * FROM (SELECT sequence_id, kind, day, workspace_id, "
+        "campaign_id, subsequence_id, 0 AS total, 0 AS row_count, count(*) AS leads, "
         "sum(CASE WHEN prev_day IS NULL THEN 1 ELSE 0 END) AS firsts FROM analytics_linked "
         f"GROUP BY {sequence}, kind, day) x WHERE TRUE ON CONFLICT (sequence_id, kind, day) DO UPDATE "
         "SET leads = excluded.leads, firsts = excluded.firsts",
