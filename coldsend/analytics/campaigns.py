@@ -25,7 +25,7 @@ from coldsend.analytics.schemas import (
     DailyCampaignAnalytics,
 )
 from coldsend.errors import NotFound
-from coldsend.models import Campaign, Event, InterestStatus, Lead, LeadStatus
+from coldsend.models import AnalyticsStepDay, Campaign, Event, InterestStatus, Lead, LeadStatus
 
 Counts = dict[str, int]
 
@@ -395,7 +395,7 @@ async def steps(
         campaign_ids = selection.campaign_ids()
         engagement = await tallies.by_step(
             session,
-            [tallies.StepDay.campaign_id.in_(campaign_ids), tallies.StepDay.subsequence_id.is_(None)],
+            [AnalyticsStepDay.campaign_id.in_(campaign_ids), AnalyticsStepDay.subsequence_id.is_(None)],
             days,
         )
     else:

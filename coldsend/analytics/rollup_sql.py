@@ -162,8 +162,8 @@ def lead_key(dialect: str, row: str) -> list[str]:
 
 
 LEAD_KEY = ("campaign_id", "status", "interest", "change_day", "replied_step", "replied_variant")
-LEAD_COLUMNS = ("campaign_id", "status", "lt_interest_status", "timestamp_last_interest_change")
-LEAD_COLUMNS += ("email_replied_step", "email_replied_variant")
+LEAD_COLUMNS: tuple[str, ...] = ("campaign_id", "status", "lt_interest_status")
+LEAD_COLUMNS += ("timestamp_last_interest_change", "email_replied_step", "email_replied_variant")
 _TALLY_UPSERT = (
     f"ON CONFLICT ({', '.join(LEAD_KEY)}) DO UPDATE SET leads = analytics_lead_tally.leads + excluded.leads"
 )

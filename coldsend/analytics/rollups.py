@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.analytics import rollup_sets
 from coldsend.analytics.rollup_sql import (
     FAMILIES,
     LEAD_COLUMNS,
@@ -32,7 +33,12 @@ TABLES = (
     "analytics_account_day",
     "analytics_lead_tally",
 )
-_EVENT_TRIGGERS = ("analytics_event_insert", "analytics_event_delete", "analytics_event_update")
+_EVENT_TRIGGERS: tuple[str, ...] = (
+    "analytics_event_insert",
+    "analytics_event_delete",
+    "analytics_event_update",
+)
+_EVENT_TRIGGERS += ("analytics_events_deleted", "analytics_events_relinked")
 _LEAD_TRIGGERS = ("analytics_lead_insert", "analytics_lead_delete", "analytics_lead_update")
 # PostgreSQL: writers of one lead's events take turns on its distinct counts (a second key space, so as
 # not to wait on other work locked by the lead's id).
@@ -47,10 +53,9 @@ def _postgresql_triggers() -> list[str]:
     dialect = "postgresql"
     changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in LEAD_COLUMNS)
     inserted = _body(counted(dialect, "NEW", 'NEW."count"', "1") + lead_day(dialect, "NEW", 1))
-    deleted = _body(counted(dialect, "OLD", '-OLD."count"', "-1") + lead_day(dialect, "OLD", -1))
+    deleted = _body(counted(dialect, "OLD", '-OLD."count"', "-1"))
     recounted = _body(counted(dialect, "NEW", 'NEW."count" - OLD."count"', "0"))
-    moved = _body(lead_day(dialect, "OLD", -1) + lead_day(dialect, "NEW", 1))
-    lock_new, lock_old = _LOCK.format(r="NEW"), _LOCK.format(r="OLD")
+    lock_new = _LOCK.format(r="NEW")
     return [
         f"""CREATE FUNCTION analytics_event_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -58,17 +63,9 @@ IF TG_OP = 'INSERT' THEN
   IF NEW.lead_id IS NOT NULL THEN {lock_new} END IF;
   {inserted}
 ELSIF TG_OP = 'DELETE' THEN
-  IF OLD.lead_id IS NOT NULL THEN {lock_old} END IF;
   {deleted}
-ELSE
-  IF NEW."count" <> OLD."count" THEN
-    {recounted}
-  END IF;
-  IF NEW.lead_id IS DISTINCT FROM OLD.lead_id THEN
-    IF OLD.lead_id IS NOT NULL THEN {lock_old} END IF;
-    IF NEW.lead_id IS NOT NULL THEN {lock_new} END IF;
-    {moved}
-  END IF;
+ELSIF NEW."count" <> OLD."count" THEN
+  {recounted}
 END IF;
 RETURN NULL;
 END $$""",
@@ -76,8 +73,22 @@ END $$""",
         "FOR EACH ROW EXECUTE FUNCTION analytics_event_rollup()",
         "CREATE TRIGGER analytics_event_delete AFTER DELETE ON event "
         "FOR EACH ROW EXECUTE FUNCTION analytics_event_rollup()",
-        'CREATE TRIGGER analytics_event_update AFTER UPDATE OF "count", lead_id ON event '
+        'CREATE TRIGGER analytics_event_update AFTER UPDATE OF "count" ON event '
         "FOR EACH ROW EXECUTE FUNCTION analytics_event_rollup()",
+        f"""CREATE FUNCTION analytics_events_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{_body(rollup_sets.deleted("gone"))}RETURN NULL;
+END $$""",
+        f"""CREATE FUNCTION analytics_events_relinked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+IF EXISTS (SELECT 1 FROM was o JOIN now n ON n.id = o.id WHERE o.lead_id IS DISTINCT FROM n.lead_id) THEN
+{_body(rollup_sets.relinked("was", "now"))}END IF;
+RETURN NULL;
+END $$""",
+        "CREATE TRIGGER analytics_events_deleted AFTER DELETE ON event REFERENCING OLD TABLE AS gone "
+        "FOR EACH STATEMENT EXECUTE FUNCTION analytics_events_deleted()",
+        "CREATE TRIGGER analytics_events_relinked AFTER UPDATE ON event REFERENCING OLD TABLE AS was "
+        "NEW TABLE AS now FOR EACH STATEMENT EXECUTE FUNCTION analytics_events_relinked()",
         f"""CREATE FUNCTION analytics_leads_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN {leads_added(dialect, "added")}; RETURN NULL; END $$""",
         f"""CREATE FUNCTION analytics_leads_removed() RETURNS trigger LANGUAGE plpgsql AS $$

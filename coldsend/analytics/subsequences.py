@@ -10,7 +10,7 @@ from coldsend.analytics.campaigns import step_fields, step_key
 from coldsend.analytics.dates import Days
 from coldsend.analytics.schemas import StepAnalytics, SubsequenceAnalytics
 from coldsend.errors import NotFound
-from coldsend.models import Campaign, CampaignSubsequence
+from coldsend.models import AnalyticsStepDay, Campaign, CampaignSubsequence
 
 
 async def per_subsequence(
@@ -66,7 +66,7 @@ async def steps(
     assert days is not None  # whole days by construction
     engagement = await tallies.by_step(
         session,
-        [tallies.StepDay.workspace_id == workspace_id, tallies.StepDay.subsequence_id == subsequence_id],
+        [AnalyticsStepDay.workspace_id == workspace_id, AnalyticsStepDay.subsequence_id == subsequence_id],
         days,
     )
     return [StepAnalytics(**step_fields(key, engagement[key])) for key in sorted(engagement, key=step_key)]

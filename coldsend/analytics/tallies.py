@@ -16,8 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.analytics.dates import Instants
 from coldsend.analytics.metrics import MESSAGE_ACTIVITY
-from coldsend.models import AnalyticsAccountDay, AnalyticsDay, AnalyticsLeadTally, AnalyticsSpan
-from coldsend.models import AnalyticsStepDay as StepDay
+from coldsend.models import (
+    AnalyticsAccountDay,
+    AnalyticsDay,
+    AnalyticsLeadTally,
+    AnalyticsSpan,
+    AnalyticsStepDay,
+)
 from coldsend.models.analytics import NO_DAY, NO_INTEREST, NO_STEP
 from coldsend.models.event import EventType
 
@@ -179,15 +184,15 @@ async def by_step(
     """ENGAGEMENT's sums and rows per (step, variant) with message activity (`where` on AnalyticsStepDay)."""
     stmt = (
         select(
-            StepDay.step,
-            StepDay.variant,
-            StepDay.kind,
-            func.sum(StepDay.total),
-            func.sum(StepDay.row_count),
-            func.sum(StepDay.row_count),
+            AnalyticsStepDay.step,
+            AnalyticsStepDay.variant,
+            AnalyticsStepDay.kind,
+            func.sum(AnalyticsStepDay.total),
+            func.sum(AnalyticsStepDay.row_count),
+            func.sum(AnalyticsStepDay.row_count),
         )
-        .where(*where, StepDay.kind.in_(MESSAGE_ACTIVITY), *_in(StepDay.day, days))
-        .group_by(StepDay.step, StepDay.variant, StepDay.kind)
+        .where(*where, AnalyticsStepDay.kind.in_(MESSAGE_ACTIVITY), *_in(AnalyticsStepDay.day, days))
+        .group_by(AnalyticsStepDay.step, AnalyticsStepDay.variant, AnalyticsStepDay.kind)
     )
     return _active_days(await session.execute(stmt), MESSAGE_ACTIVITY)
 
