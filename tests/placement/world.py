@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -23,7 +23,7 @@ from coldsend.engine.serial import EngineLock
 from coldsend.models import Account
 from tests.conftest import Tenant
 from tests.dns_server import DnsServer, serve_dns
-from tests.engine.sending import nine_today
+from tests.engine.sending import nine_today, real_now
 from tests.placement.seed_mail import SeedMailSystem, seed_mail_system, sieve
 from tests.placement.spamd import Spamd
 from tests.warmup.mail_system import PASSWORD
@@ -132,6 +132,12 @@ async def build(app: FastAPI, tenant: Tenant, system: SeedMailSystem, keys: dict
         assert response.status_code == 200, response.text
 
 
+def loop_start() -> datetime:
+    """Where the loop's clock starts: today's 09:00 UTC, or the real time when later, since a one-time test
+    is due from its creation (stamped with the real time) and the clock must not lag it by hours."""
+    return max(nine_today(), real_now())
+
+
 @dataclass
 class Placement:
     loop: PlacementLoop
@@ -156,7 +162,7 @@ def make_loop(app: FastAPI, server: DnsServer, spamd: Spamd, **overrides: Any) -
         **overrides,
     }
     settings = app.state.settings.model_copy(update=values)
-    clock = ManualClock(nine_today())
+    clock = ManualClock(loop_start())
     lock = EngineLock(settings.effective_database_url())
     worker = f"placement-test:{uuid.uuid4().hex[:8]}"
     return Placement(PlacementLoop(settings, app.state.sessionmaker, clock, lock, worker_id=worker), clock)
