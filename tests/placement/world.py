@@ -1,6 +1,7 @@
 """A placement world: sender accounts on two domains and seed mailboxes at three simulated providers on
-the seeds' mail system, the test DNS server serving their MX, SPF, DKIM and DMARC records and local
-blacklist zones, and the placement loop on a manual clock, ticked by the test."""
+the seeds' mail system (the Google ones read through Gmail's IMAP extension, for category tabs), the test
+DNS server serving their MX, SPF, DKIM and DMARC records and local blacklist zones, and the placement loop
+on a manual clock, ticked by the test."""
 
 import base64
 import uuid
@@ -56,6 +57,9 @@ ACCOUNT_SEED = "y1@yseed.test"
 # What the seeds' provider does: (sender domain, recipient) into Junk, or discarded (never arrives).
 JUNK = [("beta.test", "mseed.test"), ("alpha.test", "yseed.test")]
 DISCARD = [("beta.test", "g2@gseed.test")]
+# Gmail's tabs: what reaches a Google seed's inbox from this domain is filed under this category.
+GMAIL_DOMAINS = ("gseed.test",)
+CATEGORIES = [("alpha.test", "g1@gseed.test", "promotions")]
 IP_LISTS = ["dnsbl.test", "refused.test", "clean.test", "zen.spamhaus.org"]
 DOMAIN_LISTS = ["dbl.test"]
 
@@ -96,7 +100,7 @@ def serve_records(server: DnsServer) -> dict[str, str]:
 def placement_world() -> Iterator[tuple[DnsServer, SeedMailSystem, dict[str, str]]]:
     with serve_dns() as server:
         keys = serve_records(server)
-        with seed_mail_system(server, sieve(JUNK, DISCARD)) as system:
+        with seed_mail_system(server, sieve(JUNK, DISCARD, CATEGORIES), GMAIL_DOMAINS) as system:
             yield server, system, keys
 
 
@@ -124,7 +128,7 @@ async def build(app: FastAPI, tenant: Tenant, system: SeedMailSystem, keys: dict
             system.add_mailbox(email)
             body |= {
                 "imap_host": system.dovecot.host,
-                "imap_port": system.dovecot.port,
+                "imap_port": system.imap_port(email),
                 "imap_password": PASSWORD,
                 "imap_tls": "cleartext",
             }
