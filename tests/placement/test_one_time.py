@@ -6,15 +6,20 @@ own score and rules; the stats and insights equal the rows. The Google seeds are
 extension (X-GM-EXT-1), so the copy their provider put under a category tab has `has_category`."""
 
 import logging
+import uuid
 from collections import Counter, defaultdict
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from coldsend.db.session import session_scope
 from coldsend.inbox_placement import authresults
 from coldsend.mail.imap import Mailbox
+from coldsend.models import PlacementCopy
 from tests.conftest import OverrideSettings, Tenant
 from tests.placement.gmail_imap import keyword
 from tests.placement.seed_mail import SeedMailSystem
@@ -147,6 +152,15 @@ async def test_one_time_placement(
         assert len(sent) == len({item.message["Message-ID"] for item in sent}) == 12
         one_by_one = [item.rcpt_tos[0].split("@")[1] for item in sent]
         assert all(a != b for a, b in zip(one_by_one, one_by_one[1:], strict=False)), one_by_one
+        async with session_scope(app.state.sessionmaker) as session:
+            sent_at = await session.scalars(
+                select(PlacementCopy.sent_at).where(PlacementCopy.test_id == uuid.UUID(test["id"]))
+            )
+            times = sorted(moment for moment in sent_at if moment is not None)
+        assert len(times) == 12
+        assert {later - earlier for earlier, later in zip(times, times[1:], strict=False)} == {
+            timedelta(seconds=60)
+        }  # a copy a minute (COLDSEND_PLACEMENT_ONE_BY_ONE_SECONDS in make_loop)
 
 
 def check_rows(
