@@ -1,4 +1,4 @@
-"""The analytics rollups' triggers (installed by migration 0016) and `rebuild`: a recount from the events
+"""The analytics rollups' triggers (installed by migration 0017) and `rebuild`: a recount from the events
 and leads, which the migration's backfill and bench/scale.py (after seeding with COPY) use.
 
 The triggers keep the rollups in every writer's transaction; `rebuild` recounts with set-based SQL over

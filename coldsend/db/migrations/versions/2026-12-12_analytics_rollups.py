@@ -1,10 +1,10 @@
 """analytics rollups: analytics_day, analytics_span, analytics_step_day, analytics_account_day,
 analytics_lead_tally, kept by triggers on event and lead and backfilled from them; an index on
-event.lead_id (a lead's events, looked up by the triggers and by a lead's deletion). Numbered 0016.
+event.lead_id (a lead's events, looked up by the triggers and by a lead's deletion). Numbered 0017, after placement's 0016.
 
-Revision ID: 0016
-Revises: 0015
-Create Date: 2026-12-11 00:00:00
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-12 00:00:00
 """
 from collections.abc import Sequence
 
@@ -14,8 +14,8 @@ from alembic import op
 from coldsend.analytics.rollups import create_triggers, drop_triggers, rebuild_statements
 
 
-revision: str = '0016'
-down_revision: str | None = '0015'
+revision: str = '0017'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
