@@ -128,8 +128,8 @@ async def change_interest(thread_id: uuid.UUID, member: CurrentMember, form: For
     )
     if lead is None:
         raise NotFound("This thread has no lead")
-    await set_interest(db, member, lead, text(form, "interest"))
-    member.notify("Interest status changed")
+    changed = await set_interest(db, member, lead, text(form, "interest"))
+    member.notify("Interest status changed" if changed else "Interest status unchanged")
     return redirect(f"/unibox/{thread_id}")
 
 
