@@ -38,13 +38,13 @@ async def threads(
     member.require("listEmail")
     workspace_id = member.principal.workspace_id
     try:
-        i_status = int(interest) if interest else None
+        lead_interest = int(interest) if interest else None
     except ValueError:
         raise BadRequest("Not a valid interest status") from None
     filters = email_service.Filters(
         campaign_id=_uuid(campaign),
         eaccounts=(account.strip().lower(),) if account else None,
-        i_status=i_status,
+        lead_interest=lead_interest,
         is_unread=True if unread else None,
         latest_of_thread=True,
     )
