@@ -50,6 +50,25 @@ async def owner(browser: Browser) -> AsyncIterator[BrowserContext]:
         await context.close()
 
 
+def account_form(sink: SmtpSink, dovecot: Dovecot) -> dict[str, str]:
+    """The Add account form's fields for the account on the sink (SMTP) and Dovecot (IMAP)."""
+    return {
+        "#email": ACCOUNT,
+        "#first_name": "Sam",
+        "#last_name": "Seller",
+        "#smtp_host": sink.host,
+        "#smtp_port": str(sink.port),
+        "#smtp_username": ACCOUNT,
+        "#smtp_password": MAILBOX_PASSWORD,
+        "#imap_host": dovecot.host,
+        "#imap_port": str(dovecot.port),
+        "#imap_username": ACCOUNT,
+        "#imap_password": MAILBOX_PASSWORD,
+        "#daily_limit": "500",
+        "#sending_gap": "0",
+    }
+
+
 def sending_domain_records(site: Site) -> None:
     """MX, SPF and a DKIM key at a common selector for the account's domain; no DMARC record."""
     site.dns.add(DOMAIN, "MX", "10 mx.coldsend-dashboard.test.")

@@ -1,5 +1,6 @@
 """Campaign and lead pages in process (both backends): a variant previewed by the sender's renderer with a
-real lead's variables, a variant disabled and a delay's unit changed in the editor, a campaign deleted;
+real lead's variables; in the editor a variant disabled, a delay's unit, start and end dates, an account tag
+and the options; a campaign deleted;
 the leads table searched and paged."""
 
 from fastapi import FastAPI
@@ -25,6 +26,7 @@ class TestEditorAndPreview:
         }
         lead["custom_variables"] = {"Favourite": lead.pop("Favourite")}
         lead_id = (await add_leads(tenant, campaign["id"], [lead]))["ada@example.org"]
+        tag = (await tenant.client.post("/api/v2/custom-tags", json={"label": "Warm"})).json()
         async with signed_in(app, email) as client:
             page = await client.get(f"/campaigns/{campaign['id']}/preview?step=0&variant=0&lead={lead_id}")
             assert page.status_code == 200
@@ -41,6 +43,10 @@ class TestEditorAndPreview:
                 "steps-0-variants-1-subject": "Other",
                 "steps-0-variants-1-body": "Hello",
                 "steps-0-variants-1-v_disabled": "on",
+                "start_date": "2027-01-04",
+                "end_date": "2027-02-01",
+                "email_tag_list": tag["id"],
+                "text_only": "on",
                 "csrf_token": await csrf_of(client),
             }
             saved = await client.post(f"/campaigns/{campaign['id']}", data=edited)
@@ -49,6 +55,13 @@ class TestEditorAndPreview:
             first = stored["sequences"][0]["steps"][0]
             assert (first["delay"], first["delay_unit"]) == (2, "hours")
             assert [bool(v.get("v_disabled")) for v in first["variants"]] == [False, True]
+            dates = (stored["campaign_schedule"]["start_date"], stored["campaign_schedule"]["end_date"])
+            assert dates == ("2027-01-04", "2027-02-01")
+            assert (stored["email_tag_list"], stored["text_only"], stored["stop_on_reply"]) == (
+                [tag["id"]],
+                True,
+                False,
+            )
 
             deleted = await client.post(
                 f"/campaigns/{campaign['id']}/delete", data={"csrf_token": await csrf_of(client)}

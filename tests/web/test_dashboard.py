@@ -19,6 +19,7 @@ from tests.smtp_sink import SmtpSink
 from tests.web.flow import (
     HOSTILE_REPLY,
     HTML_REPLY_TEXT,
+    account_form,
     another_workspaces_campaign,
     api_json,
     lead_replies,
@@ -73,22 +74,7 @@ class TestAccountsAndCampaign:
         dovecot.add_user(ACCOUNT, MAILBOX_PASSWORD)
         page = await page_of(owner)
         await site.visit(page, "/accounts/new", "account-new")
-        values = {
-            "#email": ACCOUNT,
-            "#first_name": "Sam",
-            "#last_name": "Seller",
-            "#smtp_host": sink.host,
-            "#smtp_port": str(sink.port),
-            "#smtp_username": ACCOUNT,
-            "#smtp_password": MAILBOX_PASSWORD,
-            "#imap_host": dovecot.host,
-            "#imap_port": str(dovecot.port),
-            "#imap_username": ACCOUNT,
-            "#imap_password": MAILBOX_PASSWORD,
-            "#daily_limit": "500",
-            "#sending_gap": "0",
-        }
-        for selector, value in values.items():
+        for selector, value in account_form(sink, dovecot).items():
             await page.fill(selector, value)
         await page.select_option("#smtp_tls", "cleartext")
         await page.select_option("#imap_tls", "cleartext")
@@ -222,7 +208,12 @@ class TestSending:
         await sink.wait_for(uploaded, timeout=120)
         # The page was not reloaded: its live section follows the engine.
         await expect(page.locator("#sent-count")).to_have_text(str(uploaded), timeout=TIMEOUT_MS)
+        verdict = page.locator("#sending-verdict")  # why it is not sending now, and the step analytics
+        await expect(verdict).to_contain_text("waiting for follow-up delays", timeout=TIMEOUT_MS)
+        await expect(page.locator("#campaign-status table")).to_contain_text("Opportunities")
         await site.shot(page, "campaign-sending")
+        await site.visit(page, f"/campaigns/{world['campaign_id']}/preview?step=0&variant=1", "preview")
+        await expect(page.locator("#preview-subject")).to_contain_text("Quick question, ")
 
         await site.visit(page, "/analytics", "analytics")
         sent_line = page.locator("#analytics-live polyline[data-series=Sent]").first
@@ -278,8 +269,8 @@ class TestUnibox:
         assert "Tuesday" in answer.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         await expect(page.locator("#thread-messages")).to_contain_text("Great, how about Tuesday?")
 
-    async def test_filters_html_replies_and_clearing_an_interest(
-        self, site: Site, owner: BrowserContext
+    async def test_filters_html_replies_forwarding_and_clearing_an_interest(
+        self, site: Site, owner: BrowserContext, sink: SmtpSink
     ) -> None:
         page = await page_of(owner)
         await site.visit(page, "/unibox?interest=1", "unibox-interested")
@@ -291,6 +282,12 @@ class TestUnibox:
         await expect(page.locator("#thread-messages")).to_contain_text(HTML_REPLY_TEXT)  # the HTML as text
         await expect(page.locator("#thread-messages img")).to_have_count(0)
         assert await page.evaluate("window.pwned") is None
+        before = len(sink.received)
+        await page.fill("#forward-to", "colleague@example.com")
+        await page.click("#forward-form button")
+        await expect(page.locator("#flash.ok")).to_have_text("Forwarded")
+        await sink.wait_for(before + 1)
+        assert sink.received[before].rcpt_tos == ["colleague@example.com"]
 
         await page.goto(site.url + "/unibox?interest=1")
         await page.locator("#threads a", has_text="lead1@example.org").first.click()
@@ -339,6 +336,8 @@ class TestHostileContent:
         await expect(page.locator("#leads-table")).to_contain_text(HOSTILE_NAME)
         await site.visit(page, f"/leads/{world['hostile_lead']}", "lead")
         await expect(page.locator("h1")).to_contain_text(HOSTILE_NAME)
+        await expect(page.locator("main pre.mail")).to_have_count(1)  # the email sent to the lead
+        await expect(page.locator("text=Nothing yet.")).to_have_count(0)  # its activity
         assert await page.evaluate("window.pwned") is None
 
     async def test_a_post_without_the_csrf_token_is_refused(
@@ -430,15 +429,20 @@ class TestSettingsPages:
             assert (await api.get("/api/v2/leads/list")).status_code in (403, 405)
         await page.goto(site.url + "/settings/api-keys")
         await expect(page.locator("#api-keys")).not_to_contain_text(key)
-        for path, name in (
-            ("/settings/block-list", "block-list"),
-            ("/settings/tags", "tags"),
-            ("/accounts", "accounts"),
-            ("/campaigns", "campaigns"),
+        await page.set_viewport_size({"width": 683, "height": 768})  # a laptop's half screen
+        for path in (
+            "/settings/block-list",
+            "/settings/tags",
+            "/accounts",
+            "/campaigns",
+            "/leads",
+            "/unibox",
         ):
-            response = await site.visit(page, path, name)
+            response = await site.visit(page, path, path.rsplit("/", 1)[1] + "-half-screen")
             assert response is not None
             assert response.status == 200
+            assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        await page.set_viewport_size({"width": 1280, "height": 720})
 
     async def test_a_webhook_is_created_tested_and_logged(self, site: Site, owner: BrowserContext) -> None:
         page = await page_of(owner)

@@ -1,16 +1,25 @@
-"""Every control of every page has a label (a `<label for>`, a wrapping `<label>`, or an aria-label), and
-every page links the one stylesheet and script of the package and nothing from elsewhere (in process, both
-backends)."""
+"""Every control of every page has a label (a `<label for>`, a wrapping `<label>`, or an aria-label), every
+page links the one stylesheet and script of the package and nothing from elsewhere, and every POST of the
+dashboard checks a CSRF token (in process, both backends)."""
 
+import importlib
+import pkgutil
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
+import httpx
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from coldsend.models import MemberRole
+from coldsend.web import pages
+from coldsend.web.context import _posted as session_form  # noqa: PLC2701 (the dependency itself)
 from tests.conftest import MakeTenant
 from tests.factories import add_leads, create_campaign, create_offline_account
 from tests.web.members import add_member, new_email, signed_in
 
+BEFORE_SIGN_IN = ("/sign-in", "/sign-in/link/{token}")
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
 
@@ -81,3 +90,31 @@ class TestEveryPage:
                 assert sorted(parsed.assets) == ["/static/app.js", "/static/style.css"], path
                 checked += len(parsed.controls)
         assert checked > 50  # the editor, the forms and the filters were all read
+
+
+def _calls(dependant: Dependant) -> Iterator[object]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _calls(dependency)
+
+
+class TestEveryPost:
+    async def test_every_post_checks_a_csrf_token(self, anonymous: httpx.AsyncClient) -> None:
+        """Signed-in forms through the session's token (the `Form` dependency); the two forms posted
+        before sign-in read theirs first thing (a double-submit cookie) and refuse a post without it."""
+        routers = [
+            importlib.import_module(f"{pages.__name__}.{module.name}").router
+            for module in pkgutil.iter_modules(pages.__path__)
+        ]
+        posts = [
+            route
+            for router in routers
+            for route in router.routes
+            if isinstance(route, APIRoute) and "POST" in route.methods
+        ]
+        assert len(posts) > 30
+        unchecked = {route.path for route in posts if session_form not in set(_calls(route.dependant))}
+        assert unchecked == set(BEFORE_SIGN_IN)
+        for path in BEFORE_SIGN_IN:
+            form = {"csrf_token": "forged", "email": "a@example.com", "password": "p", "confirmation": "p"}
+            assert (await anonymous.post(path.replace("{token}", "x"), data=form)).status_code == 403
