@@ -3,6 +3,8 @@ real lead's variables; in the editor a variant disabled, a delay's unit, start a
 and the options; a campaign deleted;
 the leads table searched and paged."""
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from coldsend.models import MemberRole
@@ -18,13 +20,8 @@ class TestEditorAndPreview:
         await add_member(app, tenant.workspace_id, email, MemberRole.EDITOR)
         steps = [step("Hi {{firstName}} at {{companyName}}, {{Favourite}}.", "For {{firstName}}", "Other")]
         campaign = await create_campaign(tenant, "Previewed", sequences=[{"steps": steps}])
-        lead = {
-            "email": "ada@example.org",
-            "first_name": "Ada",
-            "company_name": "Engines",
-            "Favourite": "tea",
-        }
-        lead["custom_variables"] = {"Favourite": lead.pop("Favourite")}
+        lead: dict[str, Any] = {"email": "ada@example.org", "first_name": "Ada", "company_name": "Engines"}
+        lead["custom_variables"] = {"Favourite": "tea"}
         lead_id = (await add_leads(tenant, campaign["id"], [lead]))["ada@example.org"]
         tag = (await tenant.client.post("/api/v2/custom-tags", json={"label": "Warm"})).json()
         async with signed_in(app, email) as client:

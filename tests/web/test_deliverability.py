@@ -1,8 +1,10 @@
 """The Deliverability page's inbox placement tests and their results, in process (both backends): the numbers
 equal what /inbox-placement-analytics/stats-by-test-id answers, each copy says where it landed, the reports
-say what was checked, and another workspace's test is a 404 page. (The browser test runs one for real.)"""
+say what was checked, and another workspace's test is a 404 page (the browser test runs one for real); a
+mailbox whose warmup is on is in the warmup pool's table."""
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -10,7 +12,8 @@ from markupsafe import escape
 
 from coldsend.models import MemberRole
 from tests.conftest import MakeTenant, Tenant
-from tests.factories import add_placement_run, create_offline_account
+from tests.factories import add_placement_run, create_account, create_offline_account
+from tests.warmup.world import enable_warmup
 from tests.web.members import add_member, new_email, signed_in
 
 TESTS = "/api/v2/inbox-placement-tests"
@@ -31,7 +34,7 @@ async def placement_test(tenant: Tenant, name: str = NAME) -> dict[str, Any]:
             "esp": "Google" if seed.startswith("g") else "Microsoft",
         }
         assert (await tenant.client.post(f"{TESTS}/seeds", json=body)).status_code == 200
-    body = {
+    test: dict[str, Any] = {
         "name": name,
         "type": 1,
         "sending_method": 1,
@@ -39,10 +42,10 @@ async def placement_test(tenant: Tenant, name: str = NAME) -> dict[str, Any]:
         "email_body": "Hi",
         "emails": [SENDER],
     }
-    created = await tenant.client.post(TESTS, json=body)
+    created = await tenant.client.post(TESTS, json=test)
     assert created.status_code == 200, created.text
-    test: dict[str, Any] = created.json()
-    return test
+    shown: dict[str, Any] = created.json()
+    return shown
 
 
 def copy(seed: str, **fields: Any) -> dict[str, Any]:
@@ -65,6 +68,22 @@ REPORT = {
     "spam_assassin_report": {"ran": False, "error": NOT_RUN},
     "blacklist_report": {"details": []},
 }
+
+
+class TestWarmupPool:
+    async def test_a_mailbox_warming_is_in_the_pool(
+        self, app: FastAPI, make_tenant: MakeTenant, database_url: str, tmp_path: Path
+    ) -> None:
+        tenant, email = await make_tenant(), new_email()
+        await add_member(app, tenant.workspace_id, email, MemberRole.VIEW)
+        await create_account(tenant, "warm@pool.test")
+        await enable_warmup(app, tenant, ["warm@pool.test"], database_url, tmp_path)
+        async with signed_in(app, email) as client:
+            page = await client.get("/deliverability")
+            pool = page.text.split('id="warmup-pool"', 1)[1].split("</table>", 1)[0]
+            assert 'href="/accounts/warm@pool.test"' in pool
+            account = await client.get("/accounts/warm@pool.test")
+            assert "Warmup is <strong>on</strong>" in account.text
 
 
 class TestPlacementResults:

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from coldsend.models import MemberRole
 from tests.conftest import MakeTenant, client_for
 from tests.factories import add_leads, create_campaign, create_offline_account
-from tests.web.members import add_member, csrf_of, new_email, owner_email, signed_in
+from tests.web.members import add_member, csrf_of, new_email, signed_in
 
 NEW_KEY = re.compile(r'id="new-api-key">([^<]+)<')
 
@@ -27,9 +27,8 @@ class TestSettings:
     async def test_keys_members_block_list_tags_and_labels(
         self, app: FastAPI, make_tenant: MakeTenant
     ) -> None:
-        tenant = await make_tenant()
-        owner, editor = await owner_email(app, tenant.workspace_id), new_email()
-        await add_member(app, tenant.workspace_id, owner, MemberRole.OWNER)
+        tenant, owner, editor = await make_tenant(), new_email("admin"), new_email()
+        await add_member(app, tenant.workspace_id, owner, MemberRole.ADMIN)
         await add_member(app, tenant.workspace_id, editor, MemberRole.EDITOR)
         campaign = await create_campaign(tenant, "Labelled")
         lead_id = (await add_leads(tenant, campaign["id"], ["ada@example.org"]))["ada@example.org"]
@@ -85,7 +84,8 @@ class TestAccountActions:
         await create_offline_account(tenant, account)  # saved in connection error
 
         async def status() -> dict[str, Any]:
-            return (await tenant.client.get(f"/api/v2/accounts/{account}")).json()
+            shown: dict[str, Any] = (await tenant.client.get(f"/api/v2/accounts/{account}")).json()
+            return shown
 
         async with signed_in(app, email) as client:
             page = await client.get(f"/accounts/{account}")
