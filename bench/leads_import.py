@@ -13,7 +13,10 @@ Three more baselines show where the time goes: the same COPY into the plain tabl
 one transaction each (the granularity the API has: a call is a transaction); the database's own share,
 those batches COPYed into a table shaped like `lead` (its columns, indexes and foreign keys), with its
 ratio to ours; and the batches into `lead`'s columns alone (no index, no foreign key), whose ratio to the
-single COPY bounds what any API storing these rows a call at a time could reach. Then times R requests
+single COPY bounds what any API storing these rows a call at a time could reach. Then 4 calls of one batch
+each into 4 fresh campaigns, one after another and all 4 in flight at once (alternating, median of 5 rounds:
+calls into different campaigns take no lock in common, so in flight they should take clearly less time).
+Last, it times R requests
 of POST /api/v2/leads/list over those leads with a filter (`campaign` + `FILTER_VAL_NOT_CONTACTED` +
 `search`, 100 per page, walking the cursor) and prints their p50.
 """
@@ -49,6 +52,7 @@ PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 COPY_TABLE = "bench_lead_copy"
 COPY_COLUMNS = ["id", "email", "first_name", "last_name", "company_name", "company_domain", "payload"]
 LIKE_LEAD_TABLE = "bench_lead_shaped"
+IN_FLIGHT = 4
 LEAD_FIXED_COLUMNS = [
     "workspace_id",
     "campaign_id",
@@ -64,10 +68,10 @@ LEAD_FIXED_COLUMNS = [
 ]
 
 
-def leads(count: int) -> list[dict[str, Any]]:
+def leads(count: int, prefix: str = "") -> list[dict[str, Any]]:
     return [
         {
-            "email": f"lead{i}@company{i % 5000}.com",
+            "email": f"{prefix}lead{i}@company{i % 5000}.com",
             "first_name": f"First{i}",
             "last_name": "Acme" if i % 10 == 0 else f"Last{i}",
             "company_name": f"Company {i % 5000}",
@@ -118,16 +122,58 @@ def _asyncpg_dsn(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def setup(app: Any) -> tuple[str, uuid.UUID]:
+async def setup(app: Any) -> tuple[str, uuid.UUID, uuid.UUID]:
     async with session_scope(app.state.sessionmaker) as session:
         workspace = await workspace_service.create(session, name="Bench", owner_email="bench@example.com")
         _key, secret = await api_key_service.create(
             session, workspace_id=workspace.id, name="bench", scopes=["all:all"]
         )
-        campaign = Campaign(workspace_id=workspace.id, name="Bench", campaign_schedule={"schedules": []})
-        session.add(campaign)
+    return secret, workspace.id, (await campaigns(app, workspace.id, 1))[0]
+
+
+async def campaigns(app: Any, workspace_id: uuid.UUID, count: int) -> list[uuid.UUID]:
+    async with session_scope(app.state.sessionmaker) as session:
+        made = [
+            Campaign(workspace_id=workspace_id, name=f"Bench {i}", campaign_schedule={"schedules": []})
+            for i in range(count)
+        ]
+        session.add_all(made)
         await session.flush()
-        return secret, campaign.id
+        return [campaign.id for campaign in made]
+
+
+async def in_flight(
+    app: Any, client: httpx.AsyncClient, workspace_id: uuid.UUID, args: argparse.Namespace
+) -> tuple[float, float]:
+    """Median seconds of IN_FLIGHT calls of one batch each into as many fresh campaigns, one after another
+    and all in flight at once, in alternating rounds; fresh leads each time, so none is a duplicate."""
+    serial: list[float] = []
+    together: list[float] = []
+    batch = 0
+    for round_ in range(args.in_flight_rounds):
+        for concurrent in (False, True) if round_ % 2 == 0 else (True, False):
+            bodies = []
+            for campaign_id in await campaigns(app, workspace_id, IN_FLIGHT):
+                batch += 1
+                rows = leads(args.batch, prefix=f"f{batch}.")
+                bodies.append(orjson.dumps({"campaign_id": str(campaign_id), "leads": rows}))
+            started = time.perf_counter()
+            if concurrent:
+                responses = await asyncio.gather(*(_post_add(client, body) for body in bodies))
+            else:
+                responses = [await _post_add(client, body) for body in bodies]
+            (together if concurrent else serial).append(time.perf_counter() - started)
+            assert responses == [args.batch] * IN_FLIGHT, responses
+    return statistics.median(serial), statistics.median(together)
+
+
+async def _post_add(client: httpx.AsyncClient, body: bytes) -> int:
+    response = await client.post(
+        "/api/v2/leads/add", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    uploaded: int = response.json()["leads_uploaded"]
+    return uploaded
 
 
 async def run(database_url: str, args: argparse.Namespace) -> None:
@@ -142,7 +188,7 @@ async def run(database_url: str, args: argparse.Namespace) -> None:
     app = create_app(settings, run_engine=False)
     rows = leads(args.leads)
     async with app.router.lifespan_context(app):
-        secret, campaign_id = await setup(app)
+        secret, workspace_id, campaign_id = await setup(app)
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {secret}"}
         async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=headers) as client:
@@ -202,6 +248,8 @@ async def run(database_url: str, args: argparse.Namespace) -> None:
             finally:
                 await conn.close()
 
+            serial_s, together_s = await in_flight(app, client, workspace_id, args)
+
             query = {
                 "campaign": str(campaign_id),
                 "filter": "FILTER_VAL_NOT_CONTACTED",
@@ -239,6 +287,11 @@ async def run(database_url: str, args: argparse.Namespace) -> None:
         "API storing these rows a call at a time could reach)"
     )
     print(
+        f"{IN_FLIGHT} calls of {args.batch} leads into {IN_FLIGHT} different campaigns (median of "
+        f"{args.in_flight_rounds} rounds): one after another {serial_s:.2f} s, all in flight at once "
+        f"{together_s:.2f} s; ratio {together_s / serial_s:.2f}"
+    )
+    print(
         f"POST /leads/list (campaign + filter + search, 100 per page, {len(times)} pages): "
         f"p50 {statistics.median(times) * 1000:.1f} ms"
     )
@@ -252,6 +305,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--list-requests", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=1, help="POST /leads/add calls in flight at once")
+    parser.add_argument(
+        "--in-flight-rounds", type=int, default=5, help=f"rounds of {IN_FLIGHT} calls, serial and in flight"
+    )
     args = parser.parse_args()
     url, name = asyncio.run(create_database(PG_ADMIN_DSN, prefix="coldsend_bench_"))
     try:
