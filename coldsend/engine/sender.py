@@ -5,9 +5,10 @@ the server has accepted MAIL, RCPT and DATA and the whole body has been written,
 "." (see `mail.smtp.AccountConnection.send`): so after a crash, a `sending` row was certainly not
 delivered and is sent again with the same Message-ID, and a `committed` row is treated as sent (never
 twice beats never lost). The commits of every account's pipeline go through one writer, which stores
-all the rows waiting at once in one transaction before any of their dots (engine/send_commits.py). Each account has at most one message in flight across all workers (a
-PostgreSQL advisory lock around the claim, SKIP LOCKED on the row; one claimer per account on SQLite),
-and none sooner than its sending gap after the previous one.
+all the rows waiting at once in one transaction before any of their dots (engine/send_commits.py). Each
+account has at most one message in flight across all workers (a PostgreSQL advisory lock around the
+claim, SKIP LOCKED on the row; one claimer per account on SQLite), and none sooner than its sending gap
+after the previous one.
 
 Outcomes: 2xx → sent (Email row, `sent` event, lead fields); 5xx to RCPT/DATA → bounced (lead bounced,
 `bounced` event); 4xx, 421/454 or a lost connection → retry with exponential backoff, failed after
@@ -66,6 +67,7 @@ RECOVER_EVERY_SECONDS = 1.0
 Outcome = Callable[[AsyncSession, Send, ColumnElement[bool]], Awaitable[bool]]
 HandBack = Callable[[AsyncSession, list[uuid.UUID], ColumnElement[bool]], Awaitable[int]]
 CLAIM_BATCH = 100  # rows leased at once per account (without a sending gap): fewer round trips per message
+RECORD_CHUNK = 25
 IN_FLIGHT = (SendState.SENDING, SendState.COMMITTED)
 _OTHER = aliased(Send)
 
@@ -215,9 +217,13 @@ class Sender:
         return first is not None and self.clock.now() - first > self.lease / 3
 
     async def _record_sent(self, sent: list[tuple[composing.SendContext, composing.Composed]]) -> None:
-        if sent:
+        """On SQLite in transactions of RECORD_CHUNK rows: each holds the one writer, and the other
+        pipelines' commits (waiting mid-message) go between two of them."""
+        size = max(1, len(sent)) if self._pipelined else RECORD_CHUNK
+        for start in range(0, len(sent), size):
             async with self.lock, session_scope(self.sessionmaker) as session:
-                await outcomes.record_sent_many(session, sent, self._holder(), self.clock.now())
+                chunk = sent[start : start + size]
+                await outcomes.record_sent_many(session, chunk, self._holder(), self.clock.now())
 
     async def _keep_lease(self, sends: list[Send]) -> None:
         """Extend the lease on the batch's remaining rows once half of it has run out (slow servers)."""
