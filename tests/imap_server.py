@@ -34,10 +34,11 @@ from pathlib import Path
 import pytest
 import trustme
 
+from tests.debian import ensure_packages
+
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 20.0
 STOP_TIMEOUT_SECONDS = 10.0
-APT_TIMEOUT_SECONDS = 600
 UNPRIVILEGED_USER = "nobody"
 
 CONFIG = """\
@@ -124,37 +125,11 @@ def _dovecot_binary() -> str | None:
     return "/usr/sbin/dovecot" if os.access("/usr/sbin/dovecot", os.X_OK) else None
 
 
-def _apt_get(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(
-        ["apt-get", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=APT_TIMEOUT_SECONDS,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 def ensure_dovecot() -> str:
-    """The dovecot binary, installed with apt-get (after `apt-get update` if needed) when missing."""
+    """The dovecot binary, installed with apt-get when missing."""
+    ensure_packages(("dovecot-imapd",), lambda: _dovecot_binary() is not None, "the IMAP tests")
     binary = _dovecot_binary()
-    if binary:
-        return binary
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.fail(
-            "Dovecot is needed for the IMAP tests and is not installed: install the Debian package "
-            "dovecot-imapd (apt-get install -y --no-install-recommends dovecot-imapd)"
-        )
-    install = ("install", "-y", "-q", "--no-install-recommends", "dovecot-imapd")
-    result = _apt_get(*install)
-    if result.returncode != 0:
-        _apt_get("update", "-q")
-        result = _apt_get(*install)
-    binary = _dovecot_binary()
-    if result.returncode != 0 or not binary:
-        pytest.fail(f"could not install dovecot-imapd with apt-get:\n{result.stdout}\n{result.stderr}")
+    assert binary is not None
     return binary
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.imap_server import _apt_get, _free_port
+from tests.debian import ensure_packages
+from tests.imap_server import _free_port
 
 HOST = "127.0.0.1"
 PACKAGES = ("spamassassin", "spamd", "spamc")
@@ -29,19 +30,10 @@ def _binary(name: str) -> str | None:
 
 
 def ensure_spamd() -> tuple[str, str]:
+    ensure_packages(PACKAGES, lambda: bool(_binary("spamd") and _binary("spamc")), "the placement tests")
     spamd, spamc = _binary("spamd"), _binary("spamc")
-    if spamd and spamc:
-        return spamd, spamc
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.fail(f"the placement tests need Debian's {', '.join(PACKAGES)}: install them with apt-get")
-    install = ("install", "-y", "-q", "--no-install-recommends", *PACKAGES)
-    result = _apt_get(*install)
-    if result.returncode != 0:
-        _apt_get("update", "-q")
-        result = _apt_get(*install)
-    spamd, spamc = _binary("spamd"), _binary("spamc")
-    if result.returncode != 0 or not spamd or not spamc:
-        pytest.fail(f"could not install {' '.join(PACKAGES)}:\n{result.stdout}\n{result.stderr}")
+    assert spamd is not None
+    assert spamc is not None
     return spamd, spamc
 
 

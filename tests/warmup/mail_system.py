@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from coldsend.mail.imap import ImapEndpoint, Mailbox
-from tests.imap_server import Dovecot, _apt_get, _free_port, directory_for_dovecot
+from tests.debian import ensure_packages
+from tests.imap_server import Dovecot, _free_port, directory_for_dovecot
 from tests.smtp_sink import Received, SmtpSink
 
 PASSWORD = "secret"
@@ -55,17 +56,7 @@ namespace inbox {{
 
 
 def ensure_lmtp_and_sieve() -> None:
-    if LMTP_BINARY.exists() and SIEVE_PLUGIN.exists():
-        return
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.fail(f"the warmup tests need Debian's {' and '.join(PACKAGES)}: install them with apt-get")
-    install = ("install", "-y", "-q", "--no-install-recommends", *PACKAGES)
-    result = _apt_get(*install)
-    if result.returncode != 0:
-        _apt_get("update", "-q")
-        result = _apt_get(*install)
-    if result.returncode != 0 or not LMTP_BINARY.exists() or not SIEVE_PLUGIN.exists():
-        pytest.fail(f"could not install {' '.join(PACKAGES)}:\n{result.stdout}\n{result.stderr}")
+    ensure_packages(PACKAGES, lambda: LMTP_BINARY.exists() and SIEVE_PLUGIN.exists(), "the warmup tests")
 
 
 class DeliveringDovecot(Dovecot):

@@ -4,14 +4,14 @@ browser download cannot work here)."""
 
 import os
 import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-APT_TIMEOUT_SECONDS = 900
+from tests.debian import ensure_packages
+
 FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -32,33 +32,11 @@ def _chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
-def _apt_get(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["apt-get", *args],
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        capture_output=True,
-        text=True,
-        timeout=APT_TIMEOUT_SECONDS,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 def ensure_chromium() -> str:
-    """The chromium binary, installed with apt-get (after `apt-get update` if needed) when missing."""
+    """The chromium binary, installed with apt-get when missing."""
+    ensure_packages(("chromium",), lambda: _chromium() is not None, "the dashboard tests")
     binary = _chromium()
-    if binary:
-        return binary
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.fail("chromium is needed for the dashboard tests: apt-get install -y chromium")
-    install = ("install", "-y", "-q", "--no-install-recommends", "chromium")
-    result = _apt_get(*install)
-    if result.returncode != 0:
-        _apt_get("update", "-q")
-        result = _apt_get(*install)
-    binary = _chromium()
-    if result.returncode != 0 or not binary:
-        pytest.fail(f"could not install chromium with apt-get:\n{result.stdout}\n{result.stderr}")
+    assert binary is not None
     return binary
 
 
