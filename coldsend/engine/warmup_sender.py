@@ -54,16 +54,6 @@ class WarmupSender(LeasedSender[WarmupMessage]):
 
     async def _login_refused(self, row: WarmupMessage, error: SmtpError) -> None:
         async with self.lock, session_scope(self.sessionmaker) as session:
-            fresh = await session.get(Account, row.sender_id)
-            if fresh is not None:
-                await health.mark_connection_error(
-                    session,
-                    fresh,
-                    f"SMTP login refused by {fresh.smtp_host}:{fresh.smtp_port}: {error.reply}",
-                    code="EAUTH",
-                    command="AUTH",
-                    response=error.reply,
-                    response_code=error.code,
-                )
+            await health.smtp_login_refused(session, row.sender_id, error)
         log.warning("account %s: SMTP authentication failed during warmup", row.sender_email)
         await self._release([row.id])
