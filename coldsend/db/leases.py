@@ -8,7 +8,7 @@ what a failure means beyond the row (a strike, a note on its test) stay with the
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -74,12 +74,17 @@ class LeasedTable(Generic[R]):
         now: datetime,
         lease: timedelta,
         limit: int = CLAIM_BATCH,
+        skip: Collection[uuid.UUID] = (),
     ) -> list[R]:
-        """Lease due planned rows (oldest first); rows another worker holds are skipped, not waited for."""
+        """Lease due planned rows (oldest first), but those in `skip`; rows another worker holds are
+        skipped, not waited for."""
         m, planned = self._m, self.states.PLANNED
+        due = [m.state == planned, m.due_at <= now]
+        if skip:
+            due.append(m.id.not_in(skip))
         pick = (
             select(m.id)
-            .where(m.state == planned, m.due_at <= now)
+            .where(*due)
             .order_by(m.due_at, m.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -101,6 +106,20 @@ class LeasedTable(Generic[R]):
             )
         )
         return sorted(claimed, key=lambda row: (row.due_at or now, row.id))
+
+    async def extend(
+        self, session: AsyncSession, row_ids: list[uuid.UUID], worker_id: str, until: datetime
+    ) -> set[uuid.UUID]:
+        """Lengthen the lease of the worker's rows still `sending` to `until`; the rows it still held."""
+        m = self._m
+        kept = await session.scalars(
+            update(m)
+            .where(m.id.in_(row_ids), m.state == self.states.SENDING, self.held_by(worker_id))
+            .values(lease_expires_at=until)
+            .returning(m.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set(kept)
 
     async def mark_committed(
         self, session: AsyncSession, row_id: uuid.UUID, worker_id: str, now: datetime

@@ -115,6 +115,9 @@ class LeasedSender(ABC, Generic[R]):
         engine: AsyncEngine = sessionmaker.kw["bind"]
         self._pipelined = engine.dialect.name == "postgresql"
         self._line = SenderLine(engine)
+        self._given_back: set[uuid.UUID] = set()  # rows released unsent in this `send_due`
+        self._lease_ends = clock.now()  # of the claimed batch's rows still `sending`
+        self._lost: set[uuid.UUID] = set()  # rows of the batch whose lease ran out before it was extended
 
     # --- what each table says -------------------------------------------------------------------------
     async def _claimed(self, batch: list[R]) -> None:
@@ -151,13 +154,17 @@ class LeasedSender(ABC, Generic[R]):
             )
 
     async def send_due(self, stopping: asyncio.Event | None = None) -> int:
-        """Send what is due now, a claimed batch at a time; how many rows were processed."""
+        """Send what is due now, a claimed batch at a time; how many rows were processed. A row given back
+        unsent (its mailbox cannot send now) waits for the next call, not to be claimed again at once."""
         processed = 0
+        self._given_back, self._lost = set(), set()
         while stopping is None or not stopping.is_set():
+            now = self.clock.now()
             async with self.lock, session_scope(self.sessionmaker) as session:
                 batch: list[R] = await self.table.claim(
-                    session, worker_id=self.worker_id, now=self.clock.now(), lease=self.lease
+                    session, worker_id=self.worker_id, now=now, lease=self.lease, skip=self._given_back
                 )
+            self._lease_ends = now + self.lease
             if not batch:
                 return processed
             processed += len(batch)
@@ -168,6 +175,7 @@ class LeasedSender(ABC, Generic[R]):
                     if stopping is not None and stopping.is_set():
                         await self._release([other.id for other in batch[index:]])
                         break
+                    await self._keep_lease(batch[index:])
                     if await self._send(row):
                         sent.append(row.id)
             finally:
@@ -175,7 +183,20 @@ class LeasedSender(ABC, Generic[R]):
                     await self.table.record_sent(session, sent, self.worker_id)
         return processed
 
+    async def _keep_lease(self, rows: list[R]) -> None:
+        """Extend the lease on the batch's remaining rows once half of it has run out (slow servers):
+        a row whose lease ran out may be sent by another worker."""
+        now = self.clock.now()
+        if self._lease_ends - now > self.lease / 2:
+            return
+        until = now + self.lease
+        async with self.lock, session_scope(self.sessionmaker) as session:
+            kept = await self.table.extend(session, [row.id for row in rows], self.worker_id, until)
+        self._lost.update(row.id for row in rows if row.id not in kept)
+        self._lease_ends = until
+
     async def _release(self, row_ids: list[uuid.UUID], due_at: datetime | None = None) -> None:
+        self._given_back.update(row_ids)
         async with self.lock, session_scope(self.sessionmaker) as session:
             await self.table.release(session, row_ids, self.worker_id, due_at=due_at)
 
@@ -201,7 +222,9 @@ class LeasedSender(ABC, Generic[R]):
 
         async def commit() -> StartCommit | None:
             committed_at = self.clock.now()
-            if self._pipelined:
+            # Pipelined, a lost lease shows only once the dot is out: not when the lease is nearly over.
+            lease_left = self._lease_ends - committed_at
+            if self._pipelined and lease_left > self.lease / 3 and row.id not in self._lost:
                 return await self._prepare_commit(row.id, committed_at)
             async with self.lock, session_scope(self.sessionmaker) as session:
                 if not await self.table.mark_committed(session, row.id, self.worker_id, committed_at):
