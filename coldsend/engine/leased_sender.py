@@ -3,7 +3,9 @@ claimed under a lease (SKIP LOCKED on PostgreSQL, so workers share them), commit
 "." of DATA, then recorded as sent. A worker killed mid-send leaves a `sending` row, which goes again with
 the same Message-ID (the server never got the dot), or a `committed` one, which is counted as sent. On
 PostgreSQL the commit is written on the sender's own connection alongside the dot (see `mail.smtp`), so the
-window in which a kill could lose a message is the microseconds between two socket writes.
+window in which a kill could lose a message is the microseconds between two socket writes. As the campaign
+sender does, a batch keeps its lease while it is sent (extended once half has run out), and a row commits
+without the pipeline when its lease is nearly over, since a lost lease shows there only after the dot.
 
 A sender names its table (`table`, a `db.leases.LeasedTable`) and what is its own: what a row's message is
 (`_outgoing`), what a failure records (`_record_failure`) and what a refused login does (`_login_refused`);
