@@ -12,8 +12,8 @@ from tests.conftest import Tenant
 from tests.warmup.mail_system import MailSystem, mail_system  # noqa: F401 (fixture)
 from tests.warmup.world import enable_warmup, make_world, pool_account, provider_dns, warmup_rows
 
-POOL = ["ann@alpha.test", "bea@beta.test"]
-REFUSED = "ann@alpha.test"
+POOL = ["rae@alpha.test", "ros@beta.test"]  # addresses of no other test: the database is shared
+REFUSED = "rae@alpha.test"
 
 
 async def test_refused_login_puts_the_sender_in_connection_error(
