@@ -6,11 +6,13 @@ calls it on IMAP failures, the sender on SMTP authentication failures.
 """
 
 import logging
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.clock import utcnow
+from coldsend.mail.smtp_errors import SmtpError
 from coldsend.models import Account, AccountStatus
 from coldsend.webhooks import facts
 
@@ -51,6 +53,21 @@ async def mark_connection_error(
     await note_account_error(session, account)
     log.warning("account %s: connection error (%s): %s", account.email, code, reason)
     return True
+
+
+async def smtp_login_refused(session: AsyncSession, account_id: uuid.UUID, error: SmtpError) -> None:
+    """The account's SMTP login was refused (`error`, from the server): connection error, EAUTH."""
+    account = await session.get(Account, account_id)
+    if account is not None:
+        await mark_connection_error(
+            session,
+            account,
+            f"SMTP login refused by {account.smtp_host}:{account.smtp_port}: {error.reply}",
+            code="EAUTH",
+            command="AUTH",
+            response=error.reply,
+            response_code=error.code,
+        )
 
 
 async def note_account_error(session: AsyncSession, account: Account) -> None:

@@ -1,114 +1,28 @@
-"""Sending the copies of placement runs, with the campaign sender's care: a due copy is claimed under a
-lease (SKIP LOCKED on PostgreSQL, so workers share them), committed just before the final "." of DATA,
-then recorded as sent. A worker killed mid-send leaves a `sending` copy, which goes again with the same
-Message-ID (the server never got the dot), or a `committed` one, which is counted as sent. A copy whose
-account is at its daily limit waits (the test says `daily_limits_hit`)."""
+"""Sending the copies of placement runs through the leased sender (`engine.leased_sender`: claimed under a
+lease, committed just before the final dot, recorded as sent exactly once). A copy whose account is at its
+daily limit waits (the test says `daily_limits_hit`)."""
 
-import asyncio
-import logging
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from cryptography.fernet import InvalidToken
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.accounts.mailbox_settings import smtp_endpoint_for
-from coldsend.clock import Clock
-from coldsend.config import Settings
 from coldsend.db.session import session_scope
-from coldsend.engine.serial import EngineLock
-from coldsend.engine.warmup_sender import LeaseLost, SenderLine
+from coldsend.engine.leased_sender import LeasedSender, Outgoing
 from coldsend.inbox_placement import sending
-from coldsend.mail.message import DkimError
-from coldsend.mail.pool import ConnectionPool
 from coldsend.mail.render import TemplateError
-from coldsend.mail.smtp import (
-    NotCommitted,
-    SmtpAuthError,
-    SmtpError,
-    SmtpPermanentError,
-    StartCommit,
-    UnconfirmedError,
-)
+from coldsend.mail.smtp import SmtpError
 from coldsend.models import Account, Campaign, PlacementCopy, PlacementTest
 
-log = logging.getLogger(__name__)
-
-REFUSED_STAGES = ("rcpt", "data", "dot")
 LIMIT_WAIT = timedelta(minutes=15)
 
 
-class PlacementSender:
+class PlacementSender(LeasedSender[PlacementCopy]):
     """Claims due placement copies and sends them over a pooled SMTP connection per account."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        lock: EngineLock,
-        worker_id: str,
-    ) -> None:
-        self.settings = settings
-        self.sessionmaker = sessionmaker
-        self.clock = clock
-        self.lock = lock
-        self.worker_id = worker_id
-        self.lease = timedelta(seconds=settings.send_lease_seconds)
-        self.pool = ConnectionPool(settings.smtp_idle_seconds)
-        engine = sessionmaker.kw["bind"]
-        self._pipelined = engine.dialect.name == "postgresql"
-        self._line = SenderLine(engine)
-
-    async def close(self) -> None:
-        await self.pool.close()
-        await self._line.close()
-
-    async def recover(self) -> None:
-        async with self.lock, session_scope(self.sessionmaker) as session:
-            requeued, counted = await sending.recover(session, self.clock.now())
-        if requeued or counted:
-            log.warning(
-                "placement: %d copies of a vanished worker requeued (same Message-IDs), %d committed ones "
-                "counted as sent",
-                requeued,
-                counted,
-            )
-
-    async def send_due(self, stopping: asyncio.Event | None = None) -> int:
-        """Send what is due now, a claimed batch at a time; how many copies were processed."""
-        processed = 0
-        while stopping is None or not stopping.is_set():
-            async with self.lock, session_scope(self.sessionmaker) as session:
-                batch = await sending.claim(
-                    session, worker_id=self.worker_id, now=self.clock.now(), lease=self.lease
-                )
-            if not batch:
-                return processed
-            processed += len(batch)
-            sent: list[uuid.UUID] = []
-            try:
-                for index, row in enumerate(batch):
-                    if stopping is not None and stopping.is_set():
-                        await self._release([other.id for other in batch[index:]])
-                        break
-                    if await self._send(row):
-                        sent.append(row.id)
-            finally:
-                async with self.lock, session_scope(self.sessionmaker) as session:
-                    await sending.record_sent(session, sent, self.worker_id)
-        return processed
-
-    async def _release(self, row_ids: list[uuid.UUID], due_at: datetime | None = None) -> None:
-        async with self.lock, session_scope(self.sessionmaker) as session:
-            await sending.release(session, row_ids, self.worker_id, due_at=due_at)
-
-    async def _fail(self, row: PlacementCopy, reason: str, *, permanent: bool) -> None:
-        log.info("placement copy from %s to %s: %s", row.sender_email, row.recipient_email, reason)
-        async with self.lock, session_scope(self.sessionmaker) as session:
-            await sending.record_failure(
-                session, row, self.worker_id, reason, now=self.clock.now(), permanent=permanent
-            )
+    table = sending.LEASE
+    area, noun, plural = "placement", "placement copy", "copies"
+    unbuildable = (*LeasedSender.unbuildable, TemplateError)
+    unbuildable_for_good = True
 
     async def _load(self, row: PlacementCopy) -> tuple[PlacementTest, Account, Campaign | None] | None:
         """The copy's test and account, when the account may send one more email today; else the copy
@@ -134,61 +48,23 @@ class PlacementSender:
             await self._fail(row, reason, permanent=True)
         return None
 
-    async def _send(self, row: PlacementCopy) -> bool:
-        """Send one claimed copy; whether it went out (committed, to be recorded as sent)."""
+    async def _outgoing(self, row: PlacementCopy) -> Outgoing | None:
         loaded = await self._load(row)
         if loaded is None:
-            return False
-        test, account, campaign = loaded
-        try:
-            data = sending.compose(row, test, account, campaign, self.settings, self.clock.now())
-            endpoint = smtp_endpoint_for(account, self.settings, self.sessionmaker)
-        except (DkimError, InvalidToken, TemplateError) as error:
-            await self._fail(row, f"cannot build the message: {error}", permanent=True)
-            return False
-        connection = self.pool.get(account.id, endpoint)
-
-        async def commit() -> StartCommit | None:
-            committed_at = self.clock.now()
-            if self._pipelined:
-                return await self._prepare_commit(row.id, committed_at)
-            async with self.lock, session_scope(self.sessionmaker) as session:
-                if not await sending.mark_committed(session, row.id, self.worker_id, committed_at):
-                    raise LeaseLost(f"placement copy {row.id} is no longer leased to {self.worker_id}")
             return None
+        test, account, campaign = loaded
+        return Outgoing(
+            account=account,
+            rcpt_to=row.recipient_email,
+            compose=lambda: sending.compose(row, test, account, campaign, self.settings, self.clock.now()),
+        )
 
-        try:
-            await connection.send(
-                mail_from=account.email, rcpt_to=[row.recipient_email], message=data, before_dot=commit
-            )
-        except NotCommitted as error:
-            log.warning("placement copy %s not sent (%s)", row.id, error.__cause__ or error)
-            return False
-        except UnconfirmedError as error:
-            log.warning("placement copy %s: no reply to the final dot (%s); counted as sent", row.id, error)
-        except SmtpAuthError as error:
-            self.pool.drop(account.id)
-            await self._fail(row, f"SMTP login refused: {error.reply}", permanent=False)
-            return False
-        except SmtpPermanentError as error:
-            await self._fail(row, error.reply, permanent=error.stage in REFUSED_STAGES)
-            return False
-        except SmtpError as error:
-            await self._fail(row, error.reply, permanent=False)
-            return False
-        return True
+    async def _record_failure(
+        self, session: AsyncSession, row: PlacementCopy, reason: str, *, permanent: bool
+    ) -> None:
+        await sending.record_failure(
+            session, row, self.worker_id, reason, now=self.clock.now(), permanent=permanent
+        )
 
-    async def _prepare_commit(self, row_id: uuid.UUID, committed_at: datetime) -> StartCommit:
-        raw = await self._line.get()
-        statement = sending.commit_statement(row_id, self.worker_id, committed_at)
-
-        async def run() -> None:
-            try:
-                status = await raw.execute(statement)
-            except BaseException:
-                await self._line.close()
-                raise
-            if status != "UPDATE 1":
-                raise LeaseLost(f"placement copy {row_id} is no longer leased to {self.worker_id}")
-
-        return lambda: asyncio.ensure_future(run())
+    async def _login_refused(self, row: PlacementCopy, error: SmtpError) -> None:
+        await self._fail(row, f"SMTP login refused: {error.reply}", permanent=False)

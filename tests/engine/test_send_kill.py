@@ -5,44 +5,41 @@ worker per database file) the worker is killed and a new one started on the same
 
 import asyncio
 import logging
-import os
 import re
-import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coldsend.api.app import create_app
-from coldsend.api_keys import service as api_key_service
 from coldsend.db import migrate
-from coldsend.db.session import create_engine, create_sessionmaker, session_scope
+from coldsend.db.session import create_engine, create_sessionmaker
 from coldsend.models import Send, SendState
-from coldsend.workspaces import service as workspace_service
-from tests.conftest import BACKENDS, Tenant, client_for, create_pg_database, drop_pg_database, make_settings
+from tests.conftest import BACKENDS, Tenant, create_pg_database, drop_pg_database
 from tests.engine.sending import leads_of
 from tests.factories import activate, add_leads, create_campaign, create_sink_account, schedule, step
 from tests.imap_server import Dovecot
+from tests.kill import SECRET_KEY, api_on, count_states, kill_holder, set_environment  # noqa: F401 (fixture)
 from tests.smtp_sink import SmtpSink
-from tests.workers import Worker, alive_pids, wait_for
+from tests.workers import Worker, wait_for
 
 log = logging.getLogger(__name__)
 
-SECRET_KEY = "kill-test-secret-key"
 ACCOUNTS = 10
 LEADS = 500  # x 2 steps = 1,000 messages
 KILL_AFTER = 300
+IN_FLIGHT = (SendState.SENDING, SendState.COMMITTED)
 
 
 @pytest.fixture(params=BACKENDS)
-async def kill_database(
+async def worker_database(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[str, async_sessionmaker[AsyncSession]]]:
-    """A fresh, migrated database for the workers (a PostgreSQL database, or a SQLite file)."""
+    """A fresh, migrated database for the workers on each backend (a PostgreSQL database, or a SQLite
+    file); it stands in for conftest's PostgreSQL-only fixture of that name, which `api_on` asks for."""
     name = None
     if request.param == "postgresql":
         url, name = await create_pg_database()
@@ -72,39 +69,16 @@ def lone_worker(tmp_path: Path) -> Iterator[Callable[[str, str], Worker]]:
         worker.stop()
 
 
-@pytest.fixture
-async def api_on(
-    kill_database: tuple[str, async_sessionmaker[AsyncSession]], tmp_path: Path
-) -> AsyncIterator[Tenant]:
-    """The real app on the workers' database, and a workspace with an all:all key on it."""
-    url, maker = kill_database
-    application = create_app(make_settings(url, tmp_path / "api", secret_key=SECRET_KEY), run_engine=False)
-    async with application.router.lifespan_context(application):
-        async with session_scope(maker) as session:
-            workspace = await workspace_service.create(session, name="Kill test", owner_email="k@example.com")
-            _key, secret = await api_key_service.create(
-                session, workspace_id=workspace.id, name="k", scopes=["all:all"]
-            )
-        async with client_for(application, secret) as client:
-            yield Tenant(workspace_id=workspace.id, key=secret, client=client)
-
-
-async def count_states(maker: async_sessionmaker[AsyncSession]) -> Counter[str]:
-    async with maker() as session:
-        rows = await session.execute(select(Send.state, func.count()).group_by(Send.state))
-        return Counter({str(state): int(count) for state, count in rows.tuples()})  # noqa: C416
-
-
 async def test_killed_worker_loses_and_duplicates_nothing(
-    kill_database: tuple[str, async_sessionmaker[AsyncSession]],
+    worker_database: tuple[str, async_sessionmaker[AsyncSession]],
     workers: Callable[[str], list[Worker]],
     lone_worker: Callable[[str, str], Worker],
-    api_on: Tenant,
+    api_on: Tenant,  # noqa: F811
     smtp_sink: SmtpSink,
     dovecot: Dovecot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    url, maker = kill_database
+    url, maker = worker_database
     sqlite = url.startswith("sqlite")
     tenant = api_on
     emails = [f"w{n}@out.test" for n in range(ACCOUNTS)]
@@ -131,60 +105,43 @@ async def test_killed_worker_loses_and_duplicates_nothing(
     await add_leads(
         tenant, campaign["id"], [{"email": f"k{n}@leads.test", "first_name": f"K{n}"} for n in range(LEADS)]
     )
-    for name, value in {
-        "COLDSEND_SECRET_KEY": SECRET_KEY,
-        "COLDSEND_SEND_LEASE_SECONDS": "3",
-        "COLDSEND_SEND_POLL_INTERVAL": "0.2",
-        "COLDSEND_SMTP_TIMEOUT_SECONDS": "2",
-        "COLDSEND_SEND_RETRY_BASE_SECONDS": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
+    set_environment(
+        monkeypatch,
+        {
+            "COLDSEND_SECRET_KEY": SECRET_KEY,
+            "COLDSEND_SEND_LEASE_SECONDS": "3",
+            "COLDSEND_SEND_POLL_INTERVAL": "0.2",
+            "COLDSEND_SMTP_TIMEOUT_SECONDS": "2",
+            "COLDSEND_SEND_RETRY_BASE_SECONDS": "1",
+        },
+    )
     pool = [lone_worker(url, "worker-first")] if sqlite else workers(url)
     await activate(tenant, campaign["id"])
     started = time.monotonic()
 
-    async def mid_flight() -> bool:
-        if len(smtp_sink.received) < KILL_AFTER:
-            return False
-        states = await count_states(maker)
-        in_flight = states[SendState.SENDING] + states[SendState.COMMITTED]
-        return len(smtp_sink.received) >= KILL_AFTER and in_flight > 0
-
-    await wait_for(mid_flight, 120, f"{KILL_AFTER} messages and a send in flight", pool)
-    async with maker() as session:
-        owners = list(
-            await session.scalars(
-                select(Send.lease_owner).where(Send.state.in_((SendState.SENDING, SendState.COMMITTED)))
-            )
-        )
-    pids = {int(owner.rsplit(":", 2)[1]) for owner in owners if owner} & alive_pids(pool)
-    assert pids, "no live worker held a send"
-    victim_pid = sorted(pids)[0]
-    os.kill(victim_pid, signal.SIGKILL)
-    [victim] = [worker for worker in pool if worker.pid == victim_pid]
-    victim.process.wait(timeout=10)
+    victim = await kill_holder(maker, pool, smtp_sink, Send, IN_FLIGHT, after=KILL_AFTER, row="a send")
     at_kill = len(smtp_sink.received)
     if sqlite:
         survivor = lone_worker(url, "worker-restarted")
         pool.append(survivor)
     else:
-        [survivor] = [worker for worker in pool if worker.pid != victim_pid]
+        [survivor] = [worker for worker in pool if worker is not victim]
 
     async def all_sent() -> bool:
-        states = await count_states(maker)
+        states = await count_states(maker, Send.state)
         return states[SendState.SENT] == 2 * LEADS
 
     try:
         # A count over every send row: every 0.1 s, not to load the database the survivor works on.
         await wait_for(all_sent, 180, "every send to be sent", [survivor], every=0.1)
     except BaseException:
-        log.error("states: %s; sink: %d", await count_states(maker), len(smtp_sink.received))
+        log.error("states: %s; sink: %d", await count_states(maker, Send.state), len(smtp_sink.received))
         raise
     output = survivor.output()
     log.info(
         "kill test: killed %d after %d messages; all %d sent after %.1f s; the survivor requeued %d "
         "interrupted sends and recorded %d committed ones as sent",
-        victim_pid,
+        victim.pid,
         at_kill,
         2 * LEADS,
         time.monotonic() - started,

@@ -3,22 +3,19 @@ SMTP transaction is killed with SIGKILL; every copy still reaches its seed exact
 survivor reads them all and finishes the run. spamd is not reachable here: the reports say it was not run."""
 
 import logging
-import os
-import signal
-from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.models import CopyState, PlacementCopy, PlacementReport, RecordType
 from tests.conftest import BACKENDS, Tenant
-from tests.engine.test_send_kill import SECRET_KEY, api_on  # noqa: F401 (fixture)
 from tests.imap_server import _free_port
+from tests.kill import SECRET_KEY, api_on, kill_mid_flight, set_environment  # noqa: F401 (fixture)
 from tests.warmup.mail_system import PASSWORD, MailSystem, mail_system  # noqa: F401 (fixture)
 from tests.warmup.world import pool_account, provider_dns
-from tests.workers import Worker, alive_pids, wait_for
+from tests.workers import Worker, wait_for
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +27,7 @@ SENDERS = ["ann@alpha.test", "bea@beta.test", "cy@gamma.test"]
 SEEDS = [f"seed{n}@seeds.test" for n in range(30)]
 COPIES = len(SENDERS) * len(SEEDS)
 KILL_AFTER = 30
-
-
-async def states(maker: async_sessionmaker[AsyncSession]) -> Counter[str]:
-    async with maker() as session:
-        rows = await session.execute(select(PlacementCopy.state, func.count()).group_by(PlacementCopy.state))
-        return Counter({str(state): int(count) for state, count in rows.tuples()})  # noqa: C416
+IN_FLIGHT = (CopyState.SENDING, CopyState.COMMITTED)
 
 
 async def test_killed_worker_sends_no_copy_twice_and_the_run_goes_on(
@@ -62,18 +54,20 @@ async def test_killed_worker_sends_no_copy_twice_and_the_run_goes_on(
         response = await tenant.client.post("/api/v2/inbox-placement-tests/seeds", json=body)
         assert response.status_code == 200, response.text
     with provider_dns() as dns:
-        for name, value in {
-            "COLDSEND_SECRET_KEY": SECRET_KEY,
-            "COLDSEND_SEND_LEASE_SECONDS": "3",
-            "COLDSEND_PLACEMENT_POLL_INTERVAL": "0.2",
-            "COLDSEND_PLACEMENT_READ_SECONDS": "1",
-            "COLDSEND_PLACEMENT_MISSING_MINUTES": "2",
-            "COLDSEND_PLACEMENT_SPAMD_PORT": str(_free_port()),  # nothing listens there
-            "COLDSEND_SMTP_TIMEOUT_SECONDS": "2",
-            "COLDSEND_DNS_NAMESERVERS": dns.nameserver,
-            "COLDSEND_WARMUP_POLL_INTERVAL": "3600",
-        }.items():
-            monkeypatch.setenv(name, value)
+        set_environment(
+            monkeypatch,
+            {
+                "COLDSEND_SECRET_KEY": SECRET_KEY,
+                "COLDSEND_SEND_LEASE_SECONDS": "3",
+                "COLDSEND_PLACEMENT_POLL_INTERVAL": "0.2",
+                "COLDSEND_PLACEMENT_READ_SECONDS": "1",
+                "COLDSEND_PLACEMENT_MISSING_MINUTES": "2",
+                "COLDSEND_PLACEMENT_SPAMD_PORT": str(_free_port()),  # nothing listens there
+                "COLDSEND_SMTP_TIMEOUT_SECONDS": "2",
+                "COLDSEND_DNS_NAMESERVERS": dns.nameserver,
+                "COLDSEND_WARMUP_POLL_INTERVAL": "3600",
+            },
+        )
         pool = workers(url)
         body = {
             "name": "Kill",
@@ -87,28 +81,9 @@ async def test_killed_worker_sends_no_copy_twice_and_the_run_goes_on(
         response = await tenant.client.post("/api/v2/inbox-placement-tests", json=body)
         assert response.status_code == 200, response.text
         test_id = response.json()["id"]
-
-        async def mid_flight() -> bool:
-            found = await states(maker)
-            in_flight = found[CopyState.SENDING] + found[CopyState.COMMITTED]
-            return len(system.sink.received) >= KILL_AFTER and in_flight > 0
-
-        await wait_for(mid_flight, 120, f"{KILL_AFTER} copies and one in flight", pool)
-        async with maker() as session:
-            owners = list(
-                await session.scalars(
-                    select(PlacementCopy.lease_owner).where(
-                        PlacementCopy.state.in_((CopyState.SENDING, CopyState.COMMITTED))
-                    )
-                )
-            )
-        pids = {int(owner.rsplit(":", 2)[1]) for owner in owners if owner} & alive_pids(pool)
-        assert pids, "no live worker held a copy"
-        victim_pid = sorted(pids)[0]
-        os.kill(victim_pid, signal.SIGKILL)
-        [victim] = [worker for worker in pool if worker.pid == victim_pid]
-        [survivor] = [worker for worker in pool if worker.pid != victim_pid]
-        victim.process.wait(timeout=10)
+        _victim, survivor = await kill_mid_flight(
+            maker, pool, system.sink, PlacementCopy, IN_FLIGHT, after=KILL_AFTER, row="a copy"
+        )
 
         async def completed() -> bool:
             return (

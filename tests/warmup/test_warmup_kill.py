@@ -3,23 +3,20 @@ the middle of an SMTP transaction is killed with SIGKILL; every planned message 
 mail system exactly once (by Message-ID), and none is lost."""
 
 import logging
-import os
-import signal
-from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.clock import utcnow
 from coldsend.db.session import session_scope
 from coldsend.models import WarmupMessage, WarmupState
 from tests.conftest import BACKENDS, Tenant
-from tests.engine.test_send_kill import SECRET_KEY, api_on  # noqa: F401 (fixture)
+from tests.kill import SECRET_KEY, api_on, count_states, kill_mid_flight, set_environment  # noqa: F401 (fixture)
 from tests.warmup.mail_system import MailSystem, mail_system  # noqa: F401 (fixture)
 from tests.warmup.world import pool_account, provider_dns
-from tests.workers import Worker, alive_pids, wait_for
+from tests.workers import Worker, wait_for
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +27,7 @@ pytestmark = pytest.mark.skipif(
 POOL = ["ann@alpha.test", "al@alpha.test", "bea@beta.test", "bo@beta.test", "cy@gamma.test"]
 LIMIT = 60
 KILL_AFTER = 100
-
-
-async def states(maker: async_sessionmaker[AsyncSession]) -> Counter[str]:
-    async with maker() as session:
-        rows = await session.execute(select(WarmupMessage.state, func.count()).group_by(WarmupMessage.state))
-        return Counter({str(state): int(count) for state, count in rows.tuples()})  # noqa: C416
+IN_FLIGHT = (WarmupState.SENDING, WarmupState.COMMITTED)
 
 
 async def test_killed_worker_loses_and_repeats_no_warmup_message(
@@ -51,22 +43,24 @@ async def test_killed_worker_loses_and_repeats_no_warmup_message(
     for email in POOL:
         await pool_account(tenant, system, email, warmup=warmup)
     with provider_dns() as dns:
-        for name, value in {
-            "COLDSEND_SECRET_KEY": SECRET_KEY,
-            "COLDSEND_SEND_LEASE_SECONDS": "3",
-            "COLDSEND_WARMUP_POLL_INTERVAL": "0.2",
-            "COLDSEND_WARMUP_READ_SECONDS": "3600",
-            "COLDSEND_SMTP_TIMEOUT_SECONDS": "2",
-            "COLDSEND_DNS_NAMESERVERS": dns.nameserver,
-        }.items():
-            monkeypatch.setenv(name, value)
+        set_environment(
+            monkeypatch,
+            {
+                "COLDSEND_SECRET_KEY": SECRET_KEY,
+                "COLDSEND_SEND_LEASE_SECONDS": "3",
+                "COLDSEND_WARMUP_POLL_INTERVAL": "0.2",
+                "COLDSEND_WARMUP_READ_SECONDS": "3600",
+                "COLDSEND_SMTP_TIMEOUT_SECONDS": "2",
+                "COLDSEND_DNS_NAMESERVERS": dns.nameserver,
+            },
+        )
         pool = workers(url)
         response = await tenant.client.post("/api/v2/accounts/warmup/enable", json={"emails": POOL})
         assert response.status_code == 200, response.text
         planned = len(POOL) * LIMIT
 
         async def day_planned() -> bool:
-            return sum((await states(maker)).values()) == planned
+            return sum((await count_states(maker, WarmupMessage.state)).values()) == planned
 
         await wait_for(day_planned, 60, "the day's warmup plan", pool)
     # The day's plan is spread over the day: bring it all forward, so it goes out now.
@@ -74,39 +68,24 @@ async def test_killed_worker_loses_and_repeats_no_warmup_message(
         await session.execute(
             update(WarmupMessage).where(WarmupMessage.state == WarmupState.PLANNED).values(due_at=utcnow())
         )
-
-    async def mid_flight() -> bool:
-        found = await states(maker)
-        in_flight = found[WarmupState.SENDING] + found[WarmupState.COMMITTED]
-        return len(system.sink.received) >= KILL_AFTER and in_flight > 0
-
-    await wait_for(mid_flight, 120, f"{KILL_AFTER} messages and one in flight", pool)
-    async with maker() as session:
-        owners = list(
-            await session.scalars(
-                select(WarmupMessage.lease_owner).where(
-                    WarmupMessage.state.in_((WarmupState.SENDING, WarmupState.COMMITTED))
-                )
-            )
-        )
-    pids = {int(owner.rsplit(":", 2)[1]) for owner in owners if owner} & alive_pids(pool)
-    assert pids, "no live worker held a warmup message"
-    victim_pid = sorted(pids)[0]
-    os.kill(victim_pid, signal.SIGKILL)
-    [victim] = [worker for worker in pool if worker.pid == victim_pid]
-    [survivor] = [worker for worker in pool if worker.pid != victim_pid]
-    victim.process.wait(timeout=10)
+    victim, survivor = await kill_mid_flight(
+        maker, pool, system.sink, WarmupMessage, IN_FLIGHT, after=KILL_AFTER, row="a warmup message"
+    )
     at_kill = len(system.sink.received)
 
     async def all_sent() -> bool:
-        return (await states(maker))[WarmupState.SENT] == planned
+        return (await count_states(maker, WarmupMessage.state))[WarmupState.SENT] == planned
 
     try:
         await wait_for(all_sent, 180, "every warmup message to be sent", [survivor], every=0.1)
     except BaseException:
-        log.error("states: %s; received: %d", await states(maker), len(system.sink.received))
+        log.error(
+            "states: %s; received: %d",
+            await count_states(maker, WarmupMessage.state),
+            len(system.sink.received),
+        )
         raise
-    log.info("warmup kill test: killed %d after %d of %d messages", victim_pid, at_kill, planned)
+    log.info("warmup kill test: killed %d after %d of %d messages", victim.pid, at_kill, planned)
     async with maker() as session:
         rows = {row.message_id: row for row in await session.scalars(select(WarmupMessage))}
     received = system.sink.message_ids()
