@@ -28,6 +28,7 @@ import httpx
 import uvicorn
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from coldsend.api.app import create_app
 from coldsend.api_keys import service as api_key_service
@@ -64,7 +65,8 @@ def serve(database_url: str, data_dir: Path, port: int, body_file: Path) -> None
     async def bare(_request: Request) -> Response:
         return Response(body, media_type="application/json")
 
-    app.add_route(BARE_PATH, bare, include_in_schema=False)
+    # First in the routing table: the dashboard is mounted at "/" and would answer a route added after it.
+    app.router.routes.insert(0, Route(BARE_PATH, bare, include_in_schema=False))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

@@ -199,6 +199,8 @@ async def run_engine(url: str, messages: int, data_dir: Path, workers: int) -> t
         "COLDSEND_SECRET_KEY": SECRET_KEY,
         "COLDSEND_SEND_POLL_INTERVAL": "0.2",
         "COLDSEND_SEND_BATCH_SIZE": "2000",
+        # Campaign and warmup mail share a daily ceiling per account (200 by default): lift it.
+        "COLDSEND_ACCOUNT_DAILY_CEILING": str(messages),
         "COLDSEND_LOG_LEVEL": "warning",
     }
     pool = [

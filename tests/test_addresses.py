@@ -2,7 +2,7 @@
 
 import pytest
 
-from coldsend.addresses import InvalidAddress, normalize_email, parse_address
+from coldsend.addresses import InvalidAddress, email_key, email_keys, normalize_email, parse_address
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,21 @@ def test_only_the_api_accepts(value: str) -> None:
 def test_idna_versions_differ() -> None:
     assert normalize_email("a@straße.de") == "a@strasse.de"
     assert parse_address("a@straße.de").email == "a@xn--strae-oqa.de"
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        ["Ann@Example.COM", "bob@b.org", "x@y@Z.net"],
+        ["Ann@Example.COM", " bob@b.org "],
+        ["ann@example.com.", "bob@b.org"],
+        ["ann@example.com", "not-an-address", ""],
+        ["ann@example.com", "two\nlines@b.org"],
+        ["ann@example.com", "k@Bücher.example", "\u212a@kelvin.example"],
+        ["tab\tinside@b.org", "ann@example.com"],
+        [],
+    ],
+)
+def test_email_keys_of_a_batch_as_email_key_of_each(batch: list[str]) -> None:
+    emails, domains = email_keys(batch)
+    assert list(zip(emails, domains, strict=True)) == [email_key(address) for address in batch]

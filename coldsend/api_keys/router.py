@@ -1,6 +1,7 @@
 import uuid
 
 from fastapi import APIRouter, Request
+from pydantic import TypeAdapter
 
 from coldsend import errors
 from coldsend.api_keys import service as api_key_service
@@ -13,6 +14,8 @@ from coldsend.http.responses import doc
 from coldsend.http.schemas import Page
 from coldsend.http.scopes import ungranted
 from coldsend.models import ActivityType, ApiKey
+
+_LISTED = TypeAdapter(list[APIKey])
 
 router = APIRouter(prefix="/api/v2/api-keys", tags=["APIKey"])
 
@@ -68,7 +71,7 @@ async def list_api_keys(principal: Authorized, session: Session, cursor: Cursor)
     keys, more = await api_key_service.list_page(
         session, workspace_id=principal.workspace_id, limit=cursor.limit, after=cursor.after_uuid()
     )
-    items = [APIKey.model_validate(row._asdict()) for row in keys]
+    items = _LISTED.validate_python([row._mapping for row in keys])
     return Page(items=items, next_starting_after=str(keys[-1].id) if more else None)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Row, Select, String, any_, bindparam, dele
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coldsend.addresses import domain_key, email_key, normalize_email_or_domain
+from coldsend.addresses import domain_key, email_keys, normalize_email_or_domain
 from coldsend.clock import iso_z, utcnow
 from coldsend.db.repository import keyset_rows
 from coldsend.ids import new_id
@@ -240,23 +240,36 @@ async def blocked(session: AsyncSession, *, workspace_id: uuid.UUID, addresses: 
     """Which of `addresses` (returned as given) the workspace blocks, by exact address or its domain.
 
     One indexed query for the whole batch over the unique (workspace_id, bl_value) index: the addresses
-    and their domains go as one newline-joined (PostgreSQL) or JSON (SQLite) text parameter.
+    and their domains go as one newline-joined (PostgreSQL) or JSON (SQLite) text parameter, and the hits
+    come back as one newline-joined text, not a row each (no lookup key holds a newline, so no hit does).
     """
-    keys = {address: email_key(address) for address in addresses}
-    values = {key for pair in keys.values() for key in pair if key and "\n" not in key}
+    emails, domains = email_keys(addresses)
+    values = set(emails).union(domains)
+    values.discard("")
+    if "\n" in "".join(values):  # only an address holding a newline has such a key; it matches no entry
+        values = {value for value in values if "\n" not in value}
     if not values:
         return set()
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         # One text parameter split server-side: measured cheaper than binding a text[] of the same keys.
-        packed = "\n".join(values)
+        # Sorted as the index is (code points: the C.UTF-8 or C collation), so the index scan's own sort of
+        # the keys finds them in order and stops after one pass.
+        packed = "\n".join(sorted(values))
         keyed = BlockListEntry.bl_value == any_(func.string_to_array(bindparam("values", type_=String), "\n"))
+        joined = func.string_agg(BlockListEntry.bl_value, "\n")
     else:
         packed = json.dumps(list(values))
         listed = select(text("value")).select_from(func.json_each(bindparam("values", type_=String)))
         keyed = BlockListEntry.bl_value.in_(listed.scalar_subquery())
-    stmt = select(BlockListEntry.bl_value).where(BlockListEntry.workspace_id == workspace_id, keyed)
-    hits = set((await connection.execute(stmt, {"values": packed})).scalars().all())
-    if not hits:
+        joined = func.group_concat(BlockListEntry.bl_value, "\n")
+    stmt = select(joined).where(BlockListEntry.workspace_id == workspace_id, keyed)
+    found: str | None = (await connection.execute(stmt, {"values": packed})).scalar_one()
+    if not found:
         return set()
-    return {address for address, (email, domain) in keys.items() if email in hits or domain in hits}
+    hits = set(found.split("\n"))
+    return {
+        address
+        for address, email, domain in zip(addresses, emails, domains, strict=True)
+        if email in hits or domain in hits
+    }

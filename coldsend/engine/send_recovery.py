@@ -35,6 +35,14 @@ async def recover(
     the final dot), `committed` ones are recorded as sent."""
     now = clock.now()
     expired = Send.lease_expires_at < now
+    # Read first, outside the engine lock: this runs every second, and on SQLite the UPDATE would hold
+    # the one writer (and the sender's commits behind it) even when no lease has run out.
+    async with sessionmaker() as session:
+        stale = await session.scalar(
+            select(Send.id).where(Send.state.in_((SendState.SENDING, SendState.COMMITTED)), expired).limit(1)
+        )
+    if stale is None:
+        return
     async with lock, session_scope(sessionmaker) as session:
         result = await session.execute(
             update(Send)

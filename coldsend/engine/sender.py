@@ -4,9 +4,11 @@ A row goes scheduled → sending (claimed under a lease) → committed → sent.
 the server has accepted MAIL, RCPT and DATA and the whole body has been written, but before the final
 "." (see `mail.smtp.AccountConnection.send`): so after a crash, a `sending` row was certainly not
 delivered and is sent again with the same Message-ID, and a `committed` row is treated as sent (never
-twice beats never lost). Each account has at most one message in flight across all workers (a
-PostgreSQL advisory lock around the claim, SKIP LOCKED on the row; one claimer per account on SQLite),
-and none sooner than its sending gap after the previous one.
+twice beats never lost). The commits of every account's pipeline go through one writer, which stores
+all the rows waiting at once in one transaction before any of their dots (engine/send_commits.py). Each
+account has at most one message in flight across all workers (a PostgreSQL advisory lock around the
+claim, SKIP LOCKED on the row; one claimer per account on SQLite), and none sooner than its sending gap
+after the previous one.
 
 Outcomes: 2xx → sent (Email row, `sent` event, lead fields); 5xx to RCPT/DATA → bounced (lead bounced,
 `bounced` event); 4xx, 421/454 or a lost connection → retry with exponential backoff, failed after
@@ -18,12 +20,11 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import ColumnElement, exists, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from coldsend.accounts import health
@@ -36,6 +37,7 @@ from coldsend.config import Settings
 from coldsend.db.locks import advisory_key
 from coldsend.db.session import session_scope
 from coldsend.engine import send_recovery
+from coldsend.engine.send_commits import CommitWriter, DatabaseLine, prepare_commit
 from coldsend.engine.send_recovery import described
 from coldsend.engine.serial import EngineLock
 from coldsend.ids import default_worker_id
@@ -65,36 +67,13 @@ RECOVER_EVERY_SECONDS = 1.0
 Outcome = Callable[[AsyncSession, Send, ColumnElement[bool]], Awaitable[bool]]
 HandBack = Callable[[AsyncSession, list[uuid.UUID], ColumnElement[bool]], Awaitable[int]]
 CLAIM_BATCH = 100  # rows leased at once per account (without a sending gap): fewer round trips per message
+RECORD_CHUNK = 25
 IN_FLIGHT = (SendState.SENDING, SendState.COMMITTED)
 _OTHER = aliased(Send)
 
 
-class _DatabaseLine:
-    """A pipeline's own database connection, outside any transaction, opened on first use."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._connection: AsyncConnection | None = None
-        self._raw: Any = None
-
-    async def get(self) -> Any:
-        if self._raw is None:
-            self._connection = await self.engine.connect()
-            self._raw = (await self._connection.get_raw_connection()).driver_connection
-        return self._raw
-
-    async def close(self) -> None:
-        connection, self._connection, self._raw = self._connection, None, None
-        if connection is not None:
-            await connection.close()
-
-
 class AccountDown(Exception):
     """The account's SMTP login was refused: its remaining rows go back to the scheduler."""
-
-
-class LeaseLost(Exception):
-    """The row is no longer ours (its lease ran out and another worker took it)."""
 
 
 class Sender:
@@ -122,6 +101,7 @@ class Sender:
         self._engine: AsyncEngine = sessionmaker.kw["bind"]
         self._pipelined = self._engine.dialect.name == "postgresql"
         self._endpoints: dict[uuid.UUID, tuple[object, SmtpEndpoint]] = {}
+        self.commits = CommitWriter(self._engine, lock, clock, self.worker_id)
 
     # --- loops ---------------------------------------------------------------------------------------
     async def run(self, stopping: asyncio.Event) -> None:
@@ -201,7 +181,7 @@ class Sender:
             async with self.sessionmaker() as session:
                 contexts = await composing.load_many(session, batch)
             sent: list[tuple[composing.SendContext, composing.Composed]] = []
-            line = _DatabaseLine(self._engine)
+            line = DatabaseLine(self._engine)
             try:
                 for index, send in enumerate(batch):
                     if self._stopping.is_set():
@@ -237,9 +217,13 @@ class Sender:
         return first is not None and self.clock.now() - first > self.lease / 3
 
     async def _record_sent(self, sent: list[tuple[composing.SendContext, composing.Composed]]) -> None:
-        if sent:
+        """On SQLite in transactions of RECORD_CHUNK rows: each holds the one writer, and the other
+        pipelines' commits (waiting mid-message) go between two of them."""
+        size = max(1, len(sent)) if self._pipelined else RECORD_CHUNK
+        for start in range(0, len(sent), size):
             async with self.lock, session_scope(self.sessionmaker) as session:
-                await outcomes.record_sent_many(session, sent, self._holder(), self.clock.now())
+                chunk = sent[start : start + size]
+                await outcomes.record_sent_many(session, chunk, self._holder(), self.clock.now())
 
     async def _keep_lease(self, sends: list[Send]) -> None:
         """Extend the lease on the batch's remaining rows once half of it has run out (slow servers)."""
@@ -325,7 +309,7 @@ class Sender:
 
     # --- one send ------------------------------------------------------------------------------------
     async def _deliver(
-        self, send: Send, ctx: composing.SendContext | None, line: "_DatabaseLine"
+        self, send: Send, ctx: composing.SendContext | None, line: DatabaseLine
     ) -> composing.Composed | None:
         """Send one claimed row; the message when it went out (to be recorded), else None (whatever
         happened instead is recorded here). AccountDown when the account's login was refused."""
@@ -356,20 +340,11 @@ class Sender:
 
         async def commit() -> StartCommit | None:
             committed_at = self.clock.now()
-            send.sent_at = committed_at
             lease_left = (send.lease_expires_at or committed_at) - committed_at
             if self._pipelined and lease_left > self.lease / 3:
-                return await self._prepare_commit(send, committed_at, line)
-            async with self.lock, session_scope(self.sessionmaker) as session:
-                committed = await session.scalar(
-                    update(Send)
-                    .where(Send.id == send.id, Send.state == SendState.SENDING, self._holder())
-                    .values(state=SendState.COMMITTED, sent_at=committed_at)
-                    .returning(Send.id)
-                    .execution_options(synchronize_session=False)
-                )
-                if committed is None:
-                    raise LeaseLost(f"send {send.id} is no longer leased to {self.worker_id}")
+                send.sent_at = committed_at
+                return await prepare_commit(send, committed_at, self.worker_id, line)
+            send.sent_at = await self.commits.commit(send.id)
             return None
 
         try:
@@ -426,28 +401,6 @@ class Sender:
             endpoint = smtp_endpoint_for(account, self.settings, self.sessionmaker)
             cached = self._endpoints[account.id] = (key, endpoint)
         return cached[1]
-
-    async def _prepare_commit(self, send: Send, committed_at: datetime, line: "_DatabaseLine") -> StartCommit:
-        """PostgreSQL: the commit as one autocommit statement on the pipeline's own connection, which
-        the transport writes alongside the final dot."""
-        raw = await line.get()
-        owner = self.worker_id.replace("'", "''")
-        statement = (
-            f"UPDATE send SET state = '{SendState.COMMITTED}', "
-            f"sent_at = '{committed_at.isoformat()}'::timestamptz "
-            f"WHERE id = '{send.id}'::uuid AND state = '{SendState.SENDING}' AND lease_owner = '{owner}'"
-        )
-
-        async def run() -> None:
-            try:
-                status = await raw.execute(statement)
-            except BaseException:
-                await line.close()  # its state is unknown now: the next commit opens a new one
-                raise
-            if status != "UPDATE 1":
-                raise LeaseLost(f"send {send.id} is no longer leased to {self.worker_id}")
-
-        return lambda: asyncio.ensure_future(run())
 
     async def _write(self, outcome: Outcome, send: Send) -> None:
         async with self.lock, session_scope(self.sessionmaker) as session:

@@ -87,6 +87,9 @@ async def _stored_key(session: AsyncSession, cache: KeyCache, key_hash: str) -> 
 async def authenticate_header(state: State, authorization: str | None) -> KeyRecord:
     """The live key an Authorization header value names, else Unauthorized: checked before a body is read."""
     key_hash = hash_key(_bearer_token(authorization))
+    record: KeyRecord | None = state.key_cache.get(key_hash)
+    if record is not None and not record.revoked and record.admin_workspace_id is None:
+        return record  # nothing to ask the database: no session for the common case
     async with state.read_sessionmaker() as session:
         return await _stored_key(session, state.key_cache, key_hash)
 

@@ -26,9 +26,10 @@ async def hold_lead_writes(
     sent twice at once would find no duplicates twice and be added twice. Workspace before container,
     always, so two lockers never wait on each other.
     """
-    await locks.hold(session, workspace_id, shared=not workspace_wide)
+    held = [(workspace_id, not workspace_wide)]
     if not workspace_wide and container_id is not None:
-        await locks.hold(session, container_id)
+        held.append((container_id, False))
+    await locks.hold_in_order(session, held)
 
 
 async def existing(

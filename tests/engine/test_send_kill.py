@@ -1,14 +1,16 @@
-"""Acceptance: two `coldsend worker` processes send a 1,000-message campaign on PostgreSQL; the one in
-the middle of an SMTP transaction is killed with SIGKILL; the sink still receives every (lead, step)
-exactly once, counted by Message-ID and by (lead, step)."""
+"""Acceptance: `coldsend worker` processes send a 1,000-message campaign; the one in the middle of an SMTP
+transaction is killed with SIGKILL; the sink still receives every (lead, step) exactly once, counted by
+Message-ID and by (lead, step). On PostgreSQL two workers run and the survivor finishes; on SQLite (one
+worker per database file) the worker is killed and a new one started on the same file finishes."""
 
+import asyncio
 import logging
 import os
 import re
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.api.app import create_app
 from coldsend.api_keys import service as api_key_service
-from coldsend.db.session import session_scope
+from coldsend.db import migrate
+from coldsend.db.session import create_engine, create_sessionmaker, session_scope
 from coldsend.models import Send, SendState
 from coldsend.workspaces import service as workspace_service
-from tests.conftest import BACKENDS, Tenant, client_for, make_settings
+from tests.conftest import BACKENDS, Tenant, client_for, create_pg_database, drop_pg_database, make_settings
 from tests.engine.sending import leads_of
 from tests.factories import activate, add_leads, create_campaign, create_sink_account, schedule, step
 from tests.imap_server import Dovecot
@@ -29,22 +32,52 @@ from tests.workers import Worker, alive_pids, wait_for
 
 log = logging.getLogger(__name__)
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in BACKENDS, reason="COLDSEND_TEST_BACKENDS leaves out PostgreSQL"
-)
-
 SECRET_KEY = "kill-test-secret-key"
 ACCOUNTS = 10
 LEADS = 500  # x 2 steps = 1,000 messages
 KILL_AFTER = 300
 
 
+@pytest.fixture(params=BACKENDS)
+async def kill_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[str, async_sessionmaker[AsyncSession]]]:
+    """A fresh, migrated database for the workers (a PostgreSQL database, or a SQLite file)."""
+    name = None
+    if request.param == "postgresql":
+        url, name = await create_pg_database()
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'kill.db'}"
+    engine = create_engine(url)
+    try:
+        await asyncio.to_thread(migrate.upgrade, url)
+        yield url, create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+        if name is not None:
+            await drop_pg_database(name)
+
+
+@pytest.fixture
+def lone_worker(tmp_path: Path) -> Iterator[Callable[[str, str], Worker]]:
+    """Start one `coldsend worker` at a time (SQLite: one per database file); stopped after the test."""
+    started: list[Worker] = []
+
+    def start(url: str, name: str) -> Worker:
+        started.append(Worker(url, tmp_path / name))
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
 @pytest.fixture
 async def api_on(
-    worker_database: tuple[str, async_sessionmaker[AsyncSession]], tmp_path: Path
+    kill_database: tuple[str, async_sessionmaker[AsyncSession]], tmp_path: Path
 ) -> AsyncIterator[Tenant]:
     """The real app on the workers' database, and a workspace with an all:all key on it."""
-    url, maker = worker_database
+    url, maker = kill_database
     application = create_app(make_settings(url, tmp_path / "api", secret_key=SECRET_KEY), run_engine=False)
     async with application.router.lifespan_context(application):
         async with session_scope(maker) as session:
@@ -63,14 +96,16 @@ async def count_states(maker: async_sessionmaker[AsyncSession]) -> Counter[str]:
 
 
 async def test_killed_worker_loses_and_duplicates_nothing(
-    worker_database: tuple[str, async_sessionmaker[AsyncSession]],
+    kill_database: tuple[str, async_sessionmaker[AsyncSession]],
     workers: Callable[[str], list[Worker]],
+    lone_worker: Callable[[str, str], Worker],
     api_on: Tenant,
     smtp_sink: SmtpSink,
     dovecot: Dovecot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    url, maker = worker_database
+    url, maker = kill_database
+    sqlite = url.startswith("sqlite")
     tenant = api_on
     emails = [f"w{n}@out.test" for n in range(ACCOUNTS)]
     for email in emails:
@@ -104,7 +139,7 @@ async def test_killed_worker_loses_and_duplicates_nothing(
         "COLDSEND_SEND_RETRY_BASE_SECONDS": "1",
     }.items():
         monkeypatch.setenv(name, value)
-    pool = workers(url)
+    pool = [lone_worker(url, "worker-first")] if sqlite else workers(url)
     await activate(tenant, campaign["id"])
     started = time.monotonic()
 
@@ -127,9 +162,13 @@ async def test_killed_worker_loses_and_duplicates_nothing(
     victim_pid = sorted(pids)[0]
     os.kill(victim_pid, signal.SIGKILL)
     [victim] = [worker for worker in pool if worker.pid == victim_pid]
-    [survivor] = [worker for worker in pool if worker.pid != victim_pid]
     victim.process.wait(timeout=10)
     at_kill = len(smtp_sink.received)
+    if sqlite:
+        survivor = lone_worker(url, "worker-restarted")
+        pool.append(survivor)
+    else:
+        [survivor] = [worker for worker in pool if worker.pid != victim_pid]
 
     async def all_sent() -> bool:
         states = await count_states(maker)
