@@ -3,7 +3,8 @@ function that posts to it (`post`).
 
 Unless private targets are allowed (COLDSEND_WEBHOOK_ALLOW_PRIVATE), a URL whose host is, or resolves
 to, a loopback, private, link-local, CGNAT, multicast or unspecified address is refused. The host is
-resolved once per delivery and the request connects to the checked address (`Target.url`), so a DNS
+resolved and checked before it is posted to (once per delivery, or once per claimed batch of
+deliveries to one URL), and the request connects to the checked address (`Target.url`), so a DNS
 answer that changes between the check and the connection (rebinding) cannot pick the target.
 """
 
@@ -98,14 +99,39 @@ async def post(
     redirect followed, at most RESPONSE_BYTES_KEPT of the answer read. Never raises for what the
     network or the receiver does."""
     started = time.monotonic()
-
-    def elapsed() -> int:
-        return round((time.monotonic() - started) * 1000)
-
     try:
         target = await pinned_target(url, allow_private=allow_private, nameservers=nameservers)
     except UnsafeTarget as error:
-        return Posted(None, elapsed(), f"unsafe target: {error}", refused=True)
+        return refused(error, started)
+    return await post_to(client, target, body, headers, timeout=timeout, started=started)
+
+
+def refused(error: UnsafeTarget, started: float) -> Posted:
+    """What a POST to an unsafe target comes to: nothing was sent."""
+    return Posted(None, _since(started), f"unsafe target: {error}", refused=True)
+
+
+def _since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+async def post_to(
+    client: httpx.AsyncClient,
+    target: Target,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    timeout: float,
+    started: float | None = None,
+) -> Posted:
+    """`post` to a target already resolved and checked by `pinned_target` (a caller posting many
+    deliveries to one URL resolves it once per batch); `started` is when the attempt began."""
+    if started is None:
+        started = time.monotonic()
+
+    def elapsed() -> int:
+        return _since(started)
+
     request = client.build_request(
         "POST",
         target.url,

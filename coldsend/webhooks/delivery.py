@@ -36,12 +36,9 @@ class Due:
     payload: dict[str, Any]
     lead_email: str | None
     url: str
+    host: str  # the URL's, lowercased: what the per-host limit counts
     headers: dict[str, Any] | None
     keys: tuple[str, ...] | None
-
-    @property
-    def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
 
     def body(self) -> bytes:
         return orjson.dumps(self.payload)
@@ -112,6 +109,10 @@ async def claim_due(
         )
     }
     keys = {webhook_id: _keys(settings, webhook, now) for webhook_id, webhook in webhooks.items()}
+    hosts = {
+        webhook_id: (urlsplit(webhook.target_hook_url).hostname or "").lower()
+        for webhook_id, webhook in webhooks.items()
+    }
     claimed = [
         Due(
             id=row.id,
@@ -121,6 +122,7 @@ async def claim_due(
             payload=row.payload,
             lead_email=row.lead_email,
             url=webhooks[row.webhook_id].target_hook_url,
+            host=hosts[row.webhook_id],
             headers=webhooks[row.webhook_id].headers,
             keys=keys[row.webhook_id],
         )
