@@ -1,5 +1,6 @@
 """Who signs in to the dashboard: Argon2id passwords, one-time sign-in links, server-side sessions."""
 
+import functools
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -29,8 +30,13 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1000
 LINK_PATH = "/sign-in/link/"
 _hasher = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106's low-memory profile
-# Compared against when the address is unknown, so an unknown address costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the address is unknown, so an unknown address costs the same time as a wrong
+    password. Made on first use, not at import: every `coldsend` command imports this module."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def check_password_rules(password: str, confirmation: str) -> None:
@@ -79,7 +85,7 @@ async def check_credentials(session: AsyncSession, email: str, password: str) ->
         stored = await session.scalar(
             select(UserPassword.password_hash).where(UserPassword.user_id == user.id)
         )
-    if not _matches(stored or _DUMMY_HASH, password) or user is None or stored is None:
+    if not _matches(stored or _dummy_hash(), password) or user is None or stored is None:
         return None
     if _hasher.check_needs_rehash(stored):
         await set_password(session, user, password)
