@@ -33,12 +33,12 @@ from typing import Any
 
 import asyncpg
 import httpx
+import scale_probes as probes
 import uvicorn
+from scale_world import World, seed
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bench import scale_probes as probes
-from bench.scale_world import World, seed
 from coldsend import encryption
 from coldsend.api.app import create_app
 from coldsend.api_keys import service as api_key_service
@@ -153,7 +153,7 @@ async def _tracking(settings: Settings, world: World, port: int, workdir: Path) 
     return result
 
 
-async def _worker_rss(url: str, conn: asyncpg.Connection, world: World, workdir: Path, sink_port: int) -> float:
+async def _worker_rss(url: str, conn: asyncpg.Connection, world: World, workdir: Path) -> float:
     """A worker sends the 2,000 due sends to the sink (or runs WORKER_SECONDS); its peak RSS in MB."""
     await probes.set_quotas(conn, world, FIXED_DUE)
     env = {
@@ -165,7 +165,9 @@ async def _worker_rss(url: str, conn: asyncpg.Connection, world: World, workdir:
         "COLDSEND_ACCOUNT_DAILY_CEILING": "1000000",
         "COLDSEND_LOG_LEVEL": "warning",
     }
-    worker = subprocess.Popen([sys.executable, "-m", "coldsend", "worker"], env=env, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "coldsend", "worker"], env=env, stderr=subprocess.DEVNULL
+    )
     engine = create_engine(url)
     maker = create_sessionmaker(engine)
     sent = 0
@@ -173,9 +175,12 @@ async def _worker_rss(url: str, conn: asyncpg.Connection, world: World, workdir:
         deadline = time.monotonic() + WORKER_SECONDS
         while time.monotonic() < deadline and worker.poll() is None:
             async with maker() as session:
-                sent = await session.scalar(
-                    select(func.count()).where(Send.state == SendState.SENT, Send.sent_at >= world.today)
-                ) or 0
+                sent = (
+                    await session.scalar(
+                        select(func.count()).where(Send.state == SendState.SENT, Send.sent_at >= world.today)
+                    )
+                    or 0
+                )
             if sent >= FIXED_DUE * 0.95:
                 break
             await asyncio.sleep(0.5)
@@ -195,7 +200,8 @@ async def run_one(leads: int, workdir: Path) -> dict[str, Any]:
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
-    assert sink.stdout is not None and sink.stdout.readline().startswith("listening"), "no SMTP sink"
+    assert sink.stdout is not None
+    assert sink.stdout.readline().startswith("listening"), "no SMTP sink"
     server: subprocess.Popen[bytes] | None = None
     out: dict[str, Any] = {"leads": leads}
     try:
@@ -225,7 +231,10 @@ async def run_one(leads: int, workdir: Path) -> dict[str, Any]:
                 print(f"  lead list done at {time.perf_counter() - started:.0f} s", flush=True)
                 figures |= await probes.analytics(client, conn, world)
                 print(f"  analytics done at {time.perf_counter() - started:.0f} s", flush=True)
-                for label, due in (("tick, 2,000 due", FIXED_DUE), (f"tick, {leads // 50:,} due (N/50)", leads // 50)):
+                for label, due in (
+                    ("tick, 2,000 due", FIXED_DUE),
+                    (f"tick, {leads // 50:,} due (N/50)", leads // 50),
+                ):
                     figure, _planned = await probes.tick(settings, conn, world, due)
                     figures[label] = figure
                 print(f"  ticks done at {time.perf_counter() - started:.0f} s", flush=True)
@@ -237,7 +246,7 @@ async def run_one(leads: int, workdir: Path) -> dict[str, Any]:
                 print(f"  tracking done at {time.perf_counter() - started:.0f} s", flush=True)
             _stop(server)
             server = None
-            out["worker_rss"] = await _worker_rss(url, conn, world, workdir, sink_port)
+            out["worker_rss"] = await _worker_rss(url, conn, world, workdir)
             out["figures"] = figures
         finally:
             await conn.close()
@@ -270,41 +279,44 @@ def _mark(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
-def show(results: list[dict[str, Any]]) -> None:
-    print()
-    print("p50 / p95 ms (bare SQL p50 / p95 ms); goals of issue 21 part 2 at each N")
-    for result in results:
-        leads = result["leads"]
-        seed_s = result["seed"]
-        rollups = "not on main yet" if seed_s["rollups"] is None else f"{seed_s['rollups']:.1f} s"
+def show(first: list[dict[str, Any]], result: dict[str, Any]) -> None:
+    """One N's figures: p50 / p95 ms (bare SQL p50 / p95 ms), each goal marked."""
+    leads = result["leads"]
+    seed_s = result["seed"]
+    rows = result["rows"]
+    rollups = "not on main yet" if seed_s["rollups"] is None else f"{seed_s['rollups']:.1f} s"
+    print(
+        f"\n== N = {leads:,} leads: {rows['send']:,} sends, {rows['event']:,} events"
+        f" ({rows['event'] / leads:.1f} a lead); seeded in {seed_s['total']:.0f} s"
+        f" (COPY {seed_s['copy']:.0f} s,"
+        f" indexes {seed_s['indexes']:.0f} s, analyze {seed_s['analyze']:.0f} s, rollups {rollups});"
+        f" whole run {result['seconds']:.0f} s; load average {os.getloadavg()[0]:.1f}"
+    )
+    print(f"  {'p50 / p95 ms (bare SQL p50 / p95 ms)':<34}")
+    figures: dict[str, probes.Figure] = result["figures"]
+    base = first[0]
+    for label, figure in figures.items():
+        goal = next((ms for prefix, ms in GOALS.items() if label.startswith(prefix)), None)
+        mark = ""
+        if goal is not None:
+            mark = f"p95 < {goal:.0f} ms: {_mark(figure.p95 < goal)}"
+        elif label == "tick, 2,000 due":
+            flat = figure.p50 <= 2 * base["figures"][label].p50
+            mark = f"< 2000 ms: {_mark(figure.p95 < 2000)}; flat vs N={base['leads']:,}: {_mark(flat)}"
+        bare = probes.Figure(figure.bare, [])
         print(
-            f"\n== N = {leads:,} leads: {result['rows']['send']:,} sends, {result['rows']['event']:,} events"
-            f" ({result['rows']['event'] / leads:.1f} a lead); seeded in {seed_s['total']:.0f} s (COPY"
-            f" {seed_s['copy']:.0f} s, indexes {seed_s['indexes']:.0f} s, analyze {seed_s['analyze']:.0f} s,"
-            f" rollups {rollups});"
-            f" whole run {result['seconds']:.0f} s"
+            f"  {label:<34} {figure.p50:8.1f} / {figure.p95:8.1f}"
+            f"   (bare {bare.p50:7.1f} / {bare.pct(figure.bare, 0.95):7.1f})  {figure.note}  {mark}"
         )
-        figures: dict[str, probes.Figure] = result["figures"]
-        smallest = results[0]["figures"]
-        for label, figure in figures.items():
-            goal = next((ms for prefix, ms in GOALS.items() if label.startswith(prefix)), None)
-            mark = ""
-            if goal is not None:
-                mark = f"p95 < {goal:.0f} ms: {_mark(figure.p95 < goal)}"
-            elif label == "tick, 2,000 due":
-                flat = figure.p50 <= 2 * smallest[label].p50
-                mark = f"< 2000 ms: {_mark(figure.p95 < 2000)}; flat vs N={results[0]['leads']:,}: {_mark(flat)}"
-            bare = probes.Figure(figure.bare, [])
-            print(
-                f"  {label:<34} {figure.p50:8.1f} / {figure.p95:8.1f}   (bare {bare.p50:7.1f} / {bare.pct(figure.bare, 0.95):7.1f})"
-                f"  {figure.note}  {mark}"
-            )
-        print(f"  {'worker peak RSS':<34} {result['worker_rss']:8.0f} MB   < 500 MB: {_mark(result['worker_rss'] < 500)}")
-        print(f"  {'API peak RSS':<34} {result['api_rss']:8.0f} MB")
+    rss = result["worker_rss"]
+    print(f"  {'worker peak RSS':<34} {rss:8.0f} MB   < 500 MB: {_mark(rss < 500)}")
+    print(f"  {'API peak RSS':<34} {result['api_rss']:8.0f} MB", flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--leads", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -317,11 +329,11 @@ def main() -> None:
     if args.track_client:
         asyncio.run(probes.client_main(args.track_client))
         return
-    results = []
+    results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="coldsend-scale-") as tmp:
         for leads in args.leads:
             results.append(asyncio.run(run_one(leads, Path(tmp))))
-    show(results)
+            show(results[:1], results[-1])  # each N as soon as it is measured
 
 
 if __name__ == "__main__":

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -16,8 +15,8 @@ from typing import Any
 
 import asyncpg
 import httpx
+from scale_world import SEARCH_TERM, World
 
-from bench.scale_world import SEARCH_TERM, World
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.session import create_engine, create_sessionmaker
@@ -58,9 +57,10 @@ class Figure:
         return self.pct(self.times, 0.95)
 
 
-async def _timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+async def _timed(call: Awaitable[Any]) -> tuple[float, Any]:
+    """`call` (a coroutine not yet started) awaited: the milliseconds it took, and its result."""
     started = time.perf_counter()
-    result = await call()
+    result = await call
     return (time.perf_counter() - started) * 1000, result
 
 
@@ -102,7 +102,12 @@ async def lead_list(client: httpx.AsyncClient, conn: asyncpg.Connection, world: 
             _LEAD_SQL,
             (world.workspace_id, world.campaign_ids[0], f"%{SEARCH_TERM}%"),
         ),
-        ("distinct_contacts", {"distinct_contacts": True, "limit": LIST_LIMIT}, _DISTINCT_SQL, (world.workspace_id,)),
+        (
+            "distinct_contacts",
+            {"distinct_contacts": True, "limit": LIST_LIMIT},
+            _DISTINCT_SQL,
+            (world.workspace_id,),
+        ),
     ):
         first, first_bare, pages, pages_bare, last, last_bare = [], [], [], [], [], []
         reached = 0
@@ -110,14 +115,12 @@ async def lead_list(client: httpx.AsyncClient, conn: asyncpg.Connection, world: 
             cursor: str | None = None
             for page in range(PAGES):
                 payload = {**query, **({"starting_after": cursor} if cursor else {})}
-                elapsed, response = await _timed(lambda p=payload: client.post("/api/v2/leads/list", json=p))
+                elapsed, response = await _timed(client.post("/api/v2/leads/list", json=payload))
                 assert response.status_code == 200, response.text
                 bare_cursor: Any = cursor
                 if cursor and name == "lead list":
                     bare_cursor = uuid.UUID(cursor)
-                sql_ms, _ = await _timed(
-                    lambda c=bare_cursor: conn.fetch(bare_sql, *bare_args, c, LIST_LIMIT + 1)
-                )
+                sql_ms, _ = await _timed(conn.fetch(bare_sql, *bare_args, bare_cursor, LIST_LIMIT + 1))
                 pages.append(elapsed)
                 pages_bare.append(sql_ms)
                 reached = page + 1
@@ -130,9 +133,9 @@ async def lead_list(client: httpx.AsyncClient, conn: asyncpg.Connection, world: 
                     last_bare.append(sql_ms)
                     break
         for _ in _repeats(first):
-            elapsed, response = await _timed(lambda: client.post("/api/v2/leads/list", json=query))
+            elapsed, response = await _timed(client.post("/api/v2/leads/list", json=query))
             first.append(elapsed)
-            first_bare.append((await _timed(lambda: conn.fetch(bare_sql, *bare_args, None, LIST_LIMIT + 1)))[0])
+            first_bare.append((await _timed(conn.fetch(bare_sql, *bare_args, None, LIST_LIMIT + 1)))[0])
         figures[f"{name}, page 1"] = Figure(first, first_bare)
         figures[f"{name}, page {reached}"] = Figure(last, last_bare)
         figures[f"{name}, every page 1-{reached}"] = Figure(pages, pages_bare)
@@ -144,7 +147,7 @@ async def lead_list(client: httpx.AsyncClient, conn: asyncpg.Connection, world: 
 
 def _analytics_calls(world: World) -> list[tuple[str, str, str, dict[str, Any] | None, str]]:
     """(label, method, path, body, bare SQL) per endpoint and window."""
-    calls = []
+    calls: list[tuple[str, str, str, dict[str, Any] | None, str]] = []
     for days in (30, 90):
         start = (world.today - timedelta(days=days)).date().isoformat()
         end = world.today.date().isoformat()
@@ -209,10 +212,10 @@ async def analytics(client: httpx.AsyncClient, conn: asyncpg.Connection, world: 
         times: list[float] = []
         bare: list[float] = []
         for _ in _repeats(times):
-            elapsed, response = await _timed(lambda m=method, p=path, b=body: client.request(m, p, json=b))
+            elapsed, response = await _timed(client.request(method, path, json=body))
             assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:300]}"
             times.append(elapsed)
-            bare.append((await _timed(lambda s=sql: conn.fetch(s, world.workspace_id)))[0])
+            bare.append((await _timed(conn.fetch(sql, world.workspace_id)))[0])
         figures[label] = Figure(times, bare)
     return figures
 
@@ -254,7 +257,9 @@ async def tick(settings: Settings, conn: asyncpg.Connection, world: World, due: 
     each. The bare SQL: one INSERT ... SELECT of as many first steps, rolled back."""
     await set_quotas(conn, world, due)
     engine = create_engine(settings.effective_database_url())
-    scheduler = Scheduler(settings, create_sessionmaker(engine), Clock(), EngineLock(settings.database_url or ""))
+    scheduler = Scheduler(
+        settings, create_sessionmaker(engine), Clock(), EngineLock(settings.database_url or "")
+    )
     times: list[float] = []
     bare: list[float] = []
     planned = 0
@@ -262,7 +267,7 @@ async def tick(settings: Settings, conn: asyncpg.Connection, world: World, due: 
         for _ in range(3):
             if len(times) >= 2 and sum(times) > BUDGET_SECONDS * 1000:
                 break
-            elapsed, planned = await _timed(scheduler.tick)
+            elapsed, planned = await _timed(scheduler.tick())
             times.append(elapsed)
             await conn.execute("DELETE FROM send WHERE state = 'scheduled'")
             transaction = conn.transaction()
@@ -332,7 +337,8 @@ _BARE_OPEN = """
 WITH e AS (
     INSERT INTO event (id, workspace_id, type, campaign_id, sequence_id, lead_id, step, variant, count,
                        timestamp, timestamp_counted)
-    SELECT gen_random_uuid(), workspace_id, $2, campaign_id, sequence_id, lead_id, step, variant, 1, now(), now()
+    SELECT gen_random_uuid(), workspace_id, $2, campaign_id, sequence_id, lead_id, step, variant, 1,
+           now(), now()
     FROM send WHERE id = $1
     ON CONFLICT (type, sequence_id, lead_id, step) DO UPDATE SET count = event.count + 1
     RETURNING lead_id
@@ -343,7 +349,8 @@ WHERE id = (SELECT lead_id FROM e)
 _BARE_UNSUBSCRIBE = (
     "UPDATE send SET state = 'cancelled' WHERE lead_id = $2 AND state IN ('scheduled', 'retry')",
     "UPDATE lead SET status = -2 WHERE id = $2",
-    "INSERT INTO block_list_entry (id, timestamp_created, timestamp_updated, workspace_id, bl_value, is_domain)"
+    "INSERT INTO block_list_entry"
+    " (id, timestamp_created, timestamp_updated, workspace_id, bl_value, is_domain)"
     " SELECT gen_random_uuid(), now(), now(), workspace_id, email, false FROM lead WHERE id = $2"
     " ON CONFLICT DO NOTHING",
     "INSERT INTO event (id, workspace_id, type, campaign_id, sequence_id, lead_id, step, variant, count,"

@@ -136,7 +136,12 @@ async def _without_indexes(conn: asyncpg.Connection, tables: list[str]) -> list[
 
 
 def _campaign_row(
-    shape: Shape, workspace_id: uuid.UUID, index: int, campaign_id: uuid.UUID, emails: list[str], now: datetime
+    shape: Shape,
+    workspace_id: uuid.UUID,
+    index: int,
+    campaign_id: uuid.UUID,
+    emails: list[str],
+    now: datetime,
 ) -> tuple[Any, ...]:
     schedule = {
         "schedules": [
@@ -195,8 +200,18 @@ async def seed(conn: asyncpg.Connection, leads: int, *, smtp_port: int, password
         account_shape,
         [
             account_shape.row(
-                account_id, workspace_id, email, "Bench", "Sender", 100_000, 0,
-                "127.0.0.1", smtp_port, email, password_encrypted, "cleartext",
+                account_id,
+                workspace_id,
+                email,
+                "Bench",
+                "Sender",
+                100_000,
+                0,
+                "127.0.0.1",
+                smtp_port,
+                email,
+                password_encrypted,
+                "cleartext",
             )  # fmt: skip
             for account_id, email in zip(account_ids, emails, strict=True)
         ],
@@ -320,13 +335,25 @@ def _batches(
                     last_open = at + timedelta(minutes=5 + rng.random() * 600)
                     count = 1 + int(rng.random() * 3)
                     event_rows.append(
-                        _event(event_shape, new_event(), EventType.OPENED, base, count, None, last_open, last_open)
+                        _event(
+                            event_shape,
+                            new_event(),
+                            EventType.OPENED,
+                            base,
+                            count,
+                            None,
+                            last_open,
+                            last_open,
+                        )
                     )
                     if rng.random() < CLICK_RATE:
                         clicks += 1
                         last_click = last_open + timedelta(seconds=30)
                         event_rows.append(
-                            _event(event_shape, new_event(), EventType.CLICKED, base, 1, None, last_click, last_click)
+                            _event(
+                                event_shape, new_event(), EventType.CLICKED, base, 1, None, last_click,
+                                last_click,
+                            )
                         )  # fmt: skip
             if sent_at is not None:
                 end = _last_event(state, rng)

@@ -118,10 +118,10 @@ async def _latest_per_account(
         .where(Send.account_id.in_(ids), Send.state.in_(PENDING), *where)
         .group_by(Send.account_id)
     )
-    for rows in (sent.all(), pending.all()):
-        for account_id, value in _by_account(rows).items():
-            if value is not None:
-                latest[account_id] = max(latest.get(account_id, _aware(value)), _aware(value))
+    ends: list[tuple[uuid.UUID | None, datetime | None]] = [*sent.tuples(), *pending.tuples()]
+    for account_id, value in ends:
+        if account_id is not None and value is not None:
+            latest[account_id] = max(latest.get(account_id, _aware(value)), _aware(value))
     return latest
 
 

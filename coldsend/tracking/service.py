@@ -46,7 +46,7 @@ async def record_activity(
 async def record_open(session: AsyncSession, send: Send, *, now: datetime, repeat_after: timedelta) -> None:
     if not await record_activity(session, send, EventType.OPENED, now=now, repeat_after=repeat_after):
         return
-    counted = (
+    bump = (
         update(Lead)
         .where(Lead.id == send.lead_id)
         .values(
@@ -56,7 +56,7 @@ async def record_open(session: AsyncSession, send: Send, *, now: datetime, repea
             email_opened_variant=send.variant,
         )
     )
-    await _activity(session, counted, triggers.Activity.OPENED, now)
+    await _activity(session, bump, triggers.Activity.OPENED, now)
 
 
 async def record_click(
@@ -67,7 +67,7 @@ async def record_click(
     )
     if not counted:
         return
-    counted = (
+    bump = (
         update(Lead)
         .where(Lead.id == send.lead_id)
         .values(
@@ -77,7 +77,7 @@ async def record_click(
             email_clicked_variant=send.variant,
         )
     )
-    await _activity(session, counted, triggers.Activity.CLICKED, now)
+    await _activity(session, bump, triggers.Activity.CLICKED, now)
 
 
 async def _activity(
