@@ -70,6 +70,13 @@ class Lead(RecordModel):
             sqlite_where=text("status = 1 AND subsequence_id IS NULL"),
         ),
         Index(
+            "ix_lead_campaign_id_last_step",
+            "campaign_id",
+            "last_step_timestamp_executed",
+            postgresql_where=text("status = 1 AND subsequence_id IS NULL"),
+            sqlite_where=text("status = 1 AND subsequence_id IS NULL"),
+        ),
+        Index(
             "ix_lead_campaign_id_id",
             "campaign_id",
             "id",

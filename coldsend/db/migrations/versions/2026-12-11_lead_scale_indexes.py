@@ -1,5 +1,5 @@
 """lead indexes for a million leads (issue 21): the scheduler's live leads of a campaign in the order it
-takes them, and a campaign's leads by id for POST /leads/list. Built CONCURRENTLY on PostgreSQL (outside
+takes them and by their last step's time (follow-ups due), and a campaign's leads by id for POST /leads/list. Built CONCURRENTLY on PostgreSQL (outside
 the migration's transaction), so a populated lead table keeps taking writes meanwhile. Numbered 0016.
 
 Revision ID: 0016
@@ -28,6 +28,10 @@ def upgrade() -> None:
             postgresql_where=LIVE, sqlite_where=LIVE, postgresql_concurrently=True, if_not_exists=True,
         )
         op.create_index(
+            'ix_lead_campaign_id_last_step', 'lead', ['campaign_id', 'last_step_timestamp_executed'],
+            postgresql_where=LIVE, sqlite_where=LIVE, postgresql_concurrently=True, if_not_exists=True,
+        )
+        op.create_index(
             'ix_lead_campaign_id_id', 'lead', ['campaign_id', 'id'],
             postgresql_where=IN_CAMPAIGN, sqlite_where=IN_CAMPAIGN, postgresql_concurrently=True,
             if_not_exists=True,
@@ -37,4 +41,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.get_context().autocommit_block():
         op.drop_index('ix_lead_campaign_id_id', 'lead', postgresql_concurrently=True, if_exists=True)
+        op.drop_index('ix_lead_campaign_id_last_step', 'lead', postgresql_concurrently=True, if_exists=True)
         op.drop_index('ix_lead_campaign_id_live', 'lead', postgresql_concurrently=True, if_exists=True)
