@@ -35,6 +35,8 @@ import asyncpg
 import httpx
 import scale_probes as probes
 import uvicorn
+from alembic import command
+from alembic.script import ScriptDirectory
 from scale_world import World, seed
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -123,6 +125,19 @@ async def _rebuild_rollups(url: str, world: World) -> float | None:
             await rollups.rebuild(session, workspace_id=world.workspace_id)
     finally:
         await engine.dispose()
+    return time.perf_counter() - started
+
+
+async def _time_migration(url: str) -> float:
+    """The newest migration on the populated database: stepped down, then timed back up."""
+    config = migrate.alembic_config(url)
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    assert head is not None
+    revision = script.get_revision(head)
+    await asyncio.to_thread(command.downgrade, config, str(revision.down_revision))
+    started = time.perf_counter()
+    await asyncio.to_thread(command.upgrade, config, head)
     return time.perf_counter() - started
 
 
@@ -216,6 +231,7 @@ async def run_one(leads: int, workdir: Path) -> dict[str, Any]:
                 conn, leads, smtp_port=sink_port, password_encrypted=encryption.encrypt(settings, "secret")
             )
             rollups = await _rebuild_rollups(url, world)
+            out["migration"] = await _time_migration(url)
             out["seed"] = {**world.seconds, "rollups": rollups, "total": time.perf_counter() - started}
             out["rows"] = world.rows
             print(f"N={leads:,}: seeded {world.rows} in {out['seed']}", flush=True)
@@ -292,6 +308,7 @@ def show(first: list[dict[str, Any]], result: dict[str, Any]) -> None:
         f" indexes {seed_s['indexes']:.0f} s, analyze {seed_s['analyze']:.0f} s, rollups {rollups});"
         f" whole run {result['seconds']:.0f} s; load average {os.getloadavg()[0]:.1f}"
     )
+    print(f"  newest migration, upgraded on the seeded database: {result['migration']:.1f} s")
     print(f"  {'p50 / p95 ms (bare SQL p50 / p95 ms)':<34}")
     figures: dict[str, probes.Figure] = result["figures"]
     base = first[0]
