@@ -1,4 +1,4 @@
-"""The world of bench/scale.py, seeded through PostgreSQL COPY in the shape of the ORM's tables.
+"""The world of bench/scale.py, in the shape of the ORM's tables.
 
 N leads over 100 campaigns (sizes 1/rank: a few large, many small) and 50 accounts; each lead in one of
 the states not contacted, in progress, completed, replied, bounced or unsubscribed, with its sends and
@@ -9,29 +9,21 @@ column the ORM fills by default is filled here too, so a new column with a defau
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import scale_sql
 from sqlalchemy import Table
 
 from coldsend.models import (
     Account,
     Campaign,
     CampaignStatus,
-    Event,
-    EventType,
-    Lead,
-    LeadStatus,
-    Send,
-    SendState,
 )
 
 CAMPAIGNS = 100
@@ -40,7 +32,7 @@ ACCOUNTS_PER_CAMPAIGN = 5
 STEPS = 6
 STEP_DELAY_DAYS = 2
 DAYS = 90
-CHUNK = 50_000
+SAMPLE = 20_000  # sent sends the tracking figures use
 SEARCH_TERM = "acme"  # in 1 last name of 5: the lead list's search
 EVERY_DAY = {str(day): True for day in range(7)}
 # (state, share): the spread of lead states
@@ -100,12 +92,6 @@ def campaign_sizes(leads: int) -> list[int]:
     sizes = [int(leads * weight / total) for weight in weights]
     sizes[0] += leads - sum(sizes)
     return sizes
-
-
-def _ids(prefix: int) -> Callable[[], uuid.UUID]:
-    """Fast unique UUIDs, increasing (like UUIDv7, ids sort by creation within a table)."""
-    counter = iter(range(1, 1 << 62))
-    return lambda: uuid.UUID(int=(prefix << 64) | next(counter))
 
 
 async def _copy(conn: asyncpg.Connection, shape: Shape, rows: list[tuple[Any, ...]]) -> None:
@@ -180,7 +166,6 @@ def _campaign_row(
 
 async def seed(conn: asyncpg.Connection, leads: int, *, smtp_port: int, password_encrypted: str) -> World:
     """Seed the world into the (migrated, empty but for the workspace) database behind `conn`."""
-    rng = random.Random(21)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     workspace_id = await conn.fetchval("SELECT id FROM workspace LIMIT 1")
     started = time.perf_counter()
@@ -237,37 +222,21 @@ async def seed(conn: asyncpg.Connection, leads: int, *, smtp_port: int, password
     )
     account_id_of = dict(zip(emails, account_ids, strict=True))
 
-    lead_shape = Shape(
-        Lead.__table__,  # type: ignore[arg-type]
-        ["id", "workspace_id", "campaign_id", "email", "first_name", "last_name", "company_name"]
-        + ["company_domain", "status", "timestamp_created", "timestamp_updated", "email_open_count"]
-        + ["email_reply_count", "email_click_count", "last_step_timestamp_executed"]
-        + ["timestamp_last_contact", "timestamp_last_open", "timestamp_last_reply", "timestamp_last_click"]
-        + ["timestamp_last_touch", "last_contacted_from"],
-    )
-    send_shape = Shape(
-        Send.__table__,  # type: ignore[arg-type]
-        ["id", "workspace_id", "campaign_id", "sequence_id", "lead_id", "step", "variant", "account_id"]
-        + ["account_email", "message_id", "state", "due_at", "attempts", "sent_at"]
-        + ["timestamp_created", "timestamp_updated"],
-    )
-    event_shape = Shape(
-        Event.__table__,  # type: ignore[arg-type]
-        ["id", "workspace_id", "type", "campaign_id", "sequence_id", "lead_id", "step", "variant"]
-        + ["account_email", "count", "severity", "timestamp", "timestamp_counted"],
-    )
     world = World(workspace_id, today, campaign_ids, sizes, emails)
-    shapes = {"lead": lead_shape, "send": send_shape, "event": event_shape}
-    counts = {"lead": 0, "send": 0, "event": 0}
-    batches = _batches(world, shapes, senders, account_id_of, rng)
-    # Generation (Python) in a thread overlaps the previous batch's COPY (PostgreSQL).
-    upcoming = asyncio.create_task(asyncio.to_thread(next, batches, None))
-    while (batch := await upcoming) is not None:
-        upcoming = asyncio.create_task(asyncio.to_thread(next, batches, None))
-        for name, rows in batch.items():
-            await _copy(conn, shapes[name], rows)
-            counts[name] += len(rows)
-    world.seconds["copy"] = time.perf_counter() - started
+    world.rows = await scale_sql.generate(
+        conn,
+        workspace_id=workspace_id,
+        today=today,
+        campaign_ids=campaign_ids,
+        sizes=sizes,
+        senders=senders,
+        account_ids=account_id_of,
+        states=STATES,
+        steps=STEPS,
+        days=DAYS,
+        rates=(OPEN_RATE, CLICK_RATE),
+    )
+    world.seconds["generate"] = time.perf_counter() - started
     started = time.perf_counter()
     for ddl in again:
         await conn.execute(ddl)
@@ -276,165 +245,5 @@ async def seed(conn: asyncpg.Connection, leads: int, *, smtp_port: int, password
     started = time.perf_counter()
     await conn.execute("VACUUM ANALYZE")
     world.seconds["analyze"] = time.perf_counter() - started
-    world.rows = counts
+    world.sent_sends = await scale_sql.sample_sends(conn, SAMPLE)
     return world
-
-
-def _batches(
-    world: World,
-    shapes: dict[str, Shape],
-    senders: list[list[str]],
-    account_id_of: dict[str, uuid.UUID],
-    rng: random.Random,
-) -> Iterator[dict[str, list[tuple[Any, ...]]]]:
-    """The leads with their sends and events, in batches of about CHUNK events."""
-    lead_shape, send_shape, event_shape = shapes["lead"], shapes["send"], shapes["event"]
-    workspace_id, today = world.workspace_id, world.today
-    new_lead, new_send, new_event = _ids(1), _ids(2), _ids(3)
-    state_names = [name for name, _ in STATES]
-    state_weights = [share for _, share in STATES]
-    span = DAYS * 86400
-    lead_rows: list[tuple[Any, ...]] = []
-    send_rows: list[tuple[Any, ...]] = []
-    event_rows: list[tuple[Any, ...]] = []
-    number = 0
-    for index, (campaign_id, size) in enumerate(zip(world.campaign_ids, world.campaign_sizes, strict=True)):
-        own = senders[index]
-        states = rng.choices(state_names, state_weights, k=size)
-        for state in states:
-            number += 1
-            lead_id = new_lead()
-            created = today - timedelta(seconds=span * (1 - rng.random() * 0.9))
-            contacted_steps = _steps_sent(state, rng)
-            account_email = own[number % len(own)]
-            account_id = account_id_of[account_email]
-            opens = clicks = replies = 0
-            sent_at = last_open = last_click = last_reply = None
-            at = created + timedelta(hours=1 + rng.random() * 12)
-            for step in range(contacted_steps):
-                if step:
-                    at += timedelta(days=STEP_DELAY_DAYS, hours=rng.random() * 6)
-                if at >= today:
-                    break
-                sent_at = at
-                send_id = new_send()
-                variant = number % 2 if step == 0 else 0
-                send_rows.append(
-                    send_shape.row(
-                        send_id, workspace_id, campaign_id, campaign_id, lead_id, step, variant,
-                        account_id, account_email, f"<{send_id.hex}@bench.test>", SendState.SENT,
-                        at, 1, at, at, at,
-                    )
-                )  # fmt: skip
-                if len(world.sent_sends) < 20_000 and rng.random() < 0.05:
-                    world.sent_sends.append((send_id, lead_id))
-                base = (workspace_id, campaign_id, campaign_id, lead_id, step, variant, account_email)
-                event_rows.append(_event(event_shape, new_event(), EventType.SENT, base, 1, None, at, None))
-                if rng.random() < OPEN_RATE:
-                    opens += 1
-                    last_open = at + timedelta(minutes=5 + rng.random() * 600)
-                    count = 1 + int(rng.random() * 3)
-                    event_rows.append(
-                        _event(
-                            event_shape,
-                            new_event(),
-                            EventType.OPENED,
-                            base,
-                            count,
-                            None,
-                            last_open,
-                            last_open,
-                        )
-                    )
-                    if rng.random() < CLICK_RATE:
-                        clicks += 1
-                        last_click = last_open + timedelta(seconds=30)
-                        event_rows.append(
-                            _event(
-                                event_shape, new_event(), EventType.CLICKED, base, 1, None, last_click,
-                                last_click,
-                            )
-                        )  # fmt: skip
-            if sent_at is not None:
-                end = _last_event(state, rng)
-                if end is not None:
-                    kind, severity = end
-                    when = sent_at + timedelta(hours=2)
-                    if kind == EventType.REPLIED:
-                        replies, last_reply = 1, when
-                    event_rows.append(_event(event_shape, new_event(), kind, base, 1, severity, when, None))
-            status = _status(state, sent_at is not None, contacted_steps)
-            lead_rows.append(
-                lead_shape.row(
-                    lead_id, workspace_id, campaign_id, f"lead{number}@company{number % 20_000}.com",
-                    f"First{number}", "Acme" if number % 5 == 0 else f"Last{number}",
-                    f"Company {number % 20_000}", f"company{number % 20_000}.com", status,
-                    created, sent_at or created, opens, replies, clicks, sent_at, sent_at,
-                    last_open, last_reply, last_click, sent_at,
-                    account_email if sent_at else None,
-                )
-            )  # fmt: skip
-            if len(event_rows) >= CHUNK:
-                yield {"lead": lead_rows, "send": send_rows, "event": event_rows}
-                lead_rows, send_rows, event_rows = [], [], []
-    yield {"lead": lead_rows, "send": send_rows, "event": event_rows}
-
-
-def _steps_sent(state: str, rng: random.Random) -> int:
-    if state == "not_contacted":
-        return 0
-    if state == "in_progress":
-        return rng.randint(1, STEPS - 1)
-    if state == "completed":
-        return STEPS
-    if state == "replied":
-        return rng.randint(1, STEPS)
-    if state == "bounced":
-        return 1
-    return rng.randint(1, 3)
-
-
-def _last_event(state: str, rng: random.Random) -> tuple[str, str | None] | None:
-    if state == "replied":
-        return EventType.REPLIED, None
-    if state == "bounced":
-        return EventType.BOUNCED, "hard"
-    if state == "unsubscribed":
-        return EventType.UNSUBSCRIBED, None
-    if state == "completed" and rng.random() < 0.02:
-        return EventType.AUTO_REPLIED, None
-    return None
-
-
-def _status(state: str, contacted: bool, steps: int) -> int:
-    if not contacted:
-        return int(LeadStatus.ACTIVE)
-    if state == "bounced":
-        return int(LeadStatus.BOUNCED)
-    if state == "unsubscribed":
-        return int(LeadStatus.UNSUBSCRIBED)
-    if state in ("completed", "replied") or steps >= STEPS:
-        return int(LeadStatus.COMPLETED)
-    return int(LeadStatus.ACTIVE)
-
-
-def _event(
-    shape: Shape,
-    event_id: uuid.UUID,
-    kind: str,
-    base: tuple[Any, ...],
-    count: int,
-    severity: str | None,
-    at: datetime,
-    counted: datetime | None,
-) -> tuple[Any, ...]:
-    workspace_id, campaign_id, sequence_id, lead_id, step, variant, account_email = base
-    return shape.row(
-        event_id, workspace_id, kind, campaign_id, sequence_id, lead_id, step, variant, account_email,
-        count, severity, at, counted,
-    )  # fmt: skip
-
-
-def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
