@@ -305,7 +305,7 @@ def show(first: list[dict[str, Any]], result: dict[str, Any]) -> None:
     print(
         f"\n== N = {leads:,} leads: {rows['send']:,} sends, {rows['event']:,} events"
         f" ({rows['event'] / leads:.1f} a lead); seeded in {seed_s['total']:.0f} s"
-        f" (COPY {seed_s['copy']:.0f} s,"
+        f" (rows {seed_s['generate']:.0f} s,"
         f" indexes {seed_s['indexes']:.0f} s, analyze {seed_s['analyze']:.0f} s, rollups {rollups});"
         f" whole run {result['seconds']:.0f} s; load average {os.getloadavg()[0]:.1f}"
     )
