@@ -1,7 +1,7 @@
 """Factories that build a test's world through the real API: tenants, accounts, campaigns (with their
 schedule and step helpers), leads, lead lists, subsequences and webhooks. Each asserts its call succeeded
-and returns what the API answered. What only the engine writes (webhook deliveries and their log) is
-written through a session, as the dispatcher writes it."""
+and returns what the API answered. What only the engine writes (webhook deliveries and their log, a
+placement run's copies and reports) is written through a session, as the engine writes it."""
 
 import uuid
 from collections.abc import Iterable, Mapping
@@ -16,7 +16,15 @@ from coldsend.api_keys import service as api_key_service
 from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
-from coldsend.models import Webhook, WebhookDelivery, WebhookEvent
+from coldsend.models import (
+    PlacementCopy,
+    PlacementReport,
+    PlacementRun,
+    RunState,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from coldsend.models.webhook import DeliveryState
 from coldsend.webhooks import signing
 from coldsend.workspaces import service as workspace_service
@@ -376,3 +384,29 @@ async def queue_delivery(
     session.add(queued)
     await session.flush()
     return queued
+
+
+async def add_placement_run(
+    app: FastAPI, test: dict[str, Any], copies: list[dict[str, Any]], reports: list[dict[str, Any]]
+) -> uuid.UUID:
+    """A finished run of the placement `test` (as the API showed it): its copies (each a dict of
+    PlacementCopy fields; `recipient_email` at least) and reports, as the placement loop records them."""
+    now = utcnow()
+    workspace_id, test_id = uuid.UUID(test["organization_id"]), uuid.UUID(test["id"])
+    async with session_scope(app.state.sessionmaker) as session:
+        run = PlacementRun(
+            workspace_id=workspace_id,
+            test_id=test_id,
+            scheduled_for=now,
+            test_code=test.get("test_code"),
+            state=RunState.DONE,
+            finished_at=now,
+        )
+        session.add(run)
+        await session.flush()
+        for fields in copies:
+            values = {"sender_email": (test["emails"] or [None])[0], "state": "sent", **fields}
+            session.add(PlacementCopy(workspace_id=workspace_id, test_id=test_id, run_id=run.id, **values))
+        for fields in reports:
+            session.add(PlacementReport(workspace_id=workspace_id, test_id=test_id, run_id=run.id, **fields))
+    return run.id

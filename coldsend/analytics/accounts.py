@@ -8,13 +8,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.analytics import metrics
+from coldsend.analytics import metrics, tallies
 from coldsend.analytics.dates import ORDER_MESSAGE, Days, parse_day
-from coldsend.analytics.metrics import in_range, utc_day
 from coldsend.analytics.schemas import DailyAccountAnalytics, WarmupAggregate, WarmupAnalytics, WarmupDay
 from coldsend.errors import BadRequest, PayloadTooLarge
-from coldsend.models import Account, Event
-from coldsend.models.event import EventType
+from coldsend.models import Account
 from coldsend.warmup import analytics as warmup_analytics
 
 MAX_EMAILS = 200
@@ -61,26 +59,18 @@ async def daily(
         )
         if (accounts or 0) > MAX_EMAILS:
             raise PayloadTooLarge(TOO_MANY_ACCOUNTS)
-    day = utc_day(session, Event.timestamp).label("day")
-    stmt = (
-        select(day, Event.account_email, *metrics.labelled())
-        .where(
-            Event.workspace_id == workspace_id,
-            Event.account_email.in_(emails) if emails is not None else Event.account_email.is_not(None),
-            Event.type.in_((*metrics.MESSAGE_ACTIVITY, EventType.BOUNCED)),
-            *in_range(Event.timestamp, days.instants()),
-        )
-        .group_by(day, Event.account_email)
+    whole = days.instants()
+    found = await tallies.by_account_day(
+        session,
+        workspace_id=workspace_id,
+        emails=emails,
+        days=(whole.start.date() if whole.start else None, whole.end.date() if whole.end else None),
     )
     shown = []
-    for row in sorted(await session.execute(stmt), key=lambda row: (row.day, row.account_email)):
-        e = metrics.as_ints(row._mapping)
+    for (day, email), e in sorted(found.items()):
         shown.append(
             DailyAccountAnalytics(
-                date=row.day,
-                email_account=row.account_email,
-                bounced=e["bounced"],
-                **metrics.daily_fields(e),
+                date=day, email_account=email, bounced=e["bounced"], **metrics.daily_fields(e)
             )
         )
     return shown

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.analytics import metrics
+from coldsend.analytics import metrics, tallies
 from coldsend.analytics.dates import Instants
 from coldsend.analytics.metrics import in_range, utc_day
 from coldsend.analytics.opportunities import is_opportunity, positive_values
@@ -25,7 +25,7 @@ from coldsend.analytics.schemas import (
     DailyCampaignAnalytics,
 )
 from coldsend.errors import NotFound
-from coldsend.models import Campaign, Event, InterestStatus, Lead, LeadStatus
+from coldsend.models import AnalyticsStepDay, Campaign, Event, InterestStatus, Lead, LeadStatus
 
 Counts = dict[str, int]
 
@@ -95,6 +95,10 @@ def _leads(selection: Selection) -> list[ColumnElement[bool]]:
 async def _engagement_by_campaign(
     session: AsyncSession, selection: Selection, window: Instants
 ) -> dict[uuid.UUID, Counts]:
+    days = tallies.whole_days(window)
+    if days is not None:
+        sequences = tallies.main_sequences(selection.campaign_ids())
+        return await tallies.engagement(session, "campaign_id", sequences, days)
     stmt = (
         select(Event.campaign_id, *metrics.labelled())
         .where(*_events(selection, window))
@@ -107,6 +111,20 @@ async def _leads_by_campaign(
     session: AsyncSession, selection: Selection, window: Instants
 ) -> dict[uuid.UUID, Counts]:
     positive = await positive_values(session, selection.workspace_id)
+    days = tallies.whole_days(window)
+    if days is not None:
+        counts: dict[uuid.UUID, Counts] = {}
+        for campaign_id, status, interest, change, _, _, leads in await tallies.lead_tally(
+            session, selection.campaign_ids()
+        ):
+            found = counts.setdefault(campaign_id, dict.fromkeys(LEAD_COUNTS, 0))
+            found["leads"] += leads
+            found["completed"] += leads if status == LeadStatus.COMPLETED else 0
+            if tallies.changed_in(change, days):
+                found["opportunities"] += leads if interest in positive else 0
+                for name, wanted in INTEREST_TOTALS.items():
+                    found[name] += leads if interest == wanted else 0
+        return counts
     changed = in_range(Lead.timestamp_last_interest_change, window)
     columns = [
         func.count().label("leads"),
@@ -229,6 +247,9 @@ async def daily(
     session: AsyncSession, selection: Selection, window: Instants
 ) -> list[DailyCampaignAnalytics]:
     """One entry per UTC day that had any activity, oldest first."""
+    days = tallies.whole_days(window)
+    if days is not None:
+        return await _daily_from_tallies(session, selection, days)
     day = utc_day(session, Event.timestamp).label("day")
     stmt = (
         select(day, *metrics.labelled())
@@ -263,6 +284,26 @@ async def daily(
             )
         )
     return shown
+
+
+async def _daily_from_tallies(
+    session: AsyncSession, selection: Selection, days: tallies.DayRange
+) -> list[DailyCampaignAnalytics]:
+    by_day = await tallies.by_day(session, selection.campaign_ids(), days)
+    positive = await positive_values(session, selection.workspace_id)
+    opportunities: dict[str, int] = {}
+    for _, _, interest, change, _, _, leads in await tallies.lead_tally(session, selection.campaign_ids()):
+        if change is not None and interest in positive and tallies.changed_in(change, days):
+            opportunities[change.isoformat()] = opportunities.get(change.isoformat(), 0) + leads
+    return [
+        DailyCampaignAnalytics(
+            date=date,
+            **metrics.daily_fields(by_day.get(date, metrics.ZERO)),
+            opportunities=opportunities.get(date, 0),
+            unique_opportunities=opportunities.get(date, 0),
+        )
+        for date in sorted(set(by_day) | {date for date, count in opportunities.items() if count})
+    ]
 
 
 StepKey = tuple[int | None, int | None]
@@ -307,6 +348,20 @@ async def _opportunities_by_step(
 ) -> dict[StepKey, Counts]:
     """Opportunities by the step and variant the lead replied to."""
     positive = await positive_values(session, selection.workspace_id)
+    days = tallies.whole_days(window)
+    if days is not None:
+        found: dict[StepKey, Counts] = {}
+        for _, _, interest, change, step, variant, leads in await tallies.lead_tally(
+            session, selection.campaign_ids()
+        ):
+            if interest in positive and tallies.changed_in(change, days):
+                counts = found.setdefault(
+                    (step, variant), {"opportunities": 0, "meetings_booked": 0, "won": 0}
+                )
+                counts["opportunities"] += leads
+                counts["meetings_booked"] += leads if interest == InterestStatus.MEETING_BOOKED else 0
+                counts["won"] += leads if interest == InterestStatus.WON else 0
+        return {key: counts for key, counts in found.items() if counts["opportunities"]}
     stmt = (
         select(
             Lead.email_replied_step,
@@ -335,7 +390,16 @@ async def _opportunities_by_step(
 async def steps(
     session: AsyncSession, selection: Selection, window: Instants, *, with_opportunities: bool
 ) -> list[CampaignStepAnalytics]:
-    engagement = await engagement_by_step(session, _events(selection, window))
+    days = tallies.whole_days(window)
+    if days is not None:
+        campaign_ids = selection.campaign_ids()
+        engagement = await tallies.by_step(
+            session,
+            [AnalyticsStepDay.campaign_id.in_(campaign_ids), AnalyticsStepDay.subsequence_id.is_(None)],
+            days,
+        )
+    else:
+        engagement = await engagement_by_step(session, _events(selection, window))
     opportunities = await _opportunities_by_step(session, selection, window) if with_opportunities else {}
     shown = []
     for key in sorted(set(engagement) | set(opportunities), key=step_key):

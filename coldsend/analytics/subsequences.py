@@ -5,14 +5,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.analytics import metrics
-from coldsend.analytics.campaigns import engagement_by_step, step_fields, step_key
+from coldsend.analytics import tallies
+from coldsend.analytics.campaigns import step_fields, step_key
 from coldsend.analytics.dates import Days
-from coldsend.analytics.metrics import in_range
 from coldsend.analytics.schemas import StepAnalytics, SubsequenceAnalytics
 from coldsend.errors import NotFound
-from coldsend.models import Campaign, CampaignSubsequence, Event
-from coldsend.models.event import EventType
+from coldsend.models import AnalyticsStepDay, Campaign, CampaignSubsequence
 
 
 async def per_subsequence(
@@ -34,26 +32,21 @@ async def per_subsequence(
             .order_by(CampaignSubsequence.id)
         )
     )
-    stmt = (
-        select(
-            Event.subsequence_id,
-            metrics.total(EventType.SENT).label("sent"),
-            metrics.leads(EventType.OPENED).label("opened"),
-            metrics.leads(EventType.REPLIED).label("replied"),
-        )
-        .where(Event.workspace_id == workspace_id, Event.subsequence_id.in_(subsequence_ids))
-        .group_by(Event.subsequence_id)
+    counts = await tallies.engagement(
+        session,
+        "subsequence_id",
+        lambda model: [model.workspace_id == workspace_id, model.subsequence_id.in_(subsequence_ids)],
+        (None, None),
     )
-    counts = {row.subsequence_id: row for row in await session.execute(stmt)}
     shown = []
     for subsequence_id in subsequence_ids:
-        row = counts.get(subsequence_id)
+        found = counts.get(subsequence_id, {})
         shown.append(
             SubsequenceAnalytics(
                 subsequence_id=subsequence_id,
-                emails_sent=int(row.sent) if row else 0,
-                unique_opens=int(row.opened) if row else 0,
-                unique_replies=int(row.replied) if row else 0,
+                emails_sent=found.get("sent", 0),
+                unique_opens=found.get("opened_leads", 0),
+                unique_replies=found.get("replies_leads", 0),
             )
         )
     return shown
@@ -69,12 +62,11 @@ async def steps(
     )
     if found is None:
         raise NotFound()
-    engagement = await engagement_by_step(
+    days = tallies.whole_days(window.instants())
+    assert days is not None  # whole days by construction
+    engagement = await tallies.by_step(
         session,
-        [
-            Event.workspace_id == workspace_id,
-            Event.subsequence_id == subsequence_id,
-            *in_range(Event.timestamp, window.instants()),
-        ],
+        [AnalyticsStepDay.workspace_id == workspace_id, AnalyticsStepDay.subsequence_id == subsequence_id],
+        days,
     )
     return [StepAnalytics(**step_fields(key, engagement[key])) for key in sorted(engagement, key=step_key)]

@@ -43,6 +43,7 @@ class Filters:
     min_timestamp_created: datetime | None = None
     max_timestamp_created: datetime | None = None
     latest_of_thread: bool = False
+    lead_interest: int | None = None  # the lead's interest status now (the Unibox's filter)
 
 
 def shown(email: Email, *, preview_only: bool = False) -> EmailOut:
@@ -100,6 +101,11 @@ def _where(workspace_id: uuid.UUID, filters: Filters) -> list[ColumnElement[bool
             Lead.workspace_id == workspace_id, Lead.assigned_to == filters.assigned_to
         )
         clauses.append(Email.lead_id.in_(assigned))
+    if filters.lead_interest is not None:
+        interested = select(Lead.id).where(
+            Lead.workspace_id == workspace_id, Lead.lt_interest_status == filters.lead_interest
+        )
+        clauses.append(Email.lead_id.in_(interested))
     if filters.lead:
         clauses.append(func.lower(Email.lead) == filters.lead.strip().lower())
     if filters.company_domain:

@@ -1,8 +1,9 @@
 """The inbox placement loop: each tick, the tests that are due start a run (one transaction per test,
 under its row lock), a vanished worker's copies are recovered, the due copies are sent, the seeds of
 reading runs are searched, runs whose copies are all found (or past the missing time) get their reports
-and automations, and campaigns an automation paused for N days resume. Shared safely by any number of
-workers on PostgreSQL: a run is started once, a copy sent once, a report and an automation made once."""
+and automations, campaigns an automation paused for N days resume, and automations' webhook calls are
+made. Shared safely by any number of workers on PostgreSQL: a run is started once, a copy sent once, a
+report and an automation made once."""
 
 import asyncio
 import contextlib
@@ -10,9 +11,12 @@ import logging
 import uuid
 from datetime import timedelta
 
+import httpx
+import orjson
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coldsend import outbound
 from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
@@ -21,7 +25,7 @@ from coldsend.engine.placement_sender import PlacementSender
 from coldsend.engine.serial import EngineLock
 from coldsend.errors import BadRequest
 from coldsend.ids import default_worker_id
-from coldsend.inbox_placement import automations, reading, reports, runs, sending
+from coldsend.inbox_placement import automation_webhooks, automations, reading, reports, runs, sending
 from coldsend.models import PlacementRun, PlacementTest, RunState
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,7 @@ class PlacementLoop:
         self.sender = PlacementSender(settings, sessionmaker, self.clock, self.lock, self.worker_id)
         self.reader = PlacementReader(settings, sessionmaker, self.clock, self.lock)
         self._stopping: asyncio.Event | None = None
+        self._client: httpx.AsyncClient | None = None
 
     async def run(self, stopping: asyncio.Event) -> None:
         self._stopping = stopping
@@ -58,10 +63,13 @@ class PlacementLoop:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), self.settings.placement_poll_interval)
         finally:
-            await self.sender.close()
+            await self.close()
 
     async def close(self) -> None:
         await self.sender.close()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def start_due(self) -> int:
         now = self.clock.now()
@@ -141,4 +149,31 @@ class PlacementLoop:
         done += await self.finish_due()
         async with self.lock, session_scope(self.sessionmaker) as session:
             done += await automations.resume_due(session, self.clock.now())
+        done += await self.call_webhooks()
         return done
+
+    async def call_webhooks(self) -> int:
+        """The due webhook calls of automations that fired; how many were attempted."""
+        async with self.lock, session_scope(self.sessionmaker) as session:
+            calls = await automation_webhooks.claim(session, self.clock.now())
+        if not calls:
+            return 0
+        if self._client is None:
+            self._client = outbound.client(max_connections=automation_webhooks.CLAIM_BATCH)
+        for call in calls:
+            posted = await outbound.post(
+                self._client,
+                call.url,
+                orjson.dumps(call.payload),
+                automation_webhooks.headers(call),
+                allow_private=self.settings.webhook_allow_private,
+                nameservers=self.settings.dns_nameservers,
+                timeout=self.settings.webhook_timeout_seconds,
+            )
+            if posted.error is not None:
+                log.info("placement automation webhook %s to %s: %s", call.id, call.url, posted.error)
+            async with self.lock, session_scope(self.sessionmaker) as session:
+                await automation_webhooks.record_attempt(
+                    session, call, posted, at=self.clock.now(), settings=self.settings
+                )
+        return len(calls)

@@ -15,7 +15,7 @@ from coldsend.clock import Clock
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
 from coldsend.engine.serial import EngineLock
-from coldsend.inbox_placement import reading
+from coldsend.inbox_placement import reading, runs
 from coldsend.inbox_placement import seeds as seed_service
 from coldsend.mail import imap
 from coldsend.mail.imap import Mailbox
@@ -69,13 +69,19 @@ class PlacementReader:
                 landed, error = [], str(failure)
             if error is not None:
                 log.warning("placement: seed %s not read: %s", seed.email, error)
+            esps = await self._sender_esps(landed) if outside else {}
             async with self.lock, session_scope(self.sessionmaker) as session:
                 await reading.note_seed(session, seed.id, error)
                 if outside:
-                    found += await reading.record_outside(session, run, seed, landed, self.clock.now())
+                    found += await reading.record_outside(session, run, seed, landed, self.clock.now(), esps)
                 elif landed:
                     found += await reading.record_copies(session, pending[seed.id], landed, self.clock.now())
         return found
+
+    async def _sender_esps(self, landed: list[reading.Landed]) -> dict[str, str]:
+        """The providers of the sending domains of messages sent from outside (from their MX hosts)."""
+        senders = {sender for item in landed if (sender := reading.sender_of(item.fetched.raw))}
+        return await runs.sender_esps(senders, self.settings) if senders else {}
 
     async def _search(
         self, mailbox: Mailbox, run: PlacementRun, copies: list[PlacementCopy], outside: bool

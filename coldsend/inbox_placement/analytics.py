@@ -257,3 +257,17 @@ async def ip_reports(
             "details": details,
         }
     return found
+
+
+async def reports_of(
+    session: AsyncSession, workspace_id: uuid.UUID, test_id: uuid.UUID, *, limit: int
+) -> Sequence[PlacementReport]:
+    """The test's blacklist and SpamAssassin reports, newest first."""
+    return (
+        await session.scalars(
+            select(PlacementReport)
+            .where(PlacementReport.workspace_id == workspace_id, PlacementReport.test_id == test_id)
+            .order_by(PlacementReport.id.desc())
+            .limit(limit)
+        )
+    ).all()

@@ -3,11 +3,10 @@
 were added to (or removed from) blacklists since the test's previous run, the actions are taken.
 
 Each automation acts at most once per run: the record of it firing is written in the transaction of its
-actions, keyed by (run, automation). Actions: a webhook call (a webhook fact, `inbox_placement_automation`,
-delivered by the webhook module to the workspace's webhooks for it or for all events; the automation's
-`webhook_url` is in its payload), pausing the campaigns that send from the test's accounts (and the
-test's campaign) for N days or until resumed, slow ramp on or off for those accounts, and tags added to
-or removed from them.
+actions, keyed by (run, automation). Actions: a webhook call (a POST to the automation's `webhook_url`,
+made by the engine once the firing is committed, retried on the webhook schedule: `automation_webhooks`),
+pausing the campaigns that send from the test's accounts (and the test's campaign) for N days or until
+resumed, slow ramp on or off for those accounts, and tags added to or removed from them.
 """
 
 import logging
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldsend.campaigns import flows
 from coldsend.custom_tag_mappings import service as mapping_service
 from coldsend.errors import BadRequest
-from coldsend.inbox_placement import analytics, reports
+from coldsend.inbox_placement import analytics, automation_webhooks, reports
 from coldsend.models import (
     Account,
     Campaign,
@@ -33,10 +32,8 @@ from coldsend.models import (
     ResourceType,
     RunState,
 )
-from coldsend.webhooks import facts
 
 log = logging.getLogger(__name__)
-EVENT_TYPE = "inbox_placement_automation"
 
 
 async def _previous_run(session: AsyncSession, run: PlacementRun) -> PlacementRun | None:
@@ -156,18 +153,10 @@ async def _act(
                 resource_ids=emails,
             )
     if then.get("webhook_url"):
-        detail = {
-            "test_id": str(test.id),
-            "test_name": test.name,
-            "run_id": str(run.id),
-            "condition": automation["when"]["condition"],
-            "condition_value": automation["when"].get("condition_value"),
-            "value": value,
-            "webhook_url": then["webhook_url"],
-        }
-        await facts.record_fact(
-            session, test.workspace_id, EVENT_TYPE, timestamp=now, campaign_id=test.campaign_id, detail=detail
-        )
+        # Called by the engine once this is committed (`automation_webhooks`).
+        record.webhook_url = then["webhook_url"]
+        record.webhook_status = automation_webhooks.PENDING
+        record.webhook_next_at = now
     await session.flush()
     log.info(
         "inbox placement test %s: automation %d fired (%s)", test.id, index, automation["when"]["condition"]

@@ -136,17 +136,29 @@ async def record_copies(
     return found
 
 
+def sender_of(raw: bytes) -> str | None:
+    """The From address of a message sent from outside Coldsend."""
+    return parseaddr(str(authresults.headers_of(raw).get("From", "")))[1].lower() or None
+
+
 async def record_outside(
-    session: AsyncSession, run: PlacementRun, seed: PlacementSeed, landed: list[Landed], now: datetime
+    session: AsyncSession,
+    run: PlacementRun,
+    seed: PlacementSeed,
+    landed: list[Landed],
+    now: datetime,
+    sender_esps: dict[str, str],
 ) -> int:
-    """Messages carrying the run's test code in a seed, each recorded once (by its Message-ID)."""
+    """Messages carrying the run's test code in a seed, each recorded once (by its Message-ID), with the
+    provider of its sender's domain from `sender_esps`."""
     found = 0
     for item in landed:
         message_id = message_id_of(item.fetched.raw)
         key = f"{run.id}:{seed.id}:{message_id}"[:998]
         if await session.scalar(select(PlacementCopy.id).where(PlacementCopy.message_id == key)):
             continue
-        sender = parseaddr(str(authresults.headers_of(item.fetched.raw).get("From", "")))[1].lower() or None
+        sender = sender_of(item.fetched.raw)
+        domain = sender.rpartition("@")[2] if sender else None
         copy = PlacementCopy(
             workspace_id=run.workspace_id,
             test_id=run.test_id,
@@ -154,6 +166,7 @@ async def record_outside(
             seed_id=seed.id,
             sender_email=sender,
             recipient_email=seed.email,
+            sender_esp=providers.esp_code(sender_esps.get(domain)) if domain else None,
             recipient_esp=providers.esp_code(seed.esp),
             recipient_geo=providers.geo_code(seed.sub_region),
             recipient_type=providers.type_code(seed.type),

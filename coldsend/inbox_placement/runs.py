@@ -59,7 +59,8 @@ def _interleaved(pairs: list[tuple[str, PlacementSeed]]) -> list[tuple[str, Plac
     return ordered
 
 
-async def _sender_esps(emails: set[str], settings: Settings) -> dict[str, str]:
+async def sender_esps(emails: set[str], settings: Settings) -> dict[str, str]:
+    """The provider of each sending domain (by its MX hosts, as a seed's)."""
     found = {}
     for domain in {seed_service.domain_of(email) for email in emails}:
         found[domain] = providers.classify(await mx_hosts(domain, nameservers=settings.dns_nameservers))
@@ -111,7 +112,7 @@ async def start(session: AsyncSession, settings: Settings, test_id: uuid.UUID, n
     if test.delivery_mode == DeliveryMode.ONE_BY_ONE:
         pairs = _interleaved(pairs)
     accounts = {sender.email: sender for sender in senders}
-    esps = await _sender_esps(set(accounts), settings)
+    esps = await sender_esps(set(accounts), settings)
     gap = timedelta(seconds=settings.placement_one_by_one_seconds)
     for index, (sender_email, seed) in enumerate(pairs):
         account = accounts[sender_email]

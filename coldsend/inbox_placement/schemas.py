@@ -15,6 +15,7 @@ from coldsend.inbox_placement import providers
 HH_MM = r"^([01][0-9]|2[0-3]):([0-5][0-9])$"
 DAY_KEYS = frozenset(str(day) for day in range(7))
 TEST_CODE = re.compile(r"^\s*$|^(ptid_)?(?!ptid_)[A-Za-z0-9_-]{1,45}$")
+WEBHOOK_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
 PLACEMENT_CONDITIONS = ("placement_goes_below", "placement_goes_above")
 Condition = Literal[
     "placement_goes_below", "placement_goes_above", "added_to_blacklists", "removed_from_blacklists"
@@ -62,8 +63,14 @@ class When(RequestModel):
     condition_value: float | None = None
 
 
+def _webhook_url(value: str | None) -> str | None:
+    if value is not None and not WEBHOOK_URL.match(value):
+        raise _refuse("format", 'must match format "uri" (an http or https URL)')
+    return value
+
+
 class Then(RequestModel):
-    webhook_url: str | None = None
+    webhook_url: Annotated[str | None, AfterValidator(_webhook_url)] = Field(default=None, max_length=2000)
     pause_sending_campaigns_for: float | None = Field(default=None, gt=0, le=365)
     pause: bool | None = None
     enable_slow_ramp: bool | None = None

@@ -222,10 +222,7 @@ async def update(session: AsyncSession, lead: LeadRow, *, lead_in: LeadFields) -
     if "lt_interest_status" in given:
         if lead_in.lt_interest_status is None:
             raise BadRequest("body/lt_interest_status must be number")
-        if lead_in.lt_interest_status != lead.lt_interest_status:
-            lead.lt_interest_status = lead_in.lt_interest_status
-            lead.timestamp_last_interest_change = utcnow()
-            interest_changed = True
+        interest_changed = _interest_changed(lead, lead_in.lt_interest_status)
     if "custom_variables" in given:
         if lead_in.custom_variables is None:
             raise BadRequest("body/custom_variables must be object")
@@ -234,9 +231,33 @@ async def update(session: AsyncSession, lead: LeadRow, *, lead_in: LeadFields) -
     lead.timestamp_updated = utcnow()
     await session.flush()
     if interest_changed:
-        await facts.record_interest(session, [lead], lead.lt_interest_status, utcnow())
-        await triggers.on_interest_status(session, lead, lead.lt_interest_status, utcnow())
+        await _interest_recorded(session, lead)
     return lead
+
+
+def _interest_changed(lead: LeadRow, value: int | None) -> bool:
+    if value == lead.lt_interest_status:
+        return False
+    lead.lt_interest_status = value
+    lead.timestamp_last_interest_change = utcnow()
+    return True
+
+
+async def _interest_recorded(session: AsyncSession, lead: LeadRow) -> None:
+    """What follows a change of interest: the webhook fact and the subsequences it starts."""
+    await facts.record_interest(session, [lead], lead.lt_interest_status, utcnow())
+    await triggers.on_interest_status(session, lead, lead.lt_interest_status, utcnow())
+
+
+async def set_interest(session: AsyncSession, lead: LeadRow, value: int | None) -> bool:
+    """One lead's interest status set, or cleared with None (Instantly's "Lead" status, as
+    /leads/update-interest-status's null does); False when it already was."""
+    if not _interest_changed(lead, value):
+        return False
+    lead.timestamp_updated = utcnow()
+    await session.flush()
+    await _interest_recorded(session, lead)
+    return True
 
 
 async def remove(session: AsyncSession, principal: Principal, lead: LeadRow) -> Lead:

@@ -1,4 +1,11 @@
 from coldsend.models.account import Account, AccountStatus, ProviderCode, WarmupStatus
+from coldsend.models.analytics import (
+    AnalyticsAccountDay,
+    AnalyticsDay,
+    AnalyticsLeadTally,
+    AnalyticsSpan,
+    AnalyticsStepDay,
+)
 from coldsend.models.api_key import ApiKey
 from coldsend.models.audit_log import ActivityType, AuditLog
 from coldsend.models.background_job import BackgroundJob, EntityType, JobStatus, JobType
@@ -53,6 +60,11 @@ from coldsend.models.workspace_group_member import GroupMemberStatus, WorkspaceG
 from coldsend.models.workspace_member import MemberPermission, MemberRole, WorkspaceMember
 
 __all__ = [
+    "AnalyticsAccountDay",
+    "AnalyticsDay",
+    "AnalyticsLeadTally",
+    "AnalyticsSpan",
+    "AnalyticsStepDay",
     "CopyState",
     "DeliveryMode",
     "PlacementAutomationRun",

@@ -33,6 +33,7 @@ class Event(Base):
         UniqueConstraint("type", "sequence_id", "lead_id", "step"),
         Index("ix_event_campaign_id_timestamp", "campaign_id", "timestamp"),
         Index("ix_event_workspace_id_account_email_timestamp", "workspace_id", "account_email", "timestamp"),
+        Index("ix_event_lead_id", "lead_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

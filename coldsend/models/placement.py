@@ -214,3 +214,9 @@ class PlacementAutomationRun(Base):
     resume_at: Mapped[datetime | None] = mapped_column(index=True)
     resumed_at: Mapped[datetime | None]
     timestamp_created: Mapped[datetime]
+    # The webhook call of a `webhook_url` action: pending until its URL answers 2xx (then delivered) or
+    # the retry schedule runs out (failed); `webhook_next_at` is the next attempt, or a claim's lease.
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    webhook_status: Mapped[str | None] = mapped_column(String(10))
+    webhook_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    webhook_next_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, func, select, update
+from sqlalchemy import CursorResult, Table, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.background_jobs import service as background_job_service
@@ -15,6 +15,11 @@ from coldsend.errors import Conflict
 from coldsend.jobs import JobContext, register
 from coldsend.models import (
     Account,
+    AnalyticsAccountDay,
+    AnalyticsDay,
+    AnalyticsLeadTally,
+    AnalyticsSpan,
+    AnalyticsStepDay,
     ApiKey,
     AuditLog,
     BackgroundJob,
@@ -83,6 +88,12 @@ PURGED: tuple[tuple[type[Base], str], ...] = (
     (OAuthSession, "workspace_id"),
     (Account, "workspace_id"),
     (Lead, "workspace_id"),
+    # After the events and leads: their triggers bring these to zero as those go.
+    (AnalyticsDay, "workspace_id"),
+    (AnalyticsSpan, "workspace_id"),
+    (AnalyticsStepDay, "workspace_id"),
+    (AnalyticsAccountDay, "workspace_id"),
+    (AnalyticsLeadTally, "workspace_id"),
     (CampaignSubsequence, "workspace_id"),
     (Campaign, "workspace_id"),
     (LeadList, "workspace_id"),
@@ -164,6 +175,8 @@ def _table(model: type[Base]) -> Table:
 
 def _rows(model: type[Base], column: str, workspace_id: uuid.UUID, running_job_id: str) -> Any:
     table = _table(model)
+    if "id" not in table.c:  # the analytics rollups, keyed by what they count
+        return select(*table.primary_key.columns).where(table.c[column] == workspace_id)
     rows = select(table.c.id).where(table.c[column] == workspace_id)
     if model is BackgroundJob:
         rows = rows.where(table.c.id != running_job_id)
@@ -172,7 +185,8 @@ def _rows(model: type[Base], column: str, workspace_id: uuid.UUID, running_job_i
 
 async def _delete(session: AsyncSession, model: type[Base], rows: Any) -> int:
     table = _table(model)
-    result = cast(CursorResult[Any], await session.execute(delete(table).where(table.c.id.in_(rows))))
+    key = tuple_(*table.primary_key.columns) if "id" not in table.c else table.c.id
+    result = cast(CursorResult[Any], await session.execute(delete(table).where(key.in_(rows))))
     return result.rowcount
 
 

@@ -3,11 +3,12 @@ into Dovecot over LMTP, Sieve filing into Junk) whose SMTP server also acts as a
 For each message it accepts it checks SPF (pyspf), DKIM and DMARC (dkimpy through authheaders) against
 the test DNS server, and prepends its own `Received` and `Authentication-Results` headers before the
 delivery. The Sieve script files and discards by sender domain and recipient, so some copies land in
-Junk and some never arrive, as a provider decides.
+Junk and some never arrive, as a provider decides; at the Gmail domains it also puts some under a category
+tab, which the seeds there find through Gmail's IMAP extension (`gmail_imap.GmailFront`).
 """
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from email.utils import formatdate
 from typing import Any
@@ -18,6 +19,7 @@ import dns.resolver
 import spf  # type: ignore[import-untyped]
 
 from tests.dns_server import DnsServer
+from tests.placement import gmail_imap
 from tests.smtp_sink import Received
 from tests.warmup.mail_system import MailSystem
 
@@ -25,18 +27,26 @@ AUTHSERV_ID = "mx.seeds.test"
 PEER_IP = "127.0.0.1"  # every client of the loopback mail system connects from here
 
 
-def sieve(junk: list[tuple[str, str]], discard: list[tuple[str, str]]) -> str:
+def _rule(sender: str, recipient: str, action: str) -> str:
+    to = (
+        f'envelope :is "to" "{recipient}"' if "@" in recipient else f'envelope :domain :is "to" "{recipient}"'
+    )
+    return f'if allof (header :contains "From" "@{sender}", {to}) {{\n  {action}\n}}'
+
+
+def sieve(
+    junk: list[tuple[str, str]],
+    discard: list[tuple[str, str]],
+    categories: Sequence[tuple[str, str, str]] = (),
+) -> str:
     """A script filing mail From a domain to a recipient (an address, or a whole domain) into Junk, or
-    discarding it."""
-    lines = ['require ["fileinto", "envelope"];']
+    discarding it; what else reaches the inbox is put under a Gmail category tab by `categories`
+    (sender domain, recipient, category): the keyword `tests.placement.gmail_imap` searches as that tab."""
+    lines = ['require ["fileinto", "envelope", "imap4flags"];']
     for action, pairs in (("discard;", discard), ('fileinto "Junk";', junk)):
-        for sender, recipient in pairs:
-            to = (
-                f'envelope :is "to" "{recipient}"'
-                if "@" in recipient
-                else f'envelope :domain :is "to" "{recipient}"'
-            )
-            lines.append(f'if allof (header :contains "From" "@{sender}", {to}) {{\n  {action}\n  stop;\n}}')
+        lines += [_rule(sender, recipient, f"{action}\n  stop;") for sender, recipient in pairs]
+    for sender, recipient, category in categories:
+        lines.append(_rule(sender, recipient, f'addflag "{gmail_imap.keyword(category)}";'))
     return "\n".join(lines) + "\n"
 
 
@@ -80,9 +90,22 @@ def dns_functions(server: DnsServer) -> tuple[Callable[..., Any], Callable[..., 
 
 
 class SeedMailSystem(MailSystem):
-    def __init__(self, server: DnsServer, script: str) -> None:
+    """The mail system; mailboxes at `gmail_domains` are read through `gmail` (Gmail's IMAP extension in
+    front of the same Dovecot): `imap_port(address)` says where a seed logs in."""
+
+    def __init__(self, server: DnsServer, script: str, gmail_domains: tuple[str, ...] = ()) -> None:
         self.txt, self.spf_lookup = dns_functions(server)
         super().__init__((), script=script)
+        self.gmail_domains = gmail_domains
+        self.gmail = gmail_imap.GmailFront(self.dovecot.port).start()
+
+    def imap_port(self, address: str) -> int:
+        domain = address.rpartition("@")[2].lower()
+        return self.gmail.port if domain in self.gmail_domains else self.dovecot.port
+
+    def stop(self) -> None:
+        self.gmail.stop()
+        super().stop()
 
     def _deliver(self, received: Received) -> None:
         """Authenticate the message as the seeds' provider does, then deliver it with its verdict."""
@@ -106,9 +129,11 @@ class SeedMailSystem(MailSystem):
 
 
 @contextmanager
-def seed_mail_system(server: DnsServer, script: str) -> Iterator[SeedMailSystem]:
+def seed_mail_system(
+    server: DnsServer, script: str, gmail_domains: tuple[str, ...] = ()
+) -> Iterator[SeedMailSystem]:
     """The mail system, with pyspf asking the test DNS server while it runs."""
-    system = SeedMailSystem(server, script)
+    system = SeedMailSystem(server, script, gmail_domains)
     previous, spf.DNSLookup = spf.DNSLookup, system.spf_lookup
     try:
         yield system

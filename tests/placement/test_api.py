@@ -123,6 +123,11 @@ class TestCreate:
         automation = {"when": {"condition": "added_to_blacklists"}, "then": {"add_tags": [str(uuid.uuid4())]}}
         assert "no custom tag" in await bad(tenant, test_body(automations=[automation]))
 
+    async def test_a_webhook_action_needs_an_http_url(self, tenant: Tenant) -> None:
+        await world(tenant)
+        automation = {"when": {"condition": "added_to_blacklists"}, "then": {"webhook_url": "ftp://x.test/h"}}
+        assert "uri" in await bad(tenant, test_body(automations=[automation]))
+
     async def test_a_seed_cannot_send(self, tenant: Tenant) -> None:
         await world(tenant)
         await create_account(tenant, "box@seedacct.test")

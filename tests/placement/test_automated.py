@@ -1,7 +1,9 @@
 """Acceptance: an automated test runs on its schedule over simulated days; its placement (4 of 6 copies in
 the inbox) is below the automation's threshold, so each run pauses the campaign sending from its account
-for two days (acting once per run, recorded), and the campaign sends again when they are up. The
-Spamhaus DQS key is used for the Spamhaus zone and shows in no response and no log line."""
+for two days (acting once per run, recorded), and the campaign sends again when they are up. Its
+webhook action calls the automation's `webhook_url` (a receiver on loopback): a failed call is tried again
+on the webhook schedule, and each attempt is in the webhook delivery log. The Spamhaus DQS key is used for
+the Spamhaus zone and shows in no response and no log line."""
 
 import logging
 import uuid
@@ -12,12 +14,13 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from coldsend.db.session import session_scope
-from coldsend.models import PlacementAutomationRun, PlacementRun, RunState, WebhookFact
+from coldsend.models import PlacementAutomationRun, PlacementRun, RunState
 from tests.conftest import OverrideSettings, Tenant
 from tests.engine.sending import campaign_status
 from tests.factories import launch_campaign, step
 from tests.placement.spamd import Spamd
 from tests.placement.world import TESTS, Placement, build, make_loop, placement_world
+from tests.webhook_receiver import Receiver, receiver
 
 DQS_KEY = "dqsKey0123456789abcdef"
 SENDER = "al@alpha.test"
@@ -26,11 +29,14 @@ SCHEDULE = {
     "timing": {"from": "10:00"},
     "timezone": "Africa/Abidjan",
 }
-HOOK = "http://127.0.0.1:9/placement-hook"
-AUTOMATION = {
-    "when": {"condition": "placement_goes_below", "condition_value": 90},
-    "then": {"pause_sending_campaigns_for": 2, "webhook_url": HOOK},
-}
+HOOK = "/placement-hook"
+
+
+def automation(hook_url: str) -> dict[str, object]:
+    return {
+        "when": {"condition": "placement_goes_below", "condition_value": 90},
+        "then": {"pause_sending_campaigns_for": 2, "webhook_url": hook_url},
+    }
 
 
 async def runs_done(app: FastAPI, test_id: str) -> int:
@@ -60,6 +66,26 @@ async def run_once(app: FastAPI, tenant: Tenant, placement: Placement, test_id: 
     raise AssertionError(f"the run of {start} was not done after an hour")
 
 
+async def check_webhook_calls(tenant: Tenant, hooks: Receiver, test_id: str, run_ids: list[str]) -> None:
+    """The first run's call failed (503) and went again with the second run's: one call per run reached
+    the URL, each attempt is in the delivery log, and a retry has the first attempt's webhook-id."""
+    calls = hooks.requests(HOOK)
+    assert [call.status for call in calls] == [503, 204, 204]
+    assert sorted(call.json()["run_id"] for call in calls[1:]) == sorted(run_ids)
+    for call in calls:
+        assert call.json()["event_type"] == "inbox_placement_automation"
+        assert (call.json()["test_id"], call.json()["condition"]) == (test_id, "placement_goes_below")
+    retried = [call for call in calls if call.json()["run_id"] == calls[0].json()["run_id"]]
+    assert len({call.headers["webhook-id"] for call in retried}) == 1
+    logged = (await tenant.client.get("/api/v2/webhook-events", params={"limit": 10})).json()["items"]
+    assert sorted((event["success"], event["status_code"]) for event in logged) == [
+        (False, 503),
+        (True, 204),
+        (True, 204),
+    ]
+    assert {event["webhook_url"] for event in logged} == {hooks.url(HOOK)}
+
+
 async def test_automated_test_pauses_the_campaign(
     app: FastAPI,
     tenant: Tenant,
@@ -68,12 +94,10 @@ async def test_automated_test_pauses_the_campaign(
     caplog: object,
 ) -> None:
     caplog.set_level(logging.INFO, logger="coldsend")  # type: ignore[attr-defined]
-    with placement_world() as (server, system, keys):
-        override_settings(dns_nameservers=[server.nameserver], webhook_allow_private=True)
+    with placement_world() as (server, system, keys), receiver(verify=False) as hooks:
+        override_settings(dns_nameservers=[server.nameserver])
         await build(app, tenant, system, keys)
-        webhook = {"target_hook_url": HOOK, "event_type": "all_events"}
-        response = await tenant.client.post("/api/v2/webhooks", json=webhook)
-        assert response.status_code == 200, response.text
+        hooks.answer(HOOK, status=503)  # down for the first run's call
         campaign_id = await launch_campaign(
             tenant, [SENDER], [step("Hi {{firstName}}", "Hello")], [{"email": "lee@prospects.test"}]
         )
@@ -86,17 +110,24 @@ async def test_automated_test_pauses_the_campaign(
             "email_body": "Hi there, a short question.",
             "emails": [SENDER],
             "schedule": SCHEDULE,
-            "automations": [AUTOMATION],
+            "automations": [automation(hooks.url(HOOK))],
         }
         response = await tenant.client.post(TESTS, json=body)
         assert response.status_code == 200, response.text
         test_id = response.json()["id"]
         placement = make_loop(
-            app, server, spamd, placement_missing_minutes=10.0, placement_spamhaus_dqs_key=SecretStr(DQS_KEY)
+            app,
+            server,
+            spamd,
+            placement_missing_minutes=10.0,
+            placement_spamhaus_dqs_key=SecretStr(DQS_KEY),
+            webhook_allow_private=True,
         )
         try:
             first = await run_once(app, tenant, placement, test_id)
             assert await campaign_status(tenant, campaign_id) == 2  # paused by the automation
+            assert [call.status for call in hooks.requests(HOOK)] == [503]
+            hooks.answer(HOOK, status=204)
             second = await run_once(app, tenant, placement, test_id)
             assert second - first == timedelta(days=1)
             assert await campaign_status(tenant, campaign_id) == 2
@@ -110,16 +141,7 @@ async def test_automated_test_pauses_the_campaign(
                     )
                 )
             assert len(fired) == 2  # once per run
-            async with session_scope(app.state.sessionmaker) as session:
-                facts = list(
-                    await session.scalars(
-                        select(WebhookFact).where(
-                            WebhookFact.workspace_id == tenant.workspace_id,
-                            WebhookFact.event_type == "inbox_placement_automation",
-                        )
-                    )
-                )
-            assert [fact.detail["webhook_url"] for fact in facts if fact.detail] == [HOOK, HOOK]
+            await check_webhook_calls(tenant, hooks, test_id, [str(record.run_id) for record in fired])
             assert all(record.value is not None and round(record.value, 2) == 66.67 for record in fired)
             [pausing] = [record for record in fired if record.paused_campaigns]
             assert pausing.paused_campaigns == [campaign_id]

@@ -12,9 +12,10 @@ from coldsend.engine.placement_loop import PlacementLoop
 from coldsend.engine.serial import EngineLock
 from tests.conftest import Tenant
 from tests.dns_server import serve_dns
-from tests.engine.sending import make_engine, nine_today
+from tests.engine.sending import make_engine
 from tests.factories import create_sink_account, launch_campaign, step
 from tests.imap_server import _free_port
+from tests.placement.world import loop_start
 from tests.smtp_sink import SmtpSink
 
 TESTS = "/api/v2/inbox-placement-tests"
@@ -48,7 +49,7 @@ async def test_copies_count_against_the_daily_limit(
         settings = app.state.settings.model_copy(
             update={"dns_nameservers": [dns.nameserver], "placement_spamd_port": _free_port()}
         )
-        clock = ManualClock(nine_today())
+        clock = ManualClock(loop_start())
         lock = EngineLock(settings.effective_database_url())
         loop = PlacementLoop(
             settings, app.state.sessionmaker, clock, lock, worker_id=f"limit:{uuid.uuid4().hex[:6]}"

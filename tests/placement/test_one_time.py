@@ -2,22 +2,32 @@
 mail system. The seeds' provider checks SPF, DKIM and DMARC against the test DNS server and files or drops
 copies by its Sieve rules; every copy's placement, passes and missing state are what the mailboxes show.
 The reports list the loopback IP the local DNSBL zone lists, the refusing zone as not checked, and spamd's
-own score and rules; the stats and insights equal the rows."""
+own score and rules; the stats and insights equal the rows. The Google seeds are read through Gmail's IMAP
+extension (X-GM-EXT-1), so the copy their provider put under a category tab has `has_category`."""
 
 import logging
+import uuid
 from collections import Counter, defaultdict
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from coldsend.db.session import session_scope
+from coldsend.inbox_placement import authresults
 from coldsend.mail.imap import Mailbox
+from coldsend.models import PlacementCopy
 from tests.conftest import OverrideSettings, Tenant
+from tests.placement.gmail_imap import keyword
 from tests.placement.seed_mail import SeedMailSystem
 from tests.placement.spamd import Spamd
 from tests.placement.world import (
     ACCOUNT_SEED,
+    CATEGORIES,
+    GMAIL_DOMAINS,
     SEED_BOXES,
     SENDERS,
     TESTS,
@@ -55,6 +65,23 @@ async def mailbox_truth(system: SeedMailSystem) -> dict[tuple[str, str], str]:
                 if sender in SENDERS:
                     found[(sender, seed)] = folder
     return found
+
+
+async def tabbed_truth(system: SeedMailSystem) -> set[tuple[str, str]]:
+    """(sender, seed) of the copies the mail system put under a Gmail category tab, read back from Dovecot
+    itself (not through the Gmail front) by the keyword its Sieve set."""
+    tabbed = set()
+    for seed in SEED_BOXES:
+        if seed.split("@")[1] not in GMAIL_DOMAINS or seed == ACCOUNT_SEED:
+            continue
+        async with Mailbox(system.endpoint(seed)) as mailbox:
+            await mailbox.select("INBOX")
+            criteria = " ".join(f"KEYWORD {keyword(name)}" for _s, _r, name in CATEGORIES)
+            uids = await mailbox.search(criteria)
+            async for item in mailbox.fetch(uids, max_bytes=10**7):
+                sender = parseaddr(str(authresults.headers_of(item.raw)["From"]))[1].lower()
+                tabbed.add((sender, seed))
+    return tabbed
 
 
 async def raw_copy(system: SeedMailSystem, seed: str, sender: str) -> bytes:
@@ -117,7 +144,7 @@ async def test_one_time_placement(
             await placement.loop.close()
         truth = await mailbox_truth(system)
         rows = await all_pages(tenant, ANALYTICS, test_id=test["id"])
-        check_rows(rows, truth)
+        check_rows(rows, truth, await tabbed_truth(system))
         reports = await all_pages(tenant, REPORTS, test_id=test["id"])
         await check_reports(reports, system, spamd)
         await check_aggregates(tenant, test["id"], rows)
@@ -125,9 +152,20 @@ async def test_one_time_placement(
         assert len(sent) == len({item.message["Message-ID"] for item in sent}) == 12
         one_by_one = [item.rcpt_tos[0].split("@")[1] for item in sent]
         assert all(a != b for a, b in zip(one_by_one, one_by_one[1:], strict=False)), one_by_one
+        async with session_scope(app.state.sessionmaker) as session:
+            sent_at = await session.scalars(
+                select(PlacementCopy.sent_at).where(PlacementCopy.test_id == uuid.UUID(test["id"]))
+            )
+            times = sorted(moment for moment in sent_at if moment is not None)
+        assert len(times) == 12
+        assert {later - earlier for earlier, later in zip(times, times[1:], strict=False)} == {
+            timedelta(seconds=60)
+        }  # a copy a minute (COLDSEND_PLACEMENT_ONE_BY_ONE_SECONDS in make_loop)
 
 
-def check_rows(rows: list[dict[str, Any]], truth: dict[tuple[str, str], str]) -> None:
+def check_rows(
+    rows: list[dict[str, Any]], truth: dict[tuple[str, str], str], tabbed: set[tuple[str, str]]
+) -> None:
     assert len(rows) == 12
     by_pair = {(row["sender_email"], row["recipient_email"]): row for row in rows}
     assert set(by_pair) == {(sender, seed) for sender in SENDERS for seed in SEED_BOXES}
@@ -141,7 +179,10 @@ def check_rows(rows: list[dict[str, Any]], truth: dict[tuple[str, str], str]) ->
             continue
         assert row["record_type"] == 2, row
         assert row["is_spam"] is (folder == "Junk"), (row, folder)
-        assert row["has_category"] is None  # Dovecot has no X-GM-EXT-1: not determined
+        if seed.split("@")[1] in GMAIL_DOMAINS:  # read through X-GM-EXT-1: the tab is known
+            assert row["has_category"] is ((sender, seed) in tabbed), (row, tabbed)
+        else:
+            assert row["has_category"] is None, row  # no X-GM-EXT-1: not determined
         assert row["recipient_esp"] == ESP[seed.split("@")[1]]
         assert row["sender_esp"] == ESP[sender.split("@")[1]]
         assert (row["dkim_pass"], row["dmarc_pass"]) == (True, True), row
@@ -151,6 +192,7 @@ def check_rows(rows: list[dict[str, Any]], truth: dict[tuple[str, str], str]) ->
             assert row["spf_pass"] is False, row
             assert "spf=fail" in row["authentication_failure_results"]["authentication_results"]
         assert row["smtp_ip_blacklist_report"]["ip"] == "127.0.0.1"
+    assert tabbed == {("al@alpha.test", "g1@gseed.test")}
     junk = {pair for pair, folder in truth.items() if folder == "Junk"}
     assert junk == {
         ("bo@beta.test", "m1@mseed.test"),
@@ -197,6 +239,7 @@ def expected_counts(rows: list[dict[str, Any]]) -> Counter[str]:
     for row in rows:
         if row["record_type"] == 2:
             counts["spam" if row["is_spam"] else "inbox"] += 1
+            counts["category"] += int(bool(row["has_category"]) and not row["is_spam"])
         else:
             counts["missing"] += 1
     return counts
@@ -212,7 +255,11 @@ async def check_aggregates(tenant: Tenant, test_id: str, rows: list[dict[str, An
         counts["missing"],
     )
     assert stats["inbox_percent"] == round(100 * counts["inbox"] / counts["count"], 2)
-    assert stats["category_count"] == 0
+    assert (stats["category_count"], stats["category_percent"]) == (
+        counts["category"],
+        round(100 * counts["category"] / counts["count"], 2),
+    )
+    assert counts["category"] == 1
     by_date = (await tenant.client.post(f"{ANALYTICS}/stats-by-date", json={"test_id": test_id})).json()
     assert [
         (day["sent_count"], day["received_count"], day["inbox_count"], day["spam_count"]) for day in by_date
@@ -228,3 +275,4 @@ async def check_aggregates(tenant: Tenant, test_id: str, rows: list[dict[str, An
         found = pairs[(item["sender_esp"], item["recipient_esp"])]
         assert item["inbox_percentage"] == round(100 * found["inbox"] / found["count"], 2)
         assert item["spam_percentage"] == round(100 * found["spam"] / found["count"], 2)
+        assert item["category_percentage"] == round(100 * found["category"] / found["count"], 2)

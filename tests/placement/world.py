@@ -1,13 +1,14 @@
 """A placement world: sender accounts on two domains and seed mailboxes at three simulated providers on
-the seeds' mail system, the test DNS server serving their MX, SPF, DKIM and DMARC records and local
-blacklist zones, and the placement loop on a manual clock, ticked by the test."""
+the seeds' mail system (the Google ones read through Gmail's IMAP extension, for category tabs), the test
+DNS server serving their MX, SPF, DKIM and DMARC records and local blacklist zones, and the placement loop
+on a manual clock, ticked by the test."""
 
 import base64
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -23,7 +24,7 @@ from coldsend.engine.serial import EngineLock
 from coldsend.models import Account
 from tests.conftest import Tenant
 from tests.dns_server import DnsServer, serve_dns
-from tests.engine.sending import nine_today
+from tests.engine.sending import nine_today, real_now
 from tests.placement.seed_mail import SeedMailSystem, seed_mail_system, sieve
 from tests.placement.spamd import Spamd
 from tests.warmup.mail_system import PASSWORD
@@ -56,6 +57,9 @@ ACCOUNT_SEED = "y1@yseed.test"
 # What the seeds' provider does: (sender domain, recipient) into Junk, or discarded (never arrives).
 JUNK = [("beta.test", "mseed.test"), ("alpha.test", "yseed.test")]
 DISCARD = [("beta.test", "g2@gseed.test")]
+# Gmail's tabs: what reaches a Google seed's inbox from this domain is filed under this category.
+GMAIL_DOMAINS = ("gseed.test",)
+CATEGORIES = [("alpha.test", "g1@gseed.test", "promotions")]
 IP_LISTS = ["dnsbl.test", "refused.test", "clean.test", "zen.spamhaus.org"]
 DOMAIN_LISTS = ["dbl.test"]
 
@@ -96,7 +100,7 @@ def serve_records(server: DnsServer) -> dict[str, str]:
 def placement_world() -> Iterator[tuple[DnsServer, SeedMailSystem, dict[str, str]]]:
     with serve_dns() as server:
         keys = serve_records(server)
-        with seed_mail_system(server, sieve(JUNK, DISCARD)) as system:
+        with seed_mail_system(server, sieve(JUNK, DISCARD, CATEGORIES), GMAIL_DOMAINS) as system:
             yield server, system, keys
 
 
@@ -124,12 +128,18 @@ async def build(app: FastAPI, tenant: Tenant, system: SeedMailSystem, keys: dict
             system.add_mailbox(email)
             body |= {
                 "imap_host": system.dovecot.host,
-                "imap_port": system.dovecot.port,
+                "imap_port": system.imap_port(email),
                 "imap_password": PASSWORD,
                 "imap_tls": "cleartext",
             }
         response = await tenant.client.post(SEEDS, json=body)
         assert response.status_code == 200, response.text
+
+
+def loop_start() -> datetime:
+    """Where the loop's clock starts: today's 09:00 UTC, or the real time when later, since a one-time test
+    is due from its creation (stamped with the real time) and the clock must not lag it by hours."""
+    return max(nine_today(), real_now())
 
 
 @dataclass
@@ -156,7 +166,7 @@ def make_loop(app: FastAPI, server: DnsServer, spamd: Spamd, **overrides: Any) -
         **overrides,
     }
     settings = app.state.settings.model_copy(update=values)
-    clock = ManualClock(nine_today())
+    clock = ManualClock(loop_start())
     lock = EngineLock(settings.effective_database_url())
     worker = f"placement-test:{uuid.uuid4().hex[:8]}"
     return Placement(PlacementLoop(settings, app.state.sessionmaker, clock, lock, worker_id=worker), clock)

@@ -1,5 +1,6 @@
 """A real `coldsend serve` for the dashboard tests: a fresh database (SQLite or PostgreSQL, as the run's
-backend), its first start's API key and one-time sign-in link, engine loops polling fast."""
+backend), its first start's API key and one-time sign-in link, engine loops polling fast, and its own DNS
+server on loopback (the site asks nothing of the system resolver)."""
 
 import re
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, Response
 
 from tests.conftest import create_pg_database, drop_pg_database
+from tests.dns_server import DnsServer, serve_dns
 from tests.test_cli import cli_env, free_port, serving, wait_healthy
 
 FAST = {
@@ -21,6 +23,10 @@ FAST = {
     "COLDSEND_SECRET_KEY": "dashboard-test-secret",
     "COLDSEND_LOGIN_ATTEMPTS_PER_IP": "1000",
     "COLDSEND_WEBHOOK_ALLOW_PRIVATE": "true",
+    "COLDSEND_PLACEMENT_POLL_INTERVAL": "0.5",
+    "COLDSEND_PLACEMENT_READ_SECONDS": "1",
+    "COLDSEND_PLACEMENT_IP_BLACKLISTS": "[]",
+    "COLDSEND_PLACEMENT_DOMAIN_BLACKLISTS": "[]",
 }
 PASSWORD = "a long enough passphrase"
 
@@ -34,6 +40,7 @@ class Site:
     stderr: Path
     screenshots: Path
     backend: str
+    dns: DnsServer  # the site's nameserver: tests add the records they need
 
     def api(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -55,16 +62,20 @@ async def started_site(backend: str, directory: Path, screenshots: Path, **extra
     if backend == "postgresql":
         database, name = await create_pg_database()
     port = free_port()
-    env = {**cli_env(database, directory / "data"), **FAST, **extra}
+    # No spamd listens on a port just freed: placement reports say SpamAssassin was not run.
+    spamd = {"COLDSEND_PLACEMENT_SPAMD_PORT": str(free_port())}
     stderr = directory / "serve.log"
     try:
-        with stderr.open("w") as log, serving(port, env, stderr=log) as process:
-            assert process.stdout is not None
-            key = process.stdout.readline().strip()
-            link = process.stdout.readline().strip()
-            wait_healthy(port)
-            assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/sign-in/link/\S+", link), link
-            yield Site(f"http://127.0.0.1:{port}", key, link, env, stderr, screenshots, backend)
+        with serve_dns() as dns, stderr.open("w") as log:
+            env = {**cli_env(database, directory / "data"), **FAST, **spamd, **extra}
+            env["COLDSEND_DNS_NAMESERVERS"] = dns.nameserver
+            with serving(port, env, stderr=log) as process:
+                assert process.stdout is not None
+                key = process.stdout.readline().strip()
+                link = process.stdout.readline().strip()
+                wait_healthy(port)
+                assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/sign-in/link/\S+", link), link
+                yield Site(f"http://127.0.0.1:{port}", key, link, env, stderr, screenshots, backend, dns)
     finally:
         if name is not None:
             await drop_pg_database(name)

@@ -6,7 +6,6 @@ The tests of this module build one world in order (each uses what the earlier on
 would."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -16,9 +15,19 @@ from playwright.async_api import Browser, BrowserContext, expect
 from tests.imap_server import Dovecot
 from tests.inbox.mailboxes import PASSWORD as MAILBOX_PASSWORD
 from tests.inbox.mailboxes import deliver
-from tests.inbox.messages import reply
 from tests.smtp_sink import SmtpSink
-from tests.web.site import PASSWORD, Site, csrf_of, run_cli, sign_in
+from tests.web.flow import (
+    HOSTILE_REPLY,
+    HTML_REPLY_TEXT,
+    account_form,
+    another_workspaces_campaign,
+    api_json,
+    lead_replies,
+    run_placement_test,
+    schedule_body,
+    sending_domain_records,
+)
+from tests.web.site import PASSWORD, Site, csrf_of, sign_in
 from tests.web.world import (
     ACCOUNT,
     HOSTILE_NAME,
@@ -31,30 +40,7 @@ from tests.web.world import (
     csv_rows,
     page_of,
 )
-
-
-@pytest.fixture(scope="module")
-def sink() -> Iterator[SmtpSink]:
-    started = SmtpSink(users={ACCOUNT: MAILBOX_PASSWORD}).start()
-    try:
-        yield started
-    finally:
-        started.stop()
-
-
-@pytest.fixture(scope="module")
-def world() -> dict[str, Any]:
-    """What the tests of this module made, for the later ones."""
-    return {}
-
-
-@pytest.fixture(scope="module")
-async def owner(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context()
-    try:
-        yield context
-    finally:
-        await context.close()
+from tests.webhook_receiver import receiver
 
 
 class TestFirstStart:
@@ -88,28 +74,23 @@ class TestAccountsAndCampaign:
         dovecot.add_user(ACCOUNT, MAILBOX_PASSWORD)
         page = await page_of(owner)
         await site.visit(page, "/accounts/new", "account-new")
-        values = {
-            "#email": ACCOUNT,
-            "#first_name": "Sam",
-            "#last_name": "Seller",
-            "#smtp_host": sink.host,
-            "#smtp_port": str(sink.port),
-            "#smtp_username": ACCOUNT,
-            "#smtp_password": MAILBOX_PASSWORD,
-            "#imap_host": dovecot.host,
-            "#imap_port": str(dovecot.port),
-            "#imap_username": ACCOUNT,
-            "#imap_password": MAILBOX_PASSWORD,
-            "#daily_limit": "500",
-            "#sending_gap": "0",
-        }
-        for selector, value in values.items():
+        for selector, value in account_form(sink, dovecot).items():
             await page.fill(selector, value)
         await page.select_option("#smtp_tls", "cleartext")
         await page.select_option("#imap_tls", "cleartext")
         await page.click("#add-account")
         await expect(page.locator("#account-status")).to_have_text("active")
         await site.shot(page, "account")
+
+        sending_domain_records(site)  # no DMARC record: the live check says so in words
+        await page.click("text=Check DNS and logins")
+        checks = page.locator("#account-checks")
+        for name in ("MX", "SPF", "DKIM", "SMTP", "IMAP"):
+            await expect(checks.locator("tr", has_text=name).locator(".badge")).to_have_text("pass")
+        dmarc = checks.locator("tr", has_text="DMARC")
+        await expect(dmarc.locator(".badge")).to_have_text("fail")
+        await expect(dmarc).to_contain_text("no DMARC record found for coldsend-dashboard.test")
+        await site.shot(page, "account-checks")
 
     async def test_create_a_two_step_campaign_with_a_variant_and_a_schedule(
         self,
@@ -159,22 +140,7 @@ class TestAccountsAndCampaign:
     async def test_activation_says_what_the_api_says(self, site: Site, owner: BrowserContext) -> None:
         """A campaign without steps cannot be activated: the page shows the API's own message."""
         async with site.api() as api:
-            empty = await api.post(
-                "/api/v2/campaigns",
-                json={
-                    "name": "Empty",
-                    "campaign_schedule": {
-                        "schedules": [
-                            {
-                                "name": "s",
-                                "timing": {"from": "09:00", "to": "17:00"},
-                                "days": {"1": True},
-                                "timezone": "Etc/GMT+12",
-                            }
-                        ]
-                    },
-                },
-            )
+            empty = await api.post("/api/v2/campaigns", json=schedule_body("Empty"))
             api_message = (await api.post(f"/api/v2/campaigns/{empty.json()['id']}/activate")).json()[
                 "message"
             ]
@@ -242,24 +208,22 @@ class TestSending:
         await sink.wait_for(uploaded, timeout=120)
         # The page was not reloaded: its live section follows the engine.
         await expect(page.locator("#sent-count")).to_have_text(str(uploaded), timeout=TIMEOUT_MS)
+        verdict = page.locator("#sending-verdict")  # why it is not sending now, and the step analytics
+        await expect(verdict).to_contain_text("waiting for follow-up delays", timeout=TIMEOUT_MS)
+        await expect(page.locator("#campaign-status table")).to_contain_text("Opportunities")
         await site.shot(page, "campaign-sending")
+        await site.visit(page, f"/campaigns/{world['campaign_id']}/preview?step=0&variant=1", "preview")
+        await expect(page.locator("#preview-subject")).to_contain_text("Quick question, ")
 
         await site.visit(page, "/analytics", "analytics")
         sent_line = page.locator("#analytics-live polyline[data-series=Sent]").first
         await expect(sent_line).to_have_attribute("data-total", str(uploaded))
-        start = await page.input_value("#start_date")
-        end = await page.input_value("#end_date")
-        async with site.api() as api:
-            overview = (
-                await api.get(
-                    "/api/v2/campaigns/analytics/overview", params={"start_date": start, "end_date": end}
-                )
-            ).json()
-            daily = (
-                await api.get(
-                    "/api/v2/campaigns/analytics/daily", params={"start_date": start, "end_date": end}
-                )
-            ).json()
+        dates = {
+            "start_date": await page.input_value("#start_date"),
+            "end_date": await page.input_value("#end_date"),
+        }
+        overview = await api_json(site, "/api/v2/campaigns/analytics/overview", dates)
+        daily = await api_json(site, "/api/v2/campaigns/analytics/daily", dates)
         for metric in ("emails_sent_count", "open_count_unique", "reply_count_unique", "bounced_count"):
             await expect(page.locator(f"[data-metric={metric}]")).to_have_text(str(overview[metric]))
         assert sum(day["sent"] for day in daily) == uploaded
@@ -275,23 +239,24 @@ class TestUnibox:
     ) -> None:
         page = await page_of(owner)
         await site.visit(page, "/unibox", "unibox-empty")
-        sent = next(r for r in sink.received if r.rcpt_tos == ["lead1@example.org"])
-        hostile = "<script>window.pwned=2</script> Yes, let us talk."
-        message = reply(
-            to_message_id=sent.message["Message-ID"],
-            from_email="lead1@example.org",
-            to_email=ACCOUNT,
-            body=hostile,
-            subject=f"Re: {sent.message['Subject']}",
-        )
-        await deliver(dovecot, ACCOUNT, message)
+        await deliver(dovecot, ACCOUNT, *lead_replies(sink))
         thread_link = page.locator("#threads a", has_text="lead1@example.org")
         await expect(thread_link).to_be_visible(timeout=TIMEOUT_MS)  # no reload: the list refreshes itself
+        await expect(page.locator("#threads a", has_text="lead2@example.org")).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        await expect(page.locator("#unread-total")).to_have_text("2 unread")
         await site.shot(page, "unibox")
         await thread_link.click()
-        await expect(page.locator("#thread-messages")).to_contain_text(hostile)
+        await expect(page.locator("#thread-messages")).to_contain_text(HOSTILE_REPLY)
         assert await page.evaluate("window.pwned") is None
         await site.shot(page, "thread")
+        await page.click("text=Mark read")
+        await expect(page.locator("#flash.ok")).to_have_text("Marked as read")
+        await expect(page.get_by_role("button", name="Mark read")).to_have_count(0)
+        await page.select_option("#interest", "1")
+        await page.click("text=Set interest")
+        await expect(page.locator("#flash.ok")).to_have_text("Interest status changed")
 
         before = len(sink.received)
         await page.fill("#reply-body", "Great, how about Tuesday?")
@@ -303,6 +268,56 @@ class TestUnibox:
         assert answer.message["In-Reply-To"] is not None
         assert "Tuesday" in answer.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         await expect(page.locator("#thread-messages")).to_contain_text("Great, how about Tuesday?")
+
+    async def test_filters_html_replies_forwarding_and_clearing_an_interest(
+        self, site: Site, owner: BrowserContext, sink: SmtpSink
+    ) -> None:
+        page = await page_of(owner)
+        await site.visit(page, "/unibox?interest=1", "unibox-interested")
+        await expect(page.locator("#unread-total")).to_have_text("1 unread")
+        await expect(page.locator("#threads a", has_text="lead1@example.org").first).to_be_visible()
+        await expect(page.locator("#threads a", has_text="lead2@example.org")).to_have_count(0)
+        await page.goto(site.url + "/unibox?unread=1")
+        await page.locator("#threads a", has_text="lead2@example.org").first.click()
+        await expect(page.locator("#thread-messages")).to_contain_text(HTML_REPLY_TEXT)  # the HTML as text
+        await expect(page.locator("#thread-messages img")).to_have_count(0)
+        assert await page.evaluate("window.pwned") is None
+        before = len(sink.received)
+        await page.fill("#forward-to", "colleague@example.com")
+        await page.click("#forward-form button")
+        await expect(page.locator("#flash.ok")).to_have_text("Forwarded")
+        await sink.wait_for(before + 1)
+        assert sink.received[before].rcpt_tos == ["colleague@example.com"]
+
+        await page.goto(site.url + "/unibox?interest=1")
+        await page.locator("#threads a", has_text="lead1@example.org").first.click()
+        await page.click("text=Lead: lead1@example.org")
+        await expect(page.locator("#interest")).to_have_value("1")
+        await page.select_option("#interest", "")  # "not set": the interest is cleared
+        await page.click("text=Set interest")
+        await expect(page.locator("#flash.ok")).to_have_text("Interest status changed")
+        await expect(page.locator("#interest")).to_have_value("")
+        async with site.api() as api:
+            lead = (await api.get(f"/api/v2/leads/{page.url.rsplit('/', 1)[1]}")).json()
+        assert lead["email"] == "lead1@example.org"
+        assert lead["lt_interest_status"] is None
+
+
+class TestDeliverability:
+    async def test_an_inbox_placement_test_and_its_results(
+        self, site: Site, owner: BrowserContext, sink: SmtpSink, dovecot: Dovecot
+    ) -> None:
+        test_id = await run_placement_test(site, sink, dovecot)
+        page = await page_of(owner)
+        await site.visit(page, "/deliverability", "deliverability-running")
+        row = page.locator(f"#placement-tests tr[data-test='{test_id}']")
+        await expect(row.locator("[data-stat=inbox]")).to_have_text("100%", timeout=TIMEOUT_MS)  # live
+        await expect(row).to_contain_text("completed", timeout=TIMEOUT_MS)
+        await site.shot(page, "deliverability")
+        await row.locator("a").click()
+        await expect(page.locator("#placement-copies [data-landed]")).to_have_text("inbox (INBOX)")
+        await expect(page.locator("#placement-reports")).to_contain_text("not run")
+        await site.shot(page, "placement-test")
 
 
 class TestHostileContent:
@@ -321,6 +336,8 @@ class TestHostileContent:
         await expect(page.locator("#leads-table")).to_contain_text(HOSTILE_NAME)
         await site.visit(page, f"/leads/{world['hostile_lead']}", "lead")
         await expect(page.locator("h1")).to_contain_text(HOSTILE_NAME)
+        await expect(page.locator("main pre.mail")).to_have_count(1)  # the email sent to the lead
+        await expect(page.locator("text=Nothing yet.")).to_have_count(0)  # its activity
         assert await page.evaluate("window.pwned") is None
 
     async def test_a_post_without_the_csrf_token_is_refused(
@@ -340,38 +357,9 @@ class TestHostileContent:
             assert (await api.get(f"/api/v2/campaigns/{world['campaign_id']}")).json()["status"] == 1
 
     async def test_another_workspaces_campaign_is_a_404_page(self, site: Site, owner: BrowserContext) -> None:
-        other = run_cli(site, "workspace", "create", "--name", "Someone else")
-        assert other.returncode == 0, other.stderr
-        key = run_cli(
-            site,
-            "api-key",
-            "create",
-            "--name",
-            "k",
-            "--scopes",
-            "all:all",
-            "--workspace",
-            other.stdout.strip(),
-        ).stdout.strip()
-        async with httpx.AsyncClient(base_url=site.url, headers={"Authorization": f"Bearer {key}"}) as api:
-            theirs = await api.post(
-                "/api/v2/campaigns",
-                json={
-                    "name": "Theirs",
-                    "campaign_schedule": {
-                        "schedules": [
-                            {
-                                "name": "s",
-                                "timing": {"from": "09:00", "to": "17:00"},
-                                "days": {"1": True},
-                                "timezone": "Etc/GMT+12",
-                            }
-                        ]
-                    },
-                },
-            )
+        theirs = await another_workspaces_campaign(site)
         page = await page_of(owner)
-        response = await page.goto(site.url + f"/campaigns/{theirs.json()['id']}")
+        response = await page.goto(site.url + f"/campaigns/{theirs}")
         assert response is not None
         assert response.status == 404
         await expect(page.locator("h1")).to_have_text("Not found")
@@ -441,31 +429,43 @@ class TestSettingsPages:
             assert (await api.get("/api/v2/leads/list")).status_code in (403, 405)
         await page.goto(site.url + "/settings/api-keys")
         await expect(page.locator("#api-keys")).not_to_contain_text(key)
-        for path, name in (
-            ("/settings/block-list", "block-list"),
-            ("/settings/tags", "tags"),
-            ("/deliverability", "deliverability"),
-            ("/accounts", "accounts"),
+        await page.set_viewport_size({"width": 683, "height": 768})  # a laptop's half screen
+        for path in (
+            "/settings/block-list",
+            "/settings/tags",
+            "/accounts",
+            "/campaigns",
+            "/leads",
+            "/unibox",
         ):
-            response = await site.visit(page, path, name)
+            response = await site.visit(page, path, path.rsplit("/", 1)[1] + "-half-screen")
             assert response is not None
             assert response.status == 200
+            assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        await page.set_viewport_size({"width": 1280, "height": 720})
 
-    async def test_a_webhook_is_created_and_listed_with_its_delivery_log(
-        self, site: Site, owner: BrowserContext
-    ) -> None:
+    async def test_a_webhook_is_created_tested_and_logged(self, site: Site, owner: BrowserContext) -> None:
         page = await page_of(owner)
         await site.visit(page, "/settings/webhooks", "webhooks-empty")
-        await page.fill("#hook-url", "http://127.0.0.1:9/coldsend")
-        await page.fill("#hook-name", "CRM")
-        await page.select_option("#hook-event", "reply_received")
-        await page.click("#create-webhook")
-        await expect(page.locator("#webhooks")).to_contain_text("http://127.0.0.1:9/coldsend")
-        await expect(page.locator("#webhook-log")).to_be_visible()
+        with receiver(verify=False) as hooks:
+            await page.fill("#hook-url", hooks.url("/coldsend"))
+            await page.fill("#hook-name", "CRM")
+            await page.select_option("#hook-event", "reply_received")
+            await page.click("#create-webhook")
+            await expect(page.locator("#webhooks")).to_contain_text(hooks.url("/coldsend"))
+            await page.click("#webhooks >> text=Test")
+            await expect(page.locator("#flash.ok")).to_contain_text("Webhook test successful (HTTP 204")
+            posted = hooks.requests("/coldsend")
+        assert [(p.json()["event_type"], p.json()["is_test"]) for p in posted] == [("reply_received", True)]
+        row = page.locator("#webhook-log tbody tr").first
+        await expect(row).to_contain_text("reply_received")
+        await expect(row).to_contain_text("204 ok")
         await site.shot(page, "webhooks")
         async with site.api() as api:
             listed = (await api.get("/api/v2/webhooks")).json()["items"]
+            logged = (await api.get("/api/v2/webhook-events")).json()["items"]
         assert [(w["name"], w["event_type"]) for w in listed] == [("CRM", "reply_received")]
+        assert [(e["status_code"], e["success"]) for e in logged] == [(204, True)]
 
     def test_no_token_in_the_server_log(self, site: Site) -> None:
         log = site.stderr.read_text()

@@ -42,6 +42,23 @@ class TestSignIn:
             assert email in page.text
             assert client.cookies["coldsend_session"] not in page.text
 
+    async def test_cookies_are_secure_when_the_public_url_is_https(
+        self, app: FastAPI, make_tenant: MakeTenant, override_settings: OverrideSettings
+    ) -> None:
+        override_settings(public_url="https://coldsend.example")
+        tenant, email = await make_tenant(), new_email()
+        await add_member(app, tenant.workspace_id, email, MemberRole.EDITOR)
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.8", 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="https://coldsend.test") as client:
+            form = await client.get("/sign-in")
+            assert "Secure" in form.headers["set-cookie"]  # the sign-in form's CSRF cookie
+            response = await post_sign_in(client, email, PASSWORD)
+            assert response.status_code == 303
+            cookie = response.headers["set-cookie"]
+            assert "coldsend_session=" in cookie
+            assert "Secure" in cookie
+            assert "HttpOnly" in cookie
+
     async def test_wrong_password_and_unknown_address_read_the_same(
         self, app: FastAPI, make_tenant: MakeTenant, fresh_throttle: OverrideSettings
     ) -> None:

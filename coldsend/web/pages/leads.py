@@ -131,20 +131,21 @@ async def show_lead(lead_id: uuid.UUID, member: CurrentMember, db: Db) -> HTMLRe
     )
 
 
-async def set_interest(db: Db, member: Member, lead: Any, raw: str) -> None:
-    """Through PATCH /leads/{id}'s rules (the webhook fact and subsequence triggers included)."""
+async def set_interest(db: Db, member: Member, lead: Any, raw: str) -> bool:
+    """Set by PATCH /leads/{id}'s rules (the webhook fact and subsequence triggers included); an empty
+    choice ("not set") clears it, as /leads/update-interest-status's null does."""
     member.require("patchLead")
     try:
-        body = LeadUpdate.model_validate({"lt_interest_status": int(raw)})
+        value = None if raw == "" else LeadUpdate.model_validate({"lt_interest_status": int(raw)})
     except (ValueError, ValidationError):
         raise BadRequest("Choose an interest status") from None
-    await lead_service.update(db, lead, lead_in=body)
+    return await lead_service.set_interest(db, lead, value.lt_interest_status if value else None)
 
 
 @router.post("/{lead_id}/interest")
 async def change_interest(lead_id: uuid.UUID, member: CurrentMember, form: Form, db: Db) -> Response:
     lead = await _lead(db, member, lead_id)
-    await set_interest(db, member, lead, text(form, "interest"))
-    member.notify("Interest status changed")
+    changed = await set_interest(db, member, lead, text(form, "interest"))
+    member.notify("Interest status changed" if changed else "Interest status unchanged")
     back = text(form, "back")
     return redirect(back if back.startswith("/") and not back.startswith("//") else f"/leads/{lead_id}")

@@ -38,13 +38,13 @@ async def threads(
     member.require("listEmail")
     workspace_id = member.principal.workspace_id
     try:
-        i_status = int(interest) if interest else None
+        lead_interest = int(interest) if interest else None
     except ValueError:
         raise BadRequest("Not a valid interest status") from None
     filters = email_service.Filters(
         campaign_id=_uuid(campaign),
         eaccounts=(account.strip().lower(),) if account else None,
-        i_status=i_status,
+        lead_interest=lead_interest,
         is_unread=True if unread else None,
         latest_of_thread=True,
     )
@@ -128,8 +128,8 @@ async def change_interest(thread_id: uuid.UUID, member: CurrentMember, form: For
     )
     if lead is None:
         raise NotFound("This thread has no lead")
-    await set_interest(db, member, lead, text(form, "interest"))
-    member.notify("Interest status changed")
+    changed = await set_interest(db, member, lead, text(form, "interest"))
+    member.notify("Interest status changed" if changed else "Interest status unchanged")
     return redirect(f"/unibox/{thread_id}")
 
 

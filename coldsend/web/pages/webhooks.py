@@ -1,5 +1,5 @@
-"""Settings → Webhooks: subscriptions (create, resume, delete) and the delivery log, through the webhook
-services of /webhooks and /webhook-events."""
+"""Settings → Webhooks: subscriptions (create, test, resume, delete) and the delivery log, through the
+webhook services of /webhooks and /webhook-events."""
 
 import uuid
 
@@ -15,6 +15,7 @@ from coldsend.web.forms import checked
 from coldsend.web.render import redirect
 from coldsend.webhook_events import service as webhook_event_service
 from coldsend.webhooks import service as webhook_service
+from coldsend.webhooks import testing
 from coldsend.webhooks.schemas import WebhookCreate
 
 router = APIRouter(prefix="/settings/webhooks")
@@ -85,6 +86,20 @@ async def _webhook(db: Db, member: Member, webhook_id: str) -> Webhook:
     if webhook is None:
         raise NotFound()
     return webhook
+
+
+@router.post("/{webhook_id}/test")
+async def try_webhook(
+    request: Request, webhook_id: str, member: CurrentMember, _form: Form, db: Db
+) -> Response:
+    """What POST /webhooks/{id}/test does: a signed sample posted now, one row of the delivery log."""
+    member.require("testWebhook")
+    webhook = await _webhook(db, member, webhook_id)
+    result = await testing.send_test(db, settings_of(request), webhook)
+    answer = f"HTTP {result.status_code}" if result.status_code is not None else "no answer"
+    detail = f"{answer}, {result.response_time_ms} ms" + (f": {result.error}" if result.error else "")
+    member.notify(f"{result.message} ({detail})", error=not result.success)
+    return redirect("/settings/webhooks")
 
 
 @router.post("/{webhook_id}/resume")

@@ -1,0 +1,235 @@
+"""Analytics read from the rollups (coldsend/models/analytics.py) when a range is whole UTC days; the
+same numbers as counting the events (metrics.py), which a range with a time of day still does.
+
+A lead counts once in a range of days when it has a day of the kind in it: its first day ever in it
+(`firsts`), or a later day whose previous one came before the range (`analytics_span`).
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coldsend.analytics.dates import Instants
+from coldsend.analytics.metrics import MESSAGE_ACTIVITY
+from coldsend.models import (
+    AnalyticsAccountDay,
+    AnalyticsDay,
+    AnalyticsLeadTally,
+    AnalyticsSpan,
+    AnalyticsStepDay,
+)
+from coldsend.models.analytics import NO_DAY, NO_INTEREST, NO_STEP
+from coldsend.models.event import EventType
+
+Counts = dict[str, int]
+DayRange = tuple[date | None, date | None]  # start included, end excluded
+
+# ENGAGEMENT's names: (kind, what of it) — the sum of counts, the rows, or distinct leads.
+NAMES: dict[str, tuple[str, str]] = {
+    "sent": (EventType.SENT, "total"),
+    "contacted": (EventType.SENT, "leads"),
+    "new_leads_contacted": ("new", "leads"),
+    "opened": (EventType.OPENED, "total"),
+    "opened_rows": (EventType.OPENED, "rows"),
+    "opened_leads": (EventType.OPENED, "leads"),
+    "replies": (EventType.REPLIED, "total"),
+    "replies_rows": (EventType.REPLIED, "rows"),
+    "replies_leads": (EventType.REPLIED, "leads"),
+    "auto": (EventType.AUTO_REPLIED, "total"),
+    "auto_rows": (EventType.AUTO_REPLIED, "rows"),
+    "auto_leads": (EventType.AUTO_REPLIED, "leads"),
+    "clicks": (EventType.CLICKED, "total"),
+    "clicks_rows": (EventType.CLICKED, "rows"),
+    "clicks_leads": (EventType.CLICKED, "leads"),
+    "bounced": (EventType.BOUNCED, "rows"),
+    "bounced_leads": (EventType.BOUNCED, "leads"),
+    "hard_bounced_leads": ("bounced_hard", "leads"),
+    "soft_bounced_leads": ("bounced_soft", "leads"),
+    "complained_leads": (EventType.COMPLAINED, "leads"),
+    "unsubscribed_leads": (EventType.UNSUBSCRIBED, "leads"),
+}
+
+
+def whole_days(window: Instants) -> DayRange | None:
+    """The window as days, or None when a bound has a time of day (the events answer that)."""
+    bounds: list[date | None] = []
+    for bound in (window.start, window.end):
+        if bound is not None and bound.timetz().replace(tzinfo=None) != time.min:
+            return None
+        bounds.append(bound.date() if isinstance(bound, datetime) else None)
+    return bounds[0], bounds[1]
+
+
+def _in(column: Any, days: DayRange) -> list[ColumnElement[bool]]:
+    start, end = days
+    return [
+        *([column >= start] if start is not None else []),
+        *([column < end] if end is not None else []),
+    ]
+
+
+def _named(by_kind: dict[str, dict[str, int]]) -> Counts:
+    return {name: by_kind.get(kind, {}).get(what, 0) for name, (kind, what) in NAMES.items()}
+
+
+Sequences = Callable[[Any], list[ColumnElement[bool]]]
+
+
+async def engagement(
+    session: AsyncSession, group: str, sequences: Sequences, days: DayRange
+) -> dict[Any, Counts]:
+    """ENGAGEMENT per value of the column named `group`, over the sequences `sequences` picks (given the
+    rollup model: AnalyticsDay or AnalyticsSpan), in `days`."""
+    day_group = getattr(AnalyticsDay, group)
+    stmt = (
+        select(
+            day_group,
+            AnalyticsDay.kind,
+            func.sum(AnalyticsDay.total),
+            func.sum(AnalyticsDay.row_count),
+            func.sum(AnalyticsDay.firsts),
+        )
+        .where(*sequences(AnalyticsDay), *_in(AnalyticsDay.day, days))
+        .group_by(day_group, AnalyticsDay.kind)
+    )
+    found: dict[Any, dict[str, dict[str, int]]] = defaultdict(dict)
+    for key, kind, total, rows, firsts in await session.execute(stmt):
+        found[key][kind] = {"total": int(total or 0), "rows": int(rows or 0), "leads": int(firsts or 0)}
+    start = days[0]
+    if start is not None:
+        span_group = getattr(AnalyticsSpan, group)
+        spans = (
+            select(span_group, AnalyticsSpan.kind, func.sum(AnalyticsSpan.leads))
+            .where(*sequences(AnalyticsSpan), *_in(AnalyticsSpan.day, days), AnalyticsSpan.prev_day < start)
+            .group_by(span_group, AnalyticsSpan.kind)
+        )
+        for key, kind, leads in await session.execute(spans):
+            counts = found[key].setdefault(kind, {"total": 0, "rows": 0, "leads": 0})
+            counts["leads"] += int(leads or 0)
+    return {key: _named(by_kind) for key, by_kind in found.items()}
+
+
+def main_sequences(campaign_ids: Select[tuple[uuid.UUID]]) -> Sequences:
+    """The campaigns' own sequences (not their subsequences)."""
+    return lambda model: [model.campaign_id.in_(campaign_ids), model.subsequence_id.is_(None)]
+
+
+async def by_day(
+    session: AsyncSession, campaign_ids: Select[tuple[uuid.UUID]], days: DayRange
+) -> dict[str, Counts]:
+    """ENGAGEMENT per day with message activity, over the campaigns' own sequences; a day's distinct
+    leads are those of each campaign, added up."""
+    stmt = (
+        select(
+            AnalyticsDay.day,
+            AnalyticsDay.kind,
+            func.sum(AnalyticsDay.total),
+            func.sum(AnalyticsDay.row_count),
+            func.sum(AnalyticsDay.leads),
+        )
+        .where(*main_sequences(campaign_ids)(AnalyticsDay), *_in(AnalyticsDay.day, days))
+        .group_by(AnalyticsDay.day, AnalyticsDay.kind)
+    )
+    return _active_days(await session.execute(stmt), MESSAGE_ACTIVITY)
+
+
+def _active_days(rows: Any, active: tuple[str, ...]) -> dict[Any, Counts]:
+    found: dict[Any, dict[str, dict[str, int]]] = defaultdict(dict)
+    for *key, kind, total, count, leads in rows:
+        found[tuple(key)][kind] = {
+            "total": int(total or 0),
+            "rows": int(count or 0),
+            "leads": int(leads or 0),
+        }
+    shown = {}
+    for key, by_kind in found.items():
+        if any(by_kind.get(kind, {}).get("rows", 0) > 0 for kind in active):
+            label = tuple(one.isoformat() if isinstance(one, date) else one for one in key)
+            shown[label[0] if len(label) == 1 else label] = _named(by_kind)
+    return shown
+
+
+async def by_account_day(
+    session: AsyncSession, *, workspace_id: uuid.UUID, emails: list[str] | None, days: DayRange
+) -> dict[tuple[str, str], Counts]:
+    """ENGAGEMENT per (day, account) with message activity or a bounce."""
+    rollup = AnalyticsAccountDay
+    stmt = (
+        select(
+            rollup.day,
+            rollup.account_email,
+            rollup.kind,
+            func.sum(rollup.total),
+            func.sum(rollup.row_count),
+            func.sum(rollup.leads),
+        )
+        .where(
+            rollup.workspace_id == workspace_id,
+            *([rollup.account_email.in_(emails)] if emails is not None else []),
+            *_in(rollup.day, days),
+        )
+        .group_by(rollup.day, rollup.account_email, rollup.kind)
+    )
+    return _active_days(await session.execute(stmt), (*MESSAGE_ACTIVITY, EventType.BOUNCED))
+
+
+async def by_step(
+    session: AsyncSession, where: list[ColumnElement[bool]], days: DayRange
+) -> dict[tuple[int | None, int | None], Counts]:
+    """ENGAGEMENT's sums and rows per (step, variant) with message activity (`where` on AnalyticsStepDay)."""
+    stmt = (
+        select(
+            AnalyticsStepDay.step,
+            AnalyticsStepDay.variant,
+            AnalyticsStepDay.kind,
+            func.sum(AnalyticsStepDay.total),
+            func.sum(AnalyticsStepDay.row_count),
+            func.sum(AnalyticsStepDay.row_count),
+        )
+        .where(*where, AnalyticsStepDay.kind.in_(MESSAGE_ACTIVITY), *_in(AnalyticsStepDay.day, days))
+        .group_by(AnalyticsStepDay.step, AnalyticsStepDay.variant, AnalyticsStepDay.kind)
+    )
+    return _active_days(await session.execute(stmt), MESSAGE_ACTIVITY)
+
+
+async def lead_tally(
+    session: AsyncSession, campaign_ids: Select[tuple[uuid.UUID]]
+) -> list[tuple[uuid.UUID, int, int | None, date | None, int | None, int | None, int]]:
+    """The campaigns' leads: (campaign, status, interest, day of change, replied step, variant, count)."""
+    tally = AnalyticsLeadTally
+    stmt = select(
+        tally.campaign_id,
+        tally.status,
+        tally.interest,
+        tally.change_day,
+        tally.replied_step,
+        tally.replied_variant,
+        tally.leads,
+    ).where(tally.campaign_id.in_(campaign_ids), tally.leads != 0)
+    return [
+        (
+            campaign,
+            status,
+            None if interest == NO_INTEREST else interest,
+            None if change == NO_DAY else change,
+            None if step == NO_STEP else step,
+            None if variant == NO_STEP else variant,
+            int(leads),
+        )
+        for campaign, status, interest, change, step, variant, leads in await session.execute(stmt)
+    ]
+
+
+def changed_in(change: date | None, days: DayRange | None) -> bool:
+    """A lead's last interest change is in range (any, when no range is given, even none)."""
+    if days is None or days == (None, None):
+        return True
+    if change is None:
+        return False
+    start, end = days
+    return (start is None or change >= start) and (end is None or change < end)
