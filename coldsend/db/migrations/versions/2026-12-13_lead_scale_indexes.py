@@ -1,10 +1,11 @@
-"""lead indexes for a million leads (issue 21): the scheduler's live leads of a campaign in the order it
-takes them and by their last step's time (follow-ups due), and a campaign's leads by id for POST /leads/list. Built CONCURRENTLY on PostgreSQL (outside
-the migration's transaction), so a populated lead table keeps taking writes meanwhile. Numbered 0016.
+"""lead indexes for a million leads (issue 21): the scheduler's live leads of a campaign in the order
+it takes new ones and by their last step's time (follow-ups due), and a campaign's leads by id for
+POST /leads/list. Built CONCURRENTLY on PostgreSQL (outside the migration's transaction), so a populated
+lead table keeps taking writes meanwhile. Numbered 0018, after rollups' 0017.
 
-Revision ID: 0016
-Revises: 0015
-Create Date: 2026-12-11 00:00:00
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-13 00:00:00
 """
 from collections.abc import Sequence
 
@@ -12,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0016'
-down_revision: str | None = '0015'
+revision: str = '0018'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
