@@ -71,6 +71,11 @@ async def follow_ups(
             following.step == step.index + 1,
         )
         waited = [] if now is None else [Send.sent_at <= now - wait]
+        if now is not None and sequence.subsequence is None:
+            # The lead's last main step is this one (the next is not written), so its last step ran
+            # when this send went: the same bound on the lead lets PostgreSQL start from the live leads
+            # whose wait is over (ix_lead_campaign_id_last_step), not from every send of the step.
+            waited.append(Lead.last_step_timestamp_executed <= now - wait)
         rows = await session.execute(
             select(Send.lead_id, Lead.email, Send.account_id)
             .join(Lead, Lead.id == Send.lead_id)

@@ -109,16 +109,19 @@ async def _latest_per_account(
 ) -> dict[uuid.UUID, datetime]:
     """When each account last sent, or is next planned to send, among the sends `where` selects."""
     latest: dict[uuid.UUID, datetime] = {}
-    ends = ((Send.sent_at, Send.sent_at.is_not(None)), (Send.due_at, Send.state.in_(PENDING)))
-    for column, condition in ends:
-        rows = await session.execute(
-            select(Send.account_id, func.max(column))
-            .where(Send.account_id.in_(ids), condition, *where)
-            .group_by(Send.account_id)
-        )
-        for account_id, value in _by_account(rows.all()).items():
-            if value is not None:
-                latest[account_id] = max(latest.get(account_id, _aware(value)), _aware(value))
+    # Per account, so PostgreSQL reads max(sent_at) off the end of (account_id, sent_at) instead of
+    # every send the accounts ever made.
+    last_sent = select(func.max(Send.sent_at)).where(Send.account_id == Account.id, *where).scalar_subquery()
+    sent = await session.execute(select(Account.id, last_sent).where(Account.id.in_(ids)))
+    pending = await session.execute(
+        select(Send.account_id, func.max(Send.due_at))
+        .where(Send.account_id.in_(ids), Send.state.in_(PENDING), *where)
+        .group_by(Send.account_id)
+    )
+    ends: list[tuple[uuid.UUID | None, datetime | None]] = [*sent.tuples(), *pending.tuples()]
+    for account_id, value in ends:
+        if account_id is not None and value is not None:
+            latest[account_id] = max(latest.get(account_id, _aware(value)), _aware(value))
     return latest
 
 
@@ -144,87 +147,67 @@ async def account_slots(
     in_campaign: dict[uuid.UUID, datetime] = {}
     if campaign is not None and campaign_gap:
         in_campaign = await _latest_per_account(session, ids, Send.campaign_id == campaign.id)
-    used = _by_account(
-        (
-            await session.execute(
-                select(Send.account_id, func.count())
-                .where(Send.account_id.in_(ids), used_in(day))
-                .group_by(Send.account_id)
-            )
-        ).all()
-    )
-    for account_id, count in (await placement_today(session, ids, day)).items():
-        used[account_id] = int(used.get(account_id, 0)) + count
-    last_any = await _latest_per_account(session, ids)
-    warmup = await _warmup_today(session, ids, day)
-    first_sent: dict[uuid.UUID, Any] = {}
-    ramping = [account.id for account in accounts if account.enable_slow_ramp]
-    if ramping:
-        first_sent = _by_account(
-            (
-                await session.execute(
-                    select(Send.account_id, func.min(Send.sent_at))
-                    .where(Send.account_id.in_(ramping), Send.sent_at.is_not(None))
-                    .group_by(Send.account_id)
-                )
-            ).all()
-        )
+    state = await _account_state(session, ids, day)
     slots = {}
     for account in accounts:
+        found = state[account.id]
         gap = timedelta(minutes=max(0, account.sending_gap or 0))
         limit = account.daily_limit or settings.account_default_daily_limit
         if account.enable_slow_ramp:
-            first = first_sent.get(account.id)
+            first = found.first_sent
             days = (day[0] - utc_day(_aware(first))[0]).days if first is not None else 0
             limit = min(limit, SLOW_RAMP_FIRST_DAY * (days + 1))
-        limit = min(limit, max(0, settings.account_daily_ceiling - warmup.get(account.id, 0)))
-        latest = [last_any[account.id] + gap] if account.id in last_any else []
+        limit = min(limit, max(0, settings.account_daily_ceiling - found.warmup))
+        ends = [_aware(value) for value in (found.last_sent, found.last_due) if value is not None]
+        latest = [max(ends) + gap] if ends else []
         if account.id in in_campaign:
             latest.append(in_campaign[account.id] + campaign_gap)
         slots[account.id] = AccountSlot(
             account=account,
             limit=limit,
-            used=int(used.get(account.id, 0)),
+            used=int(found.used) + int(found.placed),
             next_free=max([now, *latest]),
             gap=max(gap, campaign_gap),
         )
     return slots
 
 
-async def _warmup_today(
+async def _account_state(
     session: AsyncSession, ids: list[uuid.UUID], day: tuple[datetime, datetime]
-) -> dict[uuid.UUID, int]:
-    """Each account's warmup mail of the day (planned or sent): campaign and warmup mail share one
-    ceiling, COLDSEND_ACCOUNT_DAILY_CEILING."""
+) -> dict[uuid.UUID, Row[Any]]:
+    """Per account, in one statement: sends counted against the day, inbox placement copies and warmup
+    mail of the day (campaign and warmup mail share one ceiling, COLDSEND_ACCOUNT_DAILY_CEILING), its
+    last send, its last planned one and its first. Each is a subquery on one account, so PostgreSQL
+    reads max and min off the end of (account_id, sent_at) instead of every send ever made."""
     start, end = day
-    counted = or_(
-        WarmupMessage.state.in_(WARMUP_PENDING) & (WarmupMessage.day == start.date()),
-        (WarmupMessage.sent_at >= start) & (WarmupMessage.sent_at < end),
-    )
-    rows = await session.execute(
-        select(WarmupMessage.sender_id, func.count())
-        .where(WarmupMessage.sender_id.in_(ids), counted)
-        .group_by(WarmupMessage.sender_id)
-    )
-    return {account_id: int(count) for account_id, count in rows.tuples()}
-
-
-async def placement_today(
-    session: AsyncSession, ids: list[uuid.UUID], day: tuple[datetime, datetime]
-) -> dict[uuid.UUID, int]:
-    """Each account's inbox placement copies that count against its daily limit: sent in the day, or
-    committed (their final "." on its way)."""
-    start, end = day
-    counted = or_(
+    mine = Send.account_id == Account.id
+    placed = or_(
         PlacementCopy.state == CopyState.COMMITTED,
         (PlacementCopy.sent_at >= start) & (PlacementCopy.sent_at < end),
     )
-    rows = await session.execute(
-        select(PlacementCopy.account_id, func.count())
-        .where(PlacementCopy.account_id.in_(ids), counted)
-        .group_by(PlacementCopy.account_id)
+    warmed = or_(
+        WarmupMessage.state.in_(WARMUP_PENDING) & (WarmupMessage.day == start.date()),
+        (WarmupMessage.sent_at >= start) & (WarmupMessage.sent_at < end),
     )
-    return {account_id: int(count) for account_id, count in rows.tuples() if account_id is not None}
+    stmt = select(
+        Account.id,
+        select(func.count()).where(mine, used_in(day)).scalar_subquery().label("used"),
+        select(func.count())
+        .where(PlacementCopy.account_id == Account.id, placed)
+        .scalar_subquery()
+        .label("placed"),
+        select(func.count())
+        .where(WarmupMessage.sender_id == Account.id, warmed)
+        .scalar_subquery()
+        .label("warmup"),
+        select(func.max(Send.sent_at)).where(mine).scalar_subquery().label("last_sent"),
+        select(func.max(Send.due_at))
+        .where(mine, Send.state.in_(PENDING))
+        .scalar_subquery()
+        .label("last_due"),
+        select(func.min(Send.sent_at)).where(mine).scalar_subquery().label("first_sent"),
+    ).where(Account.id.in_(ids))
+    return {row.id: row for row in (await session.execute(stmt)).all()}
 
 
 def _by_account(rows: Sequence[Row[tuple[uuid.UUID | None, Any]]]) -> dict[uuid.UUID, Any]:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -39,6 +40,7 @@ from coldsend.models import Campaign, CampaignStatus, CampaignSubsequence, Lead,
 from coldsend.sends.statistics import StatisticsKeeper
 
 log = logging.getLogger(__name__)
+VARIANT_COUNTS_SECONDS = 600.0
 
 
 class Scheduler:
@@ -57,6 +59,9 @@ class Scheduler:
         self.lock = lock
         self.rng = rng or random.Random()
         self.statistics = StatisticsKeeper()
+        # Per sequence: when its sends' variant counts were read, and those counts, kept up to date as
+        # sends are planned. Counting a big campaign's sends every tick would grow with its leads.
+        self.variant_counts: dict[uuid.UUID, tuple[float, dict[tuple[int, int], int]]] = {}
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
@@ -96,7 +101,7 @@ class Scheduler:
         budget = min(opened.budget, self.settings.send_batch_size)
         horizon = now + timedelta(seconds=self.settings.send_poll_interval)
         planner = _Planner(self, sequence, steps, opened.slots, now, horizon)
-        await planner.load_variant_counts(session)
+        await planner.load_variant_counts(session, self.variant_counts)
 
         planned = 0
         seen: list[Due] = []  # due this tick, planned or not
@@ -150,13 +155,24 @@ class _Planner:
         wait = sequence.campaign.random_wait_max or 0
         self.random_wait = timedelta(minutes=max(0, wait))
 
-    async def load_variant_counts(self, session: AsyncSession) -> None:
+    async def load_variant_counts(
+        self, session: AsyncSession, cache: dict[uuid.UUID, tuple[float, dict[tuple[int, int], int]]]
+    ) -> None:
+        """Sends so far per (step, variant): read at most every VARIANT_COUNTS_SECONDS, counted on meanwhile
+        (the balance between variants is approximate anyway), and only when a step has a choice."""
+        if all(len(step.variants) <= 1 for step in self.steps):
+            return
+        cached = cache.get(self.sequence.id)
+        if cached is not None and time.monotonic() - cached[0] < VARIANT_COUNTS_SECONDS:
+            self.variant_counts = cached[1]
+            return
         rows = await session.execute(
             select(Send.step, Send.variant, func.count())
             .where(Send.sequence_id == self.sequence.id)
             .group_by(Send.step, Send.variant)
         )
         self.variant_counts = {(step, variant): count for step, variant, count in rows.all()}
+        cache[self.sequence.id] = (time.monotonic(), self.variant_counts)
 
     def _variant(self, step: Step) -> int:
         chosen = min(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -190,24 +190,43 @@ async def list_page(
         stmt = select(*columns).where(*clauses)
         rows, more = await keyset_rows(session, stmt, key=LeadRow.id, limit=query.limit, after=after)
         return rows, str(rows[-1].id) if more else None
+    connection = await session.connection()
+    after_email = email_key(query.starting_after)[0] if query.starting_after is not None else None
+    if connection.dialect.name == "postgresql":
+        stmt = _distinct_on(columns, clauses, after_email, query.limit)
+    else:
+        stmt = _first_per_email(columns, clauses, after_email, query.limit)
+    rows = (await connection.execute(stmt)).all()
+    page = rows[: query.limit]
+    more = len(rows) > query.limit
+    return page, str(page[-1].email) if more else None
+
+
+def _distinct_on(
+    columns: Sequence[Any], clauses: list[ColumnElement[bool]], after: str | None, limit: int
+) -> Select[Any]:
+    """PostgreSQL: DISTINCT ON walks (workspace_id, email, id) and stops after `limit` emails."""
+    stmt = select(*columns).where(*clauses, LeadRow.email.is_not(None))
+    if after is not None:
+        stmt = stmt.where(LeadRow.email > after)
+    return stmt.distinct(LeadRow.email).order_by(LeadRow.email, LeadRow.id).limit(limit + 1)
+
+
+def _first_per_email(
+    columns: Sequence[Any], clauses: list[ColumnElement[bool]], after: str | None, limit: int
+) -> Select[Any]:
+    """Elsewhere: each email's first lead by a window; the cursor prunes whole emails before ranking."""
     ranked = (
         select(
             LeadRow.id.label("lead_id"),
             func.row_number().over(partition_by=LeadRow.email, order_by=LeadRow.id).label("rank"),
         )
-        .where(*clauses, LeadRow.email.is_not(None))
+        .where(*clauses, LeadRow.email.is_not(None), *([LeadRow.email > after] if after is not None else []))
         .subquery()
     )
-    stmt = (
+    return (
         select(*columns)
         .join(ranked, and_(ranked.c.lead_id == LeadRow.id, ranked.c.rank == 1))
         .order_by(LeadRow.email)
-        .limit(query.limit + 1)
+        .limit(limit + 1)
     )
-    if query.starting_after is not None:
-        stmt = stmt.where(LeadRow.email > email_key(query.starting_after)[0])
-    connection = await session.connection()
-    rows = (await connection.execute(stmt)).all()
-    page = rows[: query.limit]
-    more = len(rows) > query.limit
-    return page, str(page[-1].email) if more else None

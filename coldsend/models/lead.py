@@ -60,6 +60,29 @@ class Lead(RecordModel):
             postgresql_where=text("campaign_id IS NOT NULL"),
             sqlite_where=text("campaign_id IS NOT NULL"),
         ),
+        # The scheduler's live leads of a campaign, in the order it takes new ones (issue 21).
+        Index(
+            "ix_lead_campaign_id_live",
+            "campaign_id",
+            "timestamp_created",
+            "id",
+            postgresql_where=text("status = 1 AND subsequence_id IS NULL"),
+            sqlite_where=text("status = 1 AND subsequence_id IS NULL"),
+        ),
+        Index(
+            "ix_lead_campaign_id_last_step",
+            "campaign_id",
+            "last_step_timestamp_executed",
+            postgresql_where=text("status = 1 AND subsequence_id IS NULL"),
+            sqlite_where=text("status = 1 AND subsequence_id IS NULL"),
+        ),
+        Index(
+            "ix_lead_campaign_id_id",
+            "campaign_id",
+            "id",
+            postgresql_where=text("campaign_id IS NOT NULL"),
+            sqlite_where=text("campaign_id IS NOT NULL"),
+        ),
         Index(
             "ix_lead_list_id_email",
             "list_id",

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import events
@@ -46,7 +46,7 @@ async def record_activity(
 async def record_open(session: AsyncSession, send: Send, *, now: datetime, repeat_after: timedelta) -> None:
     if not await record_activity(session, send, EventType.OPENED, now=now, repeat_after=repeat_after):
         return
-    await session.execute(
+    bump = (
         update(Lead)
         .where(Lead.id == send.lead_id)
         .values(
@@ -56,7 +56,7 @@ async def record_open(session: AsyncSession, send: Send, *, now: datetime, repea
             email_opened_variant=send.variant,
         )
     )
-    await _activity(session, send, triggers.Activity.OPENED, now)
+    await _activity(session, bump, triggers.Activity.OPENED, now)
 
 
 async def record_click(
@@ -67,7 +67,7 @@ async def record_click(
     )
     if not counted:
         return
-    await session.execute(
+    bump = (
         update(Lead)
         .where(Lead.id == send.lead_id)
         .values(
@@ -77,12 +77,15 @@ async def record_click(
             email_clicked_variant=send.variant,
         )
     )
-    await _activity(session, send, triggers.Activity.CLICKED, now)
+    await _activity(session, bump, triggers.Activity.CLICKED, now)
 
 
-async def _activity(session: AsyncSession, send: Send, activity: triggers.Activity, now: datetime) -> None:
-    """A subsequence waiting for this activity takes the lead."""
-    lead = await get_lead(session, send)
+async def _activity(
+    session: AsyncSession, counted: Update, activity: triggers.Activity, now: datetime
+) -> None:
+    """The lead's counters go up (`counted`), returning the lead in the same statement; a subsequence
+    waiting for this activity takes it."""
+    lead = await session.scalar(counted.returning(Lead))
     if lead is not None:
         await triggers.on_activity(session, lead, activity, now)
 
