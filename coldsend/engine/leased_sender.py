@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from coldsend.accounts.mailbox_settings import smtp_endpoint_for
 from coldsend.clock import Clock
@@ -30,6 +30,7 @@ from coldsend.config import Settings
 from coldsend.db.base import RecordModel
 from coldsend.db.leases import LeasedTable
 from coldsend.db.session import session_scope
+from coldsend.engine.send_commits import DatabaseLine, LeaseLost
 from coldsend.engine.serial import EngineLock
 from coldsend.mail.message import DkimError
 from coldsend.mail.pool import ConnectionPool
@@ -54,30 +55,6 @@ class _Addressed(Protocol):
     def sender_email(self) -> str | None: ...
     @property
     def recipient_email(self) -> str: ...
-
-
-class LeaseLost(Exception):
-    """The row is no longer ours (its lease ran out and another worker took it)."""
-
-
-class SenderLine:
-    """The sender's own database connection outside any transaction (PostgreSQL), opened on first use."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._connection: AsyncConnection | None = None
-        self._raw: Any = None
-
-    async def get(self) -> Any:
-        if self._raw is None:
-            self._connection = await self.engine.connect()
-            self._raw = (await self._connection.get_raw_connection()).driver_connection
-        return self._raw
-
-    async def close(self) -> None:
-        connection, self._connection, self._raw = self._connection, None, None
-        if connection is not None:
-            await connection.close()
 
 
 @dataclass(frozen=True)
@@ -116,7 +93,7 @@ class LeasedSender(ABC, Generic[R]):
         self.pool = ConnectionPool(settings.smtp_idle_seconds)
         engine: AsyncEngine = sessionmaker.kw["bind"]
         self._pipelined = engine.dialect.name == "postgresql"
-        self._line = SenderLine(engine)
+        self._line = DatabaseLine(engine)
         self._given_back: set[uuid.UUID] = set()  # rows released unsent in this `send_due`
         self._lease_ends = clock.now()  # of the claimed batch's rows still `sending`
         self._lost: set[uuid.UUID] = set()  # rows of the batch whose lease ran out before it was extended
