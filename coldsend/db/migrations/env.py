@@ -1,4 +1,7 @@
 import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from alembic import context
@@ -21,6 +24,37 @@ def _render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str 
     return False
 
 
+# How often a node that finds another node migrating asks again for the lock.
+LOCK_POLL_SECONDS = 0.2
+
+
+@contextmanager
+def _migration_lock(connection: Connection) -> Iterator[None]:
+    """Hold PostgreSQL's migration lock for the whole upgrade, so nodes started together migrate once.
+
+    A session lock, because a migration that builds an index CONCURRENTLY commits midway (that would release
+    a transaction lock). The others poll for it with short statements instead of waiting inside one: CREATE
+    INDEX CONCURRENTLY waits for every transaction older than its snapshot, so a node blocked on the lock
+    inside a transaction would deadlock the migrating node.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    lock = {"id": MIGRATION_LOCK}
+    while True:
+        acquired = connection.execute(text("SELECT pg_try_advisory_lock(:id)"), lock).scalar()
+        connection.commit()
+        if acquired:
+            break
+        time.sleep(LOCK_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.execute(text("SELECT pg_advisory_unlock(:id)"), lock)
+        connection.commit()
+
+
 def _run(connection: Connection) -> None:
     url = str(connection.engine.url)
     context.configure(
@@ -30,9 +64,7 @@ def _run(connection: Connection) -> None:
         compare_type=True,
         render_item=_render_item,
     )
-    with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK})
+    with _migration_lock(connection), context.begin_transaction():
         context.run_migrations()
 
 
