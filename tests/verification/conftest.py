@@ -60,7 +60,9 @@ def populate(dns: DnsServer, mx: MxBehaviour) -> None:
 
 
 @pytest.fixture(scope="module")
-def mail_world() -> Iterator[MailWorld]:
+def mail_world(backend: str) -> Iterator[MailWorld]:  # noqa: ARG001
+    # One world per backend, not per module only: the tests count what the peers saw, and a file run on its
+    # own (or by one worker) has its SQLite and PostgreSQL tests side by side in one module scope.
     behaviour = MxBehaviour()
     with serve_dns() as dns, serve_mx(behaviour) as port:
         populate(dns, behaviour)
