@@ -16,6 +16,7 @@ import asyncpg
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 
+from coldsend.campaigns.sequences import step_id
 from coldsend.models import Event, EventType, Lead, LeadStatus, Send, SendState
 
 STEP_SECONDS = 2 * 86400
@@ -87,11 +88,15 @@ async def generate(
         bounds.append((campaign_id, low, low + size - 1, own))
         low += size
     await conn.execute(
-        "CREATE TEMP TABLE bench_campaign (id uuid, lo bigint, hi bigint, senders text[], sender_ids uuid[])"
+        "CREATE TEMP TABLE bench_campaign"
+        " (id uuid, lo bigint, hi bigint, senders text[], sender_ids uuid[], step_ids uuid[])"
     )
     await conn.executemany(
-        "INSERT INTO bench_campaign VALUES ($1, $2, $3, $4, $5)",
-        [(cid, lo, hi, own, [account_ids[email] for email in own]) for cid, lo, hi, own in bounds],
+        "INSERT INTO bench_campaign VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            (cid, lo, hi, own, [account_ids[email] for email in own], [step_id(cid, k) for k in range(steps)])
+            for cid, lo, hi, own in bounds
+        ],
     )
     cuts, total = [], 0.0
     for name, share in states:
@@ -188,6 +193,7 @@ async def _rows(conn: asyncpg.Connection, workspace_id: uuid.UUID, steps: int) -
             "email_open_count": "opened",
             "email_reply_count": f"CASE WHEN {replied} THEN 1 ELSE 0 END",
             "email_click_count": "clicked",
+            "last_step_id": "(SELECT step_ids[sent] FROM bench_campaign WHERE id = bench_lead.campaign_id)",
             "last_step_timestamp_executed": "last_sent",
             "timestamp_last_contact": "last_sent",
             "timestamp_last_open": "last_open",

@@ -10,7 +10,14 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.campaigns.due import Due, follow_ups, new_leads, slot_for, timezone_of
-from coldsend.campaigns.rotation import AccountSlot, account_slots, campaign_accounts, local_day, used_in
+from coldsend.campaigns.rotation import (
+    AccountLedger,
+    AccountSlot,
+    account_slots,
+    campaign_accounts,
+    local_day,
+    used_in,
+)
 from coldsend.campaigns.schedule import in_schedule
 from coldsend.campaigns.schemas import SendingState
 from coldsend.campaigns.sequences import Sequence
@@ -76,13 +83,20 @@ class Diagnosis:
         return VERDICTS[self.reason][1]
 
 
-async def gate(session: AsyncSession, sequence: Sequence, settings: Settings, now: datetime) -> Gate:
+async def gate(
+    session: AsyncSession,
+    sequence: Sequence,
+    settings: Settings,
+    now: datetime,
+    ledger: AccountLedger | None = None,
+) -> Gate:
     """The checks before any lead is looked at: schedule, accounts, their daily limits, the campaign's."""
     if not in_schedule(sequence.schedule, now):
         return Gate(Reason.OUT_OF_SCHEDULE, in_schedule=False)
     campaign = sequence.campaign
     accounts = await campaign_accounts(session, campaign)
-    slots = list((await account_slots(session, accounts, settings, now, campaign=campaign)).values())
+    found_slots = await account_slots(session, accounts, settings, now, campaign=campaign, ledger=ledger)
+    slots = list(found_slots.values())
     configured = len(await campaign_accounts(session, campaign, any_status=True)) if not slots else len(slots)
     found = Gate(None, in_schedule=True, slots=slots, configured=configured)
     if not slots:

@@ -10,11 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from coldsend.campaigns.rotation import AccountSlot, local_day, pick, used_in
-from coldsend.campaigns.sequences import Sequence, Step
+from coldsend.campaigns.sequences import Sequence, Step, step_id
 from coldsend.models import Campaign, Lead, LeadStatus, Send, SendState
 
 DONE = (SendState.SENT, SendState.COMMITTED)
 SUBSEQUENCE_SENDABLE = (LeadStatus.ACTIVE, LeadStatus.COMPLETED)
+# A lead's next step's send. Made once: an alias builds its column proxies on first use, a tenth of a
+# scheduler tick's CPU when each query made its own.
+FOLLOWING = aliased(Send, name="following")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ async def follow_ups(
 ) -> list[Due]:
     """Follow-ups whose delay is over at `now`; with `now` None, every follow-up still to come."""
     due: list[Due] = []
-    following = aliased(Send)
+    following = FOLLOWING
     for step in steps[:-1]:
         after = steps[step.index + 1]
         if len(due) >= limit or not after.variants:
@@ -70,16 +73,21 @@ async def follow_ups(
             following.lead_id == Send.lead_id,
             following.step == step.index + 1,
         )
-        waited = [] if now is None else [Send.sent_at <= now - wait]
-        if now is not None and sequence.subsequence is None:
-            # The lead's last main step is this one (the next is not written), so its last step ran
-            # when this send went: the same bound on the lead lets PostgreSQL start from the live leads
-            # whose wait is over (ix_lead_campaign_id_last_step), not from every send of the step.
-            waited.append(Lead.last_step_timestamp_executed <= now - wait)
+        if sequence.subsequence is None:
+            # A lead in the main sequence names its last step sent (last_step_id) and when it went, so
+            # PostgreSQL reads the leads at this step whose wait is over in order off one index
+            # (ix_lead_campaign_id_last_step_id) and joins only those it returns to their sends.
+            at_step = [Lead.last_step_id == step_id(sequence.id, step.index)]
+            waited = [] if now is None else [Lead.last_step_timestamp_executed <= now - wait]
+            order = (Lead.last_step_timestamp_executed, Lead.id)
+        else:
+            at_step, order = [], (Send.sent_at, Send.lead_id)
+            waited = [] if now is None else [Send.sent_at <= now - wait]
         rows = await session.execute(
             select(Send.lead_id, Lead.email, Send.account_id)
             .join(Lead, Lead.id == Send.lead_id)
             .where(
+                *at_step,
                 Send.sequence_id == sequence.id,
                 Send.step == step.index,
                 Send.state.in_(DONE),
@@ -87,7 +95,7 @@ async def follow_ups(
                 ~next_written,
                 *sendable(sequence),
             )
-            .order_by(Send.sent_at, Send.lead_id)
+            .order_by(*order)
             .limit(limit - len(due))
         )
         due.extend(

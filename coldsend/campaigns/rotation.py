@@ -1,12 +1,10 @@
 """Which accounts a campaign sends from, how many more each may send today, and when each is next free."""
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.campaigns.schedule import zone
@@ -33,18 +31,53 @@ SLOW_RAMP_FIRST_DAY = 5  # a slow-ramping account sends this many on its first d
 
 
 @dataclass
+class AccountDay:
+    """What an account has sent or has planned on one UTC day, over every campaign it sends for."""
+
+    used: int  # sends counted against the day, and inbox placement copies
+    warmup: int  # warmup mail of the day (it shares the account's ceiling)
+    last: datetime | None  # its last send or planned send
+    first_sent: datetime | None
+
+
+class AccountLedger:
+    """The accounts' days as one scheduler tick sees them: each read once, then counted on as the tick
+    plans, so every campaign sees what the campaigns before it planned (one statement per tick, not one
+    per campaign)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.day = utc_day(now)
+        self.days: dict[uuid.UUID, AccountDay] = {}
+
+    async def load(self, session: AsyncSession, ids: list[uuid.UUID]) -> None:
+        missing = [account_id for account_id in ids if account_id not in self.days]
+        if missing:
+            self.days.update(await _account_days(session, missing, self.day))
+
+
+@dataclass
 class AccountSlot:
-    """An account's sending state for this tick: today's budget and when it may send next."""
+    """An account's sending state for one campaign in this tick: today's budget and when it may send next."""
 
     account: Account
     limit: int
-    used: int
+    day: AccountDay
     next_free: datetime
     gap: timedelta
 
     @property
+    def used(self) -> int:
+        return self.day.used
+
+    @property
     def remaining(self) -> int:
         return self.limit - self.used
+
+    def take(self, when: datetime) -> None:
+        """Count a send planned at `when` against the account's day, for every campaign of the tick."""
+        self.day.used += 1
+        self.day.last = when if self.day.last is None else max(self.day.last, when)
+        self.next_free = when + self.gap if self.gap else when
 
 
 async def campaign_accounts(
@@ -132,8 +165,10 @@ async def account_slots(
     now: datetime,
     *,
     campaign: Campaign | None = None,
+    ledger: AccountLedger | None = None,
 ) -> dict[uuid.UUID, AccountSlot]:
-    """Each account's budget for its (UTC) day, counted over every campaign it sends for.
+    """Each account's budget for its (UTC) day, counted over every campaign it sends for (as `ledger` has
+    it, when a tick passes one; read now otherwise).
 
     An account waits its own `sending_gap` after any send of it, and the campaign's `email_gap` after
     its sends for `campaign`: the spec's account gap is the minimum across campaigns, the campaign's
@@ -142,39 +177,38 @@ async def account_slots(
     if not accounts:
         return {}
     ids = [account.id for account in accounts]
-    day = utc_day(now)
+    ledger = ledger or AccountLedger(now)
     campaign_gap = timedelta(minutes=max(0, campaign.email_gap or 0)) if campaign is not None else timedelta()
     in_campaign: dict[uuid.UUID, datetime] = {}
     if campaign is not None and campaign_gap:
         in_campaign = await _latest_per_account(session, ids, Send.campaign_id == campaign.id)
-    state = await _account_state(session, ids, day)
+    await ledger.load(session, ids)
     slots = {}
     for account in accounts:
-        found = state[account.id]
+        day = ledger.days[account.id]
         gap = timedelta(minutes=max(0, account.sending_gap or 0))
         limit = account.daily_limit or settings.account_default_daily_limit
         if account.enable_slow_ramp:
-            first = found.first_sent
-            days = (day[0] - utc_day(_aware(first))[0]).days if first is not None else 0
+            first = day.first_sent
+            days = (ledger.day[0] - utc_day(first)[0]).days if first is not None else 0
             limit = min(limit, SLOW_RAMP_FIRST_DAY * (days + 1))
-        limit = min(limit, max(0, settings.account_daily_ceiling - found.warmup))
-        ends = [_aware(value) for value in (found.last_sent, found.last_due) if value is not None]
-        latest = [max(ends) + gap] if ends else []
+        limit = min(limit, max(0, settings.account_daily_ceiling - day.warmup))
+        latest = [day.last + gap] if day.last is not None else []
         if account.id in in_campaign:
             latest.append(in_campaign[account.id] + campaign_gap)
         slots[account.id] = AccountSlot(
             account=account,
             limit=limit,
-            used=int(found.used) + int(found.placed),
+            day=day,
             next_free=max([now, *latest]),
             gap=max(gap, campaign_gap),
         )
     return slots
 
 
-async def _account_state(
+async def _account_days(
     session: AsyncSession, ids: list[uuid.UUID], day: tuple[datetime, datetime]
-) -> dict[uuid.UUID, Row[Any]]:
+) -> dict[uuid.UUID, AccountDay]:
     """Per account, in one statement: sends counted against the day, inbox placement copies and warmup
     mail of the day (campaign and warmup mail share one ceiling, COLDSEND_ACCOUNT_DAILY_CEILING), its
     last send, its last planned one and its first. Each is a subquery on one account, so PostgreSQL
@@ -207,11 +241,16 @@ async def _account_state(
         .label("last_due"),
         select(func.min(Send.sent_at)).where(mine).scalar_subquery().label("first_sent"),
     ).where(Account.id.in_(ids))
-    return {row.id: row for row in (await session.execute(stmt)).all()}
-
-
-def _by_account(rows: Sequence[Row[tuple[uuid.UUID | None, Any]]]) -> dict[uuid.UUID, Any]:
-    return {account_id: value for account_id, value in rows if account_id is not None}
+    days = {}
+    for row in (await session.execute(stmt)).all():
+        ends = [_aware(value) for value in (row.last_sent, row.last_due) if value is not None]
+        days[row.id] = AccountDay(
+            used=int(row.used) + int(row.placed),
+            warmup=int(row.warmup),
+            last=max(ends) if ends else None,
+            first_sent=_aware(row.first_sent) if row.first_sent is not None else None,
+        )
+    return days
 
 
 def _aware(value: datetime) -> datetime:

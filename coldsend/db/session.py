@@ -41,6 +41,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # No pool_pre_ping: it costs a round trip per checkout; a connection found dead mid-query is
     # invalidated by the pool and the next request gets a fresh one.
     kwargs.setdefault("pool_recycle", 1800)
+    # No JIT: it compiles any query PostgreSQL estimates as costly, 50-80 ms each time, for queries that run
+    # in milliseconds off an index (measured on the scheduler's follow-up query at 1M leads: half its time).
+    kwargs.setdefault("connect_args", {"server_settings": {"jit": "off"}})
     return create_async_engine(url, **kwargs)
 
 

@@ -27,7 +27,7 @@ from coldsend.block_list_entries.service import blocked
 from coldsend.campaigns import diagnosis, flows
 from coldsend.campaigns.diagnosis import Reason
 from coldsend.campaigns.due import Due, follow_ups, new_leads, slot_for
-from coldsend.campaigns.rotation import AccountSlot
+from coldsend.campaigns.rotation import AccountLedger, AccountSlot
 from coldsend.campaigns.schedule import in_schedule
 from coldsend.campaigns.sequences import Sequence, Step
 from coldsend.clock import Clock
@@ -79,8 +79,9 @@ class Scheduler:
             now = self.clock.now()
             planned = 0
             sequences = await _active_sequences(session)
+            ledger = AccountLedger(now)  # accounts' days, shared by the campaigns of this tick
             for sequence in sequences:
-                count, not_sending = await self._plan(session, sequence, now)
+                count, not_sending = await self._plan(session, sequence, now, ledger)
                 planned += count
                 if sequence.subsequence is None:
                     await flows.note_not_sending(session, sequence.campaign, not_sending)
@@ -89,13 +90,13 @@ class Scheduler:
             return planned
 
     async def _plan(
-        self, session: AsyncSession, sequence: Sequence, now: datetime
+        self, session: AsyncSession, sequence: Sequence, now: datetime, ledger: AccountLedger
     ) -> tuple[int, Reason | None]:
         """How many sends were planned, and why none could be when that is the reason."""
         steps = sequence.steps
         if not steps:
             return 0, None
-        opened = await diagnosis.gate(session, sequence, self.settings, now)
+        opened = await diagnosis.gate(session, sequence, self.settings, now, ledger)
         if opened.reason is not None:
             return 0, opened.reason
         budget = min(opened.budget, self.settings.send_batch_size)
@@ -192,8 +193,7 @@ class _Planner:
         if not in_schedule(self.sequence.schedule, when):
             slot.next_free = self.horizon + timedelta(seconds=1)  # nothing more from it this tick
             return None
-        slot.used += 1
-        slot.next_free = when + slot.gap if slot.gap else when
+        slot.take(when)
         return when
 
     def plan(self, due: Due) -> Send | None:

@@ -69,9 +69,11 @@ class Lead(RecordModel):
             postgresql_where=text("status = 1 AND subsequence_id IS NULL"),
             sqlite_where=text("status = 1 AND subsequence_id IS NULL"),
         ),
+        # Its live leads at one step, by when that step went: the follow-ups due (issue 21).
         Index(
-            "ix_lead_campaign_id_last_step",
+            "ix_lead_campaign_id_last_step_id",
             "campaign_id",
+            "last_step_id",
             "last_step_timestamp_executed",
             postgresql_where=text("status = 1 AND subsequence_id IS NULL"),
             sqlite_where=text("status = 1 AND subsequence_id IS NULL"),
