@@ -225,3 +225,8 @@ async def rebuild(session: AsyncSession, workspace_id: uuid.UUID | None = None) 
         if ":workspace_id" in statement:
             stmt = stmt.bindparams(bindparam("workspace_id", type_=Uuid()))
         await connection.execute(stmt, params)
+    if connection.dialect.name == "postgresql":
+        # Planner statistics for what was just rewritten in bulk, not a minute or more later when
+        # autovacuum gets to it: until then PostgreSQL expects a couple of rows per table and reads a
+        # workspace's 90 days of campaign analytics in 190 ms instead of 48 (measured at 1M leads).
+        await connection.execute(text(f"ANALYZE {', '.join(TABLES)}"))
