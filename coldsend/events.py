@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coldsend.db.upsert import bumping_insert
 from coldsend.ids import new_id
 from coldsend.models import Email, Event, Send
 from coldsend.webhooks import facts
@@ -62,15 +62,13 @@ async def record(
     (`webhook_detail` adds to their payload), in this transaction."""
     if not rows:
         return []
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Event)
-    bump: dict[str, Any] = {"count": Event.count + 1}
     where = None
     if counted_before is not None:
-        bump["timestamp_counted"] = insert.excluded.timestamp_counted
         where = func.coalesce(Event.timestamp_counted, Event.timestamp) <= counted_before
-    stmt = insert.on_conflict_do_update(index_elements=KEY, set_=bump, where=where).returning(
-        Event.type, Event.sequence_id, Event.lead_id, Event.step, Event.count
+    stmt = (
+        bumping_insert(Event)
+        .bump_on_conflict(KEY, "count", stamp="timestamp_counted", where=where)
+        .returning(Event.type, Event.sequence_id, Event.lead_id, Event.step, Event.count)
     )
     returned = (await session.execute(stmt, list(rows))).tuples().all()
     by_key = {_key(row): row for row in rows}

@@ -80,13 +80,17 @@ class Scheduler:
             planned = 0
             sequences = await _active_sequences(session)
             ledger = AccountLedger(now)  # accounts' days, shared by the campaigns of this tick
+            sending: set[uuid.UUID] = set()  # campaigns that planned a send this tick
             for sequence in sequences:
                 count, not_sending = await self._plan(session, sequence, now, ledger)
                 planned += count
+                if count:
+                    sending.add(sequence.campaign.id)
                 if sequence.subsequence is None:
                     await flows.note_not_sending(session, sequence.campaign, not_sending)
             for campaign in {sequence.campaign.id: sequence.campaign for sequence in sequences}.values():
-                await flows.complete_if_done(session, campaign, sequences)
+                if campaign.id not in sending:  # one with a send just planned is not done
+                    await flows.complete_if_done(session, campaign, sequences)
             return planned
 
     async def _plan(
