@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.db.upsert import bumping_insert
+from coldsend.db.upsert import conflict_insert
 from coldsend.ids import new_id
 from coldsend.models import Email, Event, Send
 from coldsend.webhooks import facts
@@ -66,7 +66,7 @@ async def record(
     if counted_before is not None:
         where = func.coalesce(Event.timestamp_counted, Event.timestamp) <= counted_before
     stmt = (
-        bumping_insert(Event)
+        conflict_insert(Event)
         .bump_on_conflict(KEY, "count", stamp="timestamp_counted", where=where)
         .returning(Event.type, Event.sequence_id, Event.lead_id, Event.step, Event.count)
     )

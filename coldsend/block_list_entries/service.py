@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, String, any_, bindparam, delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.addresses import domain_key, email_keys, normalize_email_or_domain
 from coldsend.clock import iso_z, utcnow
 from coldsend.db.repository import keyset_rows
+from coldsend.db.upsert import conflict_insert
 from coldsend.ids import new_id
 from coldsend.models import BlockListEntry
 
@@ -80,9 +80,9 @@ async def create(session: AsyncSession, *, workspace_id: uuid.UUID, bl_value: st
     now = utcnow()
     row = {"workspace_id": workspace_id, "bl_value": bl_value, "is_domain": is_domain(bl_value)}
     await session.execute(
-        _insert(session)
+        conflict_insert(BlockListEntry)
         .values(id=new_id(), timestamp_created=now, timestamp_updated=now, **row)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "bl_value"])
+        .ignore_conflict(["workspace_id", "bl_value"])
     )
     entry = await get_by_value(session, workspace_id=workspace_id, bl_value=bl_value)
     assert entry is not None, "inserted or already there"
@@ -134,11 +134,6 @@ async def list_page(
     return await keyset_rows(session, stmt, key=BlockListEntry.id, limit=limit, after=after)
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(BlockListEntry)
-
-
 async def bulk_create(
     session: AsyncSession, *, workspace_id: uuid.UUID, bl_values: Sequence[str]
 ) -> BulkResult:
@@ -171,9 +166,9 @@ async def bulk_create(
             for value in wanted
         ]
         stmt = (
-            _insert(session)
+            conflict_insert(BlockListEntry)
             .values(rows)
-            .on_conflict_do_nothing(index_elements=["workspace_id", "bl_value"])
+            .ignore_conflict(["workspace_id", "bl_value"])
             .returning(*SHOWN_COLUMNS)
         )
         created = sorted((await session.execute(stmt)).all(), key=lambda row: row.id)

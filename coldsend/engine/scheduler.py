@@ -20,9 +20,10 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coldsend.analytics.tallies import sent_by_variant
 from coldsend.block_list_entries.service import blocked
 from coldsend.campaigns import diagnosis, flows
 from coldsend.campaigns.diagnosis import Reason
@@ -163,20 +164,17 @@ class _Planner:
     async def load_variant_counts(
         self, session: AsyncSession, cache: dict[uuid.UUID, tuple[float, dict[tuple[int, int], int]]]
     ) -> None:
-        """Sends so far per (step, variant): read at most every VARIANT_COUNTS_SECONDS, counted on meanwhile
-        (the balance between variants is approximate anyway), and only when a step has a choice."""
+        """Sends so far per (step, variant): the sent ones as the analytics rollups have them, read at
+        most every VARIANT_COUNTS_SECONDS and counted on as sends are planned (so those in flight at a
+        read are missed until they are sent: the balance between variants is approximate anyway), and
+        only when a step has a choice."""
         if all(len(step.variants) <= 1 for step in self.steps):
             return
         cached = cache.get(self.sequence.id)
         if cached is not None and time.monotonic() - cached[0] < VARIANT_COUNTS_SECONDS:
             self.variant_counts = cached[1]
             return
-        rows = await session.execute(
-            select(Send.step, Send.variant, func.count())
-            .where(Send.sequence_id == self.sequence.id)
-            .group_by(Send.step, Send.variant)
-        )
-        self.variant_counts = {(step, variant): count for step, variant, count in rows.all()}
+        self.variant_counts = await sent_by_variant(session, self.sequence.id)
         cache[self.sequence.id] = (time.monotonic(), self.variant_counts)
 
     def _variant(self, step: Step) -> int:
