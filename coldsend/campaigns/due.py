@@ -4,8 +4,9 @@ diagnosis looks for when nothing was planned."""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,8 +16,9 @@ from coldsend.models import Campaign, Lead, LeadStatus, Send, SendState
 
 DONE = (SendState.SENT, SendState.COMMITTED)
 SUBSEQUENCE_SENDABLE = (LeadStatus.ACTIVE, LeadStatus.COMPLETED)
-# A lead's next step's send. Made once: an alias builds its column proxies on first use, a tenth of a
-# scheduler tick's CPU when each query made its own.
+# A lead's send of a step, and of the next step. Made once: an alias builds its column proxies on first
+# use, a tenth of a scheduler tick's CPU when each query made its own.
+CURRENT = aliased(Send, name="current")
 FOLLOWING = aliased(Send, name="following")
 
 
@@ -62,46 +64,76 @@ async def follow_ups(
 ) -> list[Due]:
     """Follow-ups whose delay is over at `now`; with `now` None, every follow-up still to come."""
     due: list[Due] = []
-    following = FOLLOWING
     for step in steps[:-1]:
         after = steps[step.index + 1]
         if len(due) >= limit or not after.variants:
             continue
         wait = step.delay + (after.pre_delay if sequence.subsequence is not None else timedelta())
-        next_written = exists().where(
-            following.sequence_id == sequence.id,
-            following.lead_id == Send.lead_id,
-            following.step == step.index + 1,
-        )
+        waited_from = None if now is None else now - wait
         if sequence.subsequence is None:
-            # A lead in the main sequence names its last step sent (last_step_id) and when it went, so
-            # PostgreSQL reads the leads at this step whose wait is over in order off one index
-            # (ix_lead_campaign_id_last_step_id) and joins only those it returns to their sends.
-            at_step = [Lead.last_step_id == step_id(sequence.id, step.index)]
-            waited = [] if now is None else [Lead.last_step_timestamp_executed <= now - wait]
-            order = (Lead.last_step_timestamp_executed, Lead.id)
+            stmt = _main_follow_ups(sequence, step.index, waited_from)
         else:
-            at_step, order = [], (Send.sent_at, Send.lead_id)
-            waited = [] if now is None else [Send.sent_at <= now - wait]
-        rows = await session.execute(
-            select(Send.lead_id, Lead.email, Send.account_id)
-            .join(Lead, Lead.id == Send.lead_id)
-            .where(
-                *at_step,
-                Send.sequence_id == sequence.id,
-                Send.step == step.index,
-                Send.state.in_(DONE),
-                *waited,
-                ~next_written,
-                *sendable(sequence),
-            )
-            .order_by(*order)
-            .limit(limit - len(due))
-        )
+            stmt = _subsequence_follow_ups(sequence, step.index, waited_from)
+        rows = await session.execute(stmt.limit(limit - len(due)))
         due.extend(
             Due(lead_id, email, step.index + 1, account_id) for lead_id, email, account_id in rows.all()
         )
     return due
+
+
+def _main_follow_ups(sequence: Sequence, step: int, waited_from: datetime | None) -> Select[Any]:
+    """A lead in the main sequence names its last step sent (last_step_id) and when it went, so PostgreSQL
+    reads the leads at `step` whose wait is over in order off one index (ix_lead_campaign_id_last_step_id)
+    and stops at the limit; each lead it returns is looked up in `send` by its unique key only. The step's
+    send must still be done: one that soft-bounced waits to go again (state retry) before the next."""
+    current, following = CURRENT, FOLLOWING
+    not_done = exists().where(
+        current.sequence_id == sequence.id,
+        current.lead_id == Lead.id,
+        current.step == step,
+        current.state.not_in(DONE),
+    )
+    next_written = exists().where(
+        following.sequence_id == sequence.id, following.lead_id == Lead.id, following.step == step + 1
+    )
+    account = (
+        select(current.account_id)
+        .where(current.sequence_id == sequence.id, current.lead_id == Lead.id, current.step == step)
+        .scalar_subquery()
+    )
+    waited = [] if waited_from is None else [Lead.last_step_timestamp_executed <= waited_from]
+    return (
+        select(Lead.id, Lead.email, account)
+        .where(
+            Lead.last_step_id == step_id(sequence.id, step),
+            *waited,
+            ~not_done,
+            ~next_written,
+            *sendable(sequence),
+        )
+        .order_by(Lead.last_step_timestamp_executed, Lead.id)
+    )
+
+
+def _subsequence_follow_ups(sequence: Sequence, step: int, waited_from: datetime | None) -> Select[Any]:
+    following = FOLLOWING
+    next_written = exists().where(
+        following.sequence_id == sequence.id, following.lead_id == Send.lead_id, following.step == step + 1
+    )
+    waited = [] if waited_from is None else [Send.sent_at <= waited_from]
+    return (
+        select(Send.lead_id, Lead.email, Send.account_id)
+        .join(Lead, Lead.id == Send.lead_id)
+        .where(
+            Send.sequence_id == sequence.id,
+            Send.step == step,
+            Send.state.in_(DONE),
+            *waited,
+            ~next_written,
+            *sendable(sequence),
+        )
+        .order_by(Send.sent_at, Send.lead_id)
+    )
 
 
 def slot_for(

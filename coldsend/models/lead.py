@@ -75,6 +75,7 @@ class Lead(RecordModel):
             "campaign_id",
             "last_step_id",
             "last_step_timestamp_executed",
+            "id",
             postgresql_where=text("status = 1 AND subsequence_id IS NULL"),
             sqlite_where=text("status = 1 AND subsequence_id IS NULL"),
         ),

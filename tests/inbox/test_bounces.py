@@ -162,6 +162,34 @@ async def test_a_soft_bounce_that_later_goes_through_completes_the_lead(
     )
 
 
+async def test_a_follow_up_waits_for_the_soft_bounced_step_to_go_again(
+    app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink, dovecot: Dovecot
+) -> None:
+    """Step 2 is due two hours after step 1, its retry six hours after the soft bounce: the lead still
+    gets step 1 again before step 2."""
+    lead = "full-then-fine@lead.test"
+    account = f"bounces-{uuid.uuid4().hex[:8]}@sender.test"
+    await inbox_account(tenant, smtp_sink, dovecot, account)
+    steps = [step("Hello", "First", delay=2, unit="hours"), step("Again", "Second")]
+    campaign_id = await launch_campaign(tenant, [account], steps, [{"email": lead}])
+    engine = make_engine(app)
+    try:
+        await engine.run()
+        [message_id] = message_ids_by_recipient(smtp_sink)[lead]
+        bounce = dsn_bounce(
+            original_message_id=message_id, recipient=lead, status="5.2.2", diagnostic=MAILBOX_FULL
+        )
+        await deliver(dovecot, account, bounce)
+        await read_inboxes(app, engine)
+        await resend(engine, smtp_sink, lead, 3)
+    finally:
+        await engine.close()
+
+    subjects = [str(item.message["Subject"]) for item in smtp_sink.received if item.rcpt_tos == [lead]]
+    assert subjects == ["First", "First", "Second"]
+    assert await statuses(tenant, campaign_id) == {lead: 3}
+
+
 async def test_refusals_during_the_smtp_transaction_are_soft_or_hard(
     app: FastAPI, tenant: Tenant, smtp_sink: SmtpSink, dovecot: Dovecot
 ) -> None:
