@@ -125,9 +125,18 @@ def _dovecot_binary() -> str | None:
     return "/usr/sbin/dovecot" if os.access("/usr/sbin/dovecot", os.X_OK) else None
 
 
+IMAP_SERVICE = Path("/usr/lib/dovecot/imap")
+
+
 def ensure_dovecot() -> str:
-    """The dovecot binary, installed with apt-get when missing."""
-    ensure_packages(("dovecot-imapd",), lambda: _dovecot_binary() is not None, "the IMAP tests")
+    """The dovecot binary, installed with apt-get when its IMAP service is missing. The check is for the
+    service, not the binary: `dovecot-core` alone (pulled in by the warmup tests' `dovecot-lmtpd`) has the
+    binary but cannot serve IMAP."""
+    ensure_packages(
+        ("dovecot-imapd",),
+        lambda: _dovecot_binary() is not None and IMAP_SERVICE.exists(),
+        "the IMAP tests",
+    )
     binary = _dovecot_binary()
     assert binary is not None
     return binary

@@ -138,8 +138,9 @@ async def build(app: FastAPI, tenant: Tenant, system: SeedMailSystem, keys: dict
 
 def loop_start() -> datetime:
     """Where the loop's clock starts: today's 09:00 UTC, or the real time when later, since a one-time test
-    is due from its creation (stamped with the real time) and the clock must not lag it by hours."""
-    return max(nine_today(), real_now())
+    is due from its creation (stamped with the real time, microseconds included) and the clock must not lag
+    it: the real time is rounded up to the next second (`real_now` drops the microseconds)."""
+    return max(nine_today(), real_now() + timedelta(seconds=1))
 
 
 @dataclass
