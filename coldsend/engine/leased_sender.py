@@ -41,6 +41,7 @@ from coldsend.mail.smtp import (
     SmtpPermanentError,
     StartCommit,
     UnconfirmedError,
+    WriteDot,
 )
 from coldsend.models import Account
 
@@ -199,7 +200,7 @@ class LeasedSender(ABC, Generic[R]):
             return False
         connection = self.pool.get(account.id, endpoint)
 
-        async def commit() -> StartCommit | None:
+        async def commit(write_dot: WriteDot) -> StartCommit | None:
             committed_at = self.clock.now()
             # Pipelined, a lost lease shows only once the dot is out: not when the lease is nearly over.
             lease_left = self._lease_ends - committed_at
@@ -208,6 +209,8 @@ class LeasedSender(ABC, Generic[R]):
             async with self.lock, session_scope(self.sessionmaker) as session:
                 if not await self.table.mark_committed(session, row.id, self.worker_id, committed_at):
                     raise LeaseLost(f"{self.noun} {row.id} is no longer leased to {self.worker_id}")
+                await session.commit()
+                write_dot()  # now, not after the session's close and the lock's release
             return None
 
         try:

@@ -52,6 +52,7 @@ from coldsend.mail.smtp import (
     SmtpPermanentError,
     StartCommit,
     UnconfirmedError,
+    WriteDot,
 )
 from coldsend.models import Account, AccountStatus, CampaignStatus, LeadStatus, Send, SendState
 from coldsend.sends import compose as composing
@@ -338,13 +339,13 @@ class Sender:
             return None
         connection = self.pool.get(ctx.account.id, endpoint)
 
-        async def commit() -> StartCommit | None:
+        async def commit(write_dot: WriteDot) -> StartCommit | None:
             committed_at = self.clock.now()
             lease_left = (send.lease_expires_at or committed_at) - committed_at
             if self._pipelined and lease_left > self.lease / 3:
                 send.sent_at = committed_at
                 return await prepare_commit(send, committed_at, self.worker_id, line)
-            send.sent_at = await self.commits.commit(send.id)
+            send.sent_at = await self.commits.commit(send.id, write_dot)
             return None
 
         try:

@@ -11,10 +11,12 @@ mail/xoauth2.py, tried once more with a renewed token when refused); else the se
 Every step (connect and greeting, EHLO, STARTTLS, AUTH, each command) has its own deadline.
 
 Exactly-once support: `AccountConnection.send(..., before_dot=hook)` writes DATA and the message body,
-awaits `hook()` (the sender commits its row there), and only then writes the terminating "." — so a
-crash before the hook returns leaves the server without a complete message. If the hook raises, the
-connection is aborted without the dot. The hook may instead hand back a commit to start: it is then
-written to the database in the same event-loop turn as the dot, just before it.
+awaits `hook(write_dot)` (the sender commits its row there), and only then writes the terminating "." —
+so a crash before the commit leaves the server without a complete message. A hook that commits itself
+calls `write_dot()` the instant its commit returns, so that no later step (a connection going back to its
+pool, a lock released, a task woken) widens the gap in which a crash would lose a committed message. If
+the hook raises before the dot, the connection is aborted without it. The hook may instead hand back a
+commit to start: it is then written to the database in the same event-loop turn as the dot, just before.
 """
 
 import asyncio
@@ -29,7 +31,7 @@ from typing import Literal, TypeVar
 
 import aiosmtplib
 from aiosmtplib.email import quote_address
-from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+from aiosmtplib.protocol import PERIOD_REGEX, SMTPProtocol, normalize_message_line_endings
 
 from coldsend import deadlines
 from coldsend.mail import xoauth2
@@ -179,9 +181,24 @@ class Accepted:
 
 
 StartCommit = Callable[[], "asyncio.Future[object]"]
-# Runs once the body is written: either commits itself (and returns None), or prepares a commit and
-# returns `StartCommit`, which the transport runs alongside the final dot (see _commit_alongside_dot).
-BeforeDot = Callable[[], Awaitable[StartCommit | None]]
+# Writes the final dot now (once; later calls do nothing).
+WriteDot = Callable[[], None]
+# Runs once the body is written: either commits itself (calling `write_dot` as soon as the commit is
+# stored, or leaving the dot to the transport) and returns None, or prepares a commit and returns
+# `StartCommit`, which the transport runs alongside the final dot (see _commit_alongside_dot).
+BeforeDot = Callable[[WriteDot], Awaitable[StartCommit | None]]
+
+
+class _FinalDot:
+    def __init__(self, protocol: SMTPProtocol) -> None:
+        self.protocol = protocol
+        self.written = False
+
+    def write(self) -> None:
+        if not self.written:
+            self.written = True
+            self.protocol._response_pending = True
+            self.protocol.write(b".\r\n")
 
 
 class AccountConnection:
@@ -442,19 +459,21 @@ async def _data(smtp: aiosmtplib.SMTP, message: bytes, before_dot: BeforeDot | N
         if start.code != _START_INPUT:
             raise aiosmtplib.SMTPDataError(start.code, start.message)
         protocol.write(body)
+        dot = _FinalDot(protocol)
         start_commit: StartCommit | None = None
         if before_dot is not None:
             try:
                 await _flushed(smtp)
-                start_commit = await before_dot()
+                start_commit = await before_dot(dot.write)
             except BaseException as error:
+                if dot.written:
+                    raise UnconfirmedError(f"the dot went out, then: {error!r}", stage="dot") from error
                 _abort(smtp)
                 raise NotCommitted(f"not committed: {error!r}") from error
         if start_commit is not None:
             await _commit_alongside_dot(smtp, start_commit)
         else:
-            protocol._response_pending = True
-            protocol.write(b".\r\n")
+            dot.write()
         try:
             response = await protocol.read_response(timeout=smtp.timeout)
         except aiosmtplib.SMTPException as error:

@@ -12,6 +12,8 @@ from coldsend.mail.smtp import (
     SmtpEndpoint,
     SmtpPermanentError,
     SmtpTemporaryError,
+    UnconfirmedError,
+    WriteDot,
     check_login,
     send_message,
 )
@@ -138,10 +140,10 @@ async def test_before_dot_runs_after_the_body_and_its_failure_delivers_nothing(s
     connection = AccountConnection(endpoint(smtp_sink))
     seen: list[int] = []
 
-    async def commit() -> None:
+    async def commit(_write_dot: WriteDot) -> None:  # leaves the dot to the transport
         seen.append(len(smtp_sink.received))
 
-    async def crash() -> None:
+    async def crash(_write_dot: WriteDot) -> None:
         raise RuntimeError("database gone")
 
     try:
@@ -161,6 +163,43 @@ async def test_before_dot_runs_after_the_body_and_its_failure_delivers_nothing(s
     finally:
         await connection.quit()
     assert seen == [0, 1]
+    assert len(smtp_sink.received) == 2
+
+
+async def test_a_hook_that_commits_itself_writes_the_dot_at_once(smtp_sink: SmtpSink) -> None:
+    """The dot goes out when the hook calls `write_dot` (the instant its commit is stored), before the
+    hook's own end; a failure after that is an unconfirmed send, not an undelivered one."""
+    connection = AccountConnection(endpoint(smtp_sink))
+    seen: list[int] = []
+
+    async def commit_then_linger(write_dot: WriteDot) -> None:
+        write_dot()
+        write_dot()  # once only
+        await smtp_sink.wait_for(len(seen) + 1, timeout=5)
+        seen.append(len(smtp_sink.received))
+
+    async def commit_then_fail(write_dot: WriteDot) -> None:
+        write_dot()
+        raise RuntimeError("the connection's return to its pool failed")
+
+    try:
+        await connection.send(
+            mail_from="sender@example.com",
+            rcpt_to=["lead@example.org"],
+            message=message(),
+            before_dot=commit_then_linger,
+        )
+        with pytest.raises(UnconfirmedError):
+            await connection.send(
+                mail_from="sender@example.com",
+                rcpt_to=["lead@example.org"],
+                message=message(),
+                before_dot=commit_then_fail,
+            )
+    finally:
+        connection.close()
+    await smtp_sink.wait_for(2, timeout=5)
+    assert seen == [1]
     assert len(smtp_sink.received) == 2
 
 
