@@ -10,13 +10,7 @@ AUTH is sent only when the account has a password (AUTH PLAIN/LOGIN) or OAuth cr
 mail/xoauth2.py, tried once more with a renewed token when refused); else the server must not require it.
 Every step (connect and greeting, EHLO, STARTTLS, AUTH, each command) has its own deadline.
 
-Exactly-once support: `AccountConnection.send(..., before_dot=hook)` writes DATA and the message body,
-awaits `hook(write_dot)` (the sender commits its row there), and only then writes the terminating "." —
-so a crash before the commit leaves the server without a complete message. A hook that commits itself
-calls `write_dot()` the instant its commit returns, so that no later step (a connection going back to its
-pool, a lock released, a task woken) widens the gap in which a crash would lose a committed message. If
-the hook raises before the dot, the connection is aborted without it. The hook may instead hand back a
-commit to start: it is then written to the database in the same event-loop turn as the dot, just before.
+Exactly-once support (`before_dot`, the final dot written only after a commit): see mail/smtp_data.py.
 """
 
 import asyncio
@@ -25,16 +19,23 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 import aiosmtplib
 from aiosmtplib.email import quote_address
-from aiosmtplib.protocol import PERIOD_REGEX, SMTPProtocol, normalize_message_line_endings
 
 from coldsend import deadlines
 from coldsend.mail import xoauth2
+
+# The final dot's kit, re-exported likewise.
+from coldsend.mail.smtp_data import BeforeDot as BeforeDot
+from coldsend.mail.smtp_data import NotCommitted as NotCommitted
+from coldsend.mail.smtp_data import StartCommit as StartCommit
+from coldsend.mail.smtp_data import UnconfirmedError as UnconfirmedError
+from coldsend.mail.smtp_data import WriteDot as WriteDot
+from coldsend.mail.smtp_data import abort, data
 
 # The failure kinds, re-exported: callers import them from here.
 from coldsend.mail.smtp_errors import SmtpAuthError as SmtpAuthError
@@ -50,21 +51,12 @@ from coldsend.mail.tls import TlsMode
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_START_INPUT = 354
 _COMPLETED = 250
 _WILL_FORWARD = 251
 _SHUTTING_DOWN = 421
 # An address `email.utils.parseaddr` returns unchanged (no display name, comment, route or quoting)
 # and that cannot inject a command: it goes into MAIL FROM / RCPT TO as is.
 _PLAIN_ADDRESS = re.compile(r'[^\s\x00-\x1f\x7f<>()\[\],;:"\\@]+@[^\s\x00-\x1f\x7f<>()\[\],;:"\\@]+')
-
-
-class UnconfirmedError(SmtpConnectionError):
-    """The whole message was written but no reply came: it may or may not have been delivered."""
-
-
-class NotCommitted(Exception):
-    """`before_dot` failed: the connection was cut without the final dot, so nothing was delivered."""
 
 
 @dataclass(frozen=True)
@@ -180,27 +172,6 @@ class Accepted:
     refused: dict[str, str]
 
 
-StartCommit = Callable[[], "asyncio.Future[object]"]
-# Writes the final dot now (once; later calls do nothing).
-WriteDot = Callable[[], None]
-# Runs once the body is written: either commits itself (calling `write_dot` as soon as the commit is
-# stored, or leaving the dot to the transport) and returns None, or prepares a commit and returns
-# `StartCommit`, which the transport runs alongside the final dot (see _commit_alongside_dot).
-BeforeDot = Callable[[WriteDot], Awaitable[StartCommit | None]]
-
-
-class _FinalDot:
-    def __init__(self, protocol: SMTPProtocol) -> None:
-        self.protocol = protocol
-        self.written = False
-
-    def write(self) -> None:
-        if not self.written:
-            self.written = True
-            self.protocol._response_pending = True
-            self.protocol.write(b".\r\n")
-
-
 class AccountConnection:
     """One authenticated SMTP session for one account, reused across messages; one transaction at a time."""
 
@@ -278,7 +249,7 @@ class AccountConnection:
                         raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
                     refused[recipient] = f"{response.code} {response.message}"
                 stage = "data"
-                reply = await _data(smtp, message, before_dot)
+                reply = await data(smtp, message, before_dot)
                 return Accepted(reply=reply, refused=refused)
             except NotCommitted:
                 self.close()
@@ -287,7 +258,7 @@ class AccountConnection:
                 await self._after_failure(smtp, error)
                 raise classify(error, stage) from error
             except BaseException:
-                _abort(smtp)  # cancelled mid-transaction: the session's state is unknown
+                abort(smtp)  # cancelled mid-transaction: the session's state is unknown
                 self.close()
                 raise
 
@@ -300,7 +271,7 @@ class AccountConnection:
             except Exception:  # noqa: S110 - any failure here just means the session is dropped below
                 pass
         if not isinstance(error, aiosmtplib.SMTPResponseException):
-            _abort(smtp)
+            abort(smtp)
         self.close()
 
     def close(self) -> None:
@@ -395,92 +366,6 @@ async def _command(smtp: aiosmtplib.SMTP, command: bytes) -> aiosmtplib.SMTPResp
     if response.code == _SHUTTING_DOWN:
         smtp.close()
     return response
-
-
-def _abort(smtp: aiosmtplib.SMTP) -> None:
-    transport = smtp.transport
-    if isinstance(transport, asyncio.Transport):
-        transport.abort()
-
-
-async def _flushed(smtp: aiosmtplib.SMTP) -> None:
-    """Wait until the body has left the process for the kernel: a commit must never precede it, or a
-    crash could lose bytes the row already counts as written."""
-    transport = smtp.transport
-    while isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
-        if transport.get_write_buffer_size() == 0:
-            return
-        await asyncio.sleep(0.001)
-
-
-async def _commit_alongside_dot(smtp: aiosmtplib.SMTP, start_commit: StartCommit) -> None:
-    """Start the commit and write the dot in the same turn of the event loop, commit first.
-
-    `start_commit()` returns a new task whose first step writes the commit to the database socket;
-    the dot is written by the callback queued right behind that step. A SIGKILL can then only fall in
-    the microseconds between two socket writes, instead of the whole wait for the database's reply.
-    """
-    protocol = smtp.protocol
-    assert protocol is not None
-    commit = start_commit()
-    dot_written = False
-
-    def write_dot() -> None:
-        nonlocal dot_written
-        if commit.done() or not protocol.is_connected:
-            return  # the commit failed before it reached the database: no dot
-        protocol._response_pending = True
-        protocol.write(b".\r\n")
-        dot_written = True
-
-    asyncio.get_running_loop().call_soon(write_dot)
-    try:
-        await commit
-    except BaseException as error:
-        if not dot_written:
-            _abort(smtp)
-            raise NotCommitted(f"not committed: {error!r}") from error
-        raise UnconfirmedError(f"the dot went out but the commit failed: {error!r}", stage="dot") from error
-    if not dot_written:
-        _abort(smtp)
-        raise NotCommitted("the connection closed before the final dot")
-
-
-async def _data(smtp: aiosmtplib.SMTP, message: bytes, before_dot: BeforeDot | None) -> str:
-    """DATA, the body, `before_dot()`, then the final dot: aiosmtplib's `data()` split at the dot."""
-    protocol = smtp.protocol
-    if protocol is None or protocol._command_lock is None:
-        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
-    body = PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message))
-    async with protocol._command_lock:
-        protocol._response_pending = True
-        protocol.write(b"DATA\r\n")
-        start = await protocol.read_response(timeout=smtp.timeout)
-        if start.code != _START_INPUT:
-            raise aiosmtplib.SMTPDataError(start.code, start.message)
-        protocol.write(body)
-        dot = _FinalDot(protocol)
-        start_commit: StartCommit | None = None
-        if before_dot is not None:
-            try:
-                await _flushed(smtp)
-                start_commit = await before_dot(dot.write)
-            except BaseException as error:
-                if dot.written:
-                    raise UnconfirmedError(f"the dot went out, then: {error!r}", stage="dot") from error
-                _abort(smtp)
-                raise NotCommitted(f"not committed: {error!r}") from error
-        if start_commit is not None:
-            await _commit_alongside_dot(smtp, start_commit)
-        else:
-            dot.write()
-        try:
-            response = await protocol.read_response(timeout=smtp.timeout)
-        except aiosmtplib.SMTPException as error:
-            raise UnconfirmedError(f"no reply to the final dot: {error}", stage="dot") from error
-        if response.code != _COMPLETED:
-            raise aiosmtplib.SMTPDataError(response.code, response.message)
-    return f"{response.code} {response.message}"
 
 
 async def check_login(endpoint: SmtpEndpoint) -> None:
