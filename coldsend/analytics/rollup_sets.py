@@ -1,7 +1,7 @@
-"""PostgreSQL's distinct-lead upkeep for statements that touch many rows of one lead at once (a cascade
-from a deleted campaign, a deleted lead setting `lead_id` NULL on all its events): row triggers fire
-only after the whole statement there, each seeing its siblings' changes already. So these recount the
-leads concerned, before and after the statement, set-based, and add the difference.
+"""PostgreSQL's distinct-lead upkeep for statements that touch many rows at once (an insert of a batch of
+events, a cascade from a deleted campaign, a deleted lead setting `lead_id` NULL on all its events): row
+triggers fire only after the whole statement there, each seeing its siblings' changes already. So these
+recount the leads concerned, before and after the statement, set-based, and add the difference.
 
 `before` and `after` are SQL (row sources with the event table's columns) of the concerned leads' events.
 """
@@ -22,7 +22,10 @@ def _days(source: str, sign: int, *columns: str) -> str:
 
 
 def recount(before: str, after: str) -> list[str]:
-    """Statements adding (after - before) to the day, span and account rollups."""
+    """Statements adding (after - before) to the day, span and account rollups. Each reads the two row
+    sources once (materialized), not once per family."""
+    sources = f"WITH before AS MATERIALIZED ({before}), after AS MATERIALIZED ({after}) "
+    before, after = "SELECT * FROM before", "SELECT * FROM after"
     linked = (
         "SELECT d.*, LAG(d.day) OVER (PARTITION BY d.sign, d.sequence_id, d.kind, d.lead_id ORDER BY d.day) "
         f"AS prev_day FROM ({_days(before, -1, *_COLUMNS.split(', '))} UNION ALL "
@@ -32,7 +35,7 @@ def recount(before: str, after: str) -> list[str]:
         f"{_days(before, -1, 'workspace_id', 'account_email')} UNION ALL "
         f"{_days(after, 1, 'workspace_id', 'account_email')}"
     )
-    return [
+    statements = [
         "INSERT INTO analytics_day (sequence_id, kind, day, workspace_id, campaign_id, subsequence_id, "
         "total, row_count, leads, firsts) SELECT x.sequence_id, x.kind, x.day, x.workspace_id, "
         "x.campaign_id, x.subsequence_id, 0, 0, sum(x.sign), "
@@ -53,6 +56,14 @@ def recount(before: str, after: str) -> list[str]:
         "HAVING sum(x.sign) <> 0 ON CONFLICT (workspace_id, account_email, kind, day) DO UPDATE "
         "SET leads = analytics_account_day.leads + excluded.leads",
     ]
+    return [sources + statement for statement in statements]
+
+
+def inserted(added: str) -> list[str]:
+    """Events inserted by a statement (transition table `added`)."""
+    after = f"SELECT * FROM event WHERE lead_id IN (SELECT lead_id FROM {added})"
+    before = f"{after} AND id NOT IN (SELECT id FROM {added})"
+    return recount(before, after)
 
 
 def deleted(gone: str) -> list[str]:

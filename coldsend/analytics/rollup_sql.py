@@ -91,6 +91,27 @@ def counted(dialect: str, row: str, total: str, rows: str) -> list[str]:
     ]
 
 
+def counted_rows(table: str) -> list[str]:
+    """PostgreSQL's statement trigger: the events of transition table `table` counted, one upsert per
+    rollup row they touch (not one per event: a row updated again and again in one transaction leaves a
+    chain of versions each later update walks)."""
+    d = day_of("postgresql", 'n."timestamp"')
+    sequence = f"n.sequence_id, n.type, {d}, n.workspace_id, n.campaign_id, n.subsequence_id"
+    step = f"n.sequence_id, n.step, n.variant, n.type, {d}, n.workspace_id, n.campaign_id, n.subsequence_id"
+    account = f"n.workspace_id, n.account_email, n.type, {d}"
+    return [
+        "INSERT INTO analytics_day (sequence_id, kind, day, workspace_id, campaign_id, subsequence_id, "
+        f'total, row_count, leads, firsts) SELECT {sequence}, sum(n."count"), count(*), 0, 0 '
+        f"FROM {table} n GROUP BY {sequence} {_DAY_UPSERT}",
+        "INSERT INTO analytics_step_day (sequence_id, step, variant, kind, day, workspace_id, campaign_id, "
+        f'subsequence_id, total, row_count) SELECT {step}, sum(n."count"), count(*) FROM {table} n '
+        f"GROUP BY {step} {_STEP_UPSERT}",
+        "INSERT INTO analytics_account_day (workspace_id, account_email, kind, day, total, row_count, leads) "
+        f'SELECT {account}, sum(n."count"), count(*), 0 FROM {table} n WHERE n.account_email IS NOT NULL '
+        f"GROUP BY {account} {_ACCOUNT_UPSERT}",
+    ]
+
+
 def _lead_days(dialect: str, family: Family, row: str) -> tuple[str, str, str]:
     """SQL for: the row's day; the lead's other days of the kind in the sequence before it (the latest),
     and after it (the earliest)."""

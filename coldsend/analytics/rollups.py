@@ -17,6 +17,7 @@ from coldsend.analytics.rollup_sql import (
     LEAD_COLUMNS,
     LEAD_KEY,
     counted,
+    counted_rows,
     day_of,
     lead_added,
     lead_day,
@@ -34,15 +35,18 @@ TABLES = (
     "analytics_lead_tally",
 )
 _EVENT_TRIGGERS: tuple[str, ...] = (
-    "analytics_event_insert",
+    "analytics_event_insert",  # the row trigger migration 0017 installed; migration 0020 replaces it
     "analytics_event_delete",
     "analytics_event_update",
 )
-_EVENT_TRIGGERS += ("analytics_events_deleted", "analytics_events_relinked")
+_EVENT_TRIGGERS += ("analytics_events_inserted", "analytics_events_deleted", "analytics_events_relinked")
 _LEAD_TRIGGERS = ("analytics_lead_insert", "analytics_lead_delete", "analytics_lead_update")
 # PostgreSQL: writers of one lead's events take turns on its distinct counts (a second key space, so as
-# not to wait on other work locked by the lead's id).
-_LOCK = "PERFORM pg_advisory_xact_lock(hashtextextended({r}.lead_id::text, 2026));"
+# not to wait on other work locked by the lead's id), each taking its leads' locks in one order.
+_LOCKS = (
+    "PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(lead_id::text, 2026) AS k "
+    "FROM {table} WHERE lead_id IS NOT NULL ORDER BY 1) x;"
+)
 
 
 def _body(statements: list[str]) -> str:
@@ -52,25 +56,26 @@ def _body(statements: list[str]) -> str:
 def _postgresql_triggers() -> list[str]:
     dialect = "postgresql"
     changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in LEAD_COLUMNS)
-    inserted = _body(counted(dialect, "NEW", 'NEW."count"', "1") + lead_day(dialect, "NEW", 1))
     deleted = _body(counted(dialect, "OLD", '-OLD."count"', "-1"))
     recounted = _body(counted(dialect, "NEW", 'NEW."count" - OLD."count"', "0"))
-    lock_new = _LOCK.format(r="NEW")
     return [
         f"""CREATE FUNCTION analytics_event_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-IF TG_OP = 'INSERT' THEN
-  IF NEW.lead_id IS NOT NULL THEN {lock_new} END IF;
-  {inserted}
-ELSIF TG_OP = 'DELETE' THEN
+IF TG_OP = 'DELETE' THEN
   {deleted}
 ELSIF NEW."count" <> OLD."count" THEN
   {recounted}
 END IF;
 RETURN NULL;
 END $$""",
-        "CREATE TRIGGER analytics_event_insert AFTER INSERT ON event "
-        "FOR EACH ROW EXECUTE FUNCTION analytics_event_rollup()",
+        # Inserts are counted a statement at a time: a sender's batch of sends is one INSERT.
+        f"""CREATE FUNCTION analytics_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{_LOCKS.format(table="added")}
+{_body(counted_rows("added") + rollup_sets.inserted("added"))}RETURN NULL;
+END $$""",
+        "CREATE TRIGGER analytics_events_inserted AFTER INSERT ON event REFERENCING NEW TABLE AS added "
+        "FOR EACH STATEMENT EXECUTE FUNCTION analytics_events_inserted()",
         "CREATE TRIGGER analytics_event_delete AFTER DELETE ON event "
         "FOR EACH ROW EXECUTE FUNCTION analytics_event_rollup()",
         'CREATE TRIGGER analytics_event_update AFTER UPDATE OF "count" ON event '
@@ -137,7 +142,9 @@ def drop_triggers(dialect: str) -> list[str]:
     if dialect == "postgresql":
         dropped = [f"DROP TRIGGER IF EXISTS {name} ON event" for name in _EVENT_TRIGGERS]
         dropped += [f"DROP TRIGGER IF EXISTS {name} ON lead" for name in _LEAD_TRIGGERS]
-        functions = ("analytics_event_rollup", "analytics_leads_added", "analytics_leads_removed")
+        functions: tuple[str, ...] = ("analytics_event_rollup", "analytics_events_inserted")
+        functions += ("analytics_events_deleted",)
+        functions += ("analytics_events_relinked", "analytics_leads_added", "analytics_leads_removed")
         return dropped + [
             f"DROP FUNCTION IF EXISTS {name}()" for name in (*functions, "analytics_lead_changed")
         ]

@@ -152,7 +152,6 @@ async def record_sent_many(
             if ctx.sequence.subsequence is None:
                 finished_main[ctx.lead.id] = send.campaign_id
     await _write_emails(session, emails, resent={ctx.send.id for ctx, _ in done if ctx.send.soft_bounces})
-    await record_events(session, events)
     await session.execute(update(Lead), list(leads.values()))
     if finished:
         await session.execute(
@@ -163,6 +162,8 @@ async def record_sent_many(
         )
     if finished_main:
         await triggers.on_completed_without_reply(session, finished_main, now)
+    # Last: the events' rollup rows (one per campaign and day) are every sender's, locked until commit.
+    await record_events(session, events)
     return len(done)
 
 

@@ -100,20 +100,26 @@ async def run_campaigns(app: FastAPI, tenant: Tenant, sink: SmtpSink) -> list[st
     return campaigns
 
 
-async def record_random(app: FastAPI, rng: random.Random, kind: str) -> None:
-    """One event of `kind` on a random delivered send, on a random day of the week after START."""
+async def record_random(app: FastAPI, rng: random.Random, kinds: list[str]) -> None:
+    """One to four events on random delivered sends, each on a random day of the week after START, in
+    one statement (as the sender records a batch): often two of one lead, whose distinct days must come
+    out as if they had been recorded one by one."""
     async with session_scope(app.state.sessionmaker) as session:
         sends = list(
             await session.scalars(select(Send).where(Send.message_id.is_not(None)).order_by(Send.id))
         )
         if not sends:
             return
-        send = rng.choice(sends)
-        when = START + timedelta(days=rng.randrange(7), seconds=rng.randrange(1, 86_000))
-        severity = None
-        if kind == EventType.BOUNCED:
-            severity = rng.choice([None, "hard", "soft"])
-        await record(session, [event_row(send, kind, timestamp=when, severity=severity)])
+        rows, keys = [], set()
+        for _ in range(rng.randrange(1, 5)):
+            send, kind = rng.choice(sends), rng.choice(kinds)
+            if (send.id, kind) in keys:
+                continue
+            keys.add((send.id, kind))
+            when = START + timedelta(days=rng.randrange(7), seconds=rng.randrange(1, 86_000))
+            severity = rng.choice([None, "hard", "soft"]) if kind == EventType.BOUNCED else None
+            rows.append(event_row(send, kind, timestamp=when, severity=severity))
+        await record(session, rows)
 
 
 async def answers(tenant: Tenant, campaigns: list[str], *, whole_days: bool) -> list[Any]:
@@ -160,7 +166,7 @@ async def test_rollups_equal_a_recount(app: FastAPI, tenant: Tenant, smtp_sink: 
             for click in CLICK_URL.findall(html_of(item)):
                 await tenant.client.get(path_of(click))
         elif action < 8:
-            await record_random(app, rng, rng.choice(kinds))
+            await record_random(app, rng, kinds)
         elif action < 9 and leads:
             lead = rng.choice(leads)
             interest = rng.choice([1, 2, 3, 4, -1, 0])
