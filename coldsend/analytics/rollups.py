@@ -1,8 +1,11 @@
-"""The analytics rollups' triggers (installed by migration 0017) and `rebuild`: a recount from the events
-and leads, which the migration's backfill and bench/scale.py (after seeding with COPY) use.
+"""The analytics rollups' triggers (installed by migration 0017, reinstalled by 0020) and `rebuild`: a
+recount from the events and leads, which the migration's backfill and bench/scale.py (after seeding with
+COPY) use.
 
 The triggers keep the rollups in every writer's transaction; `rebuild` recounts with set-based SQL over
-the whole table (window functions), the other way to the same numbers, which the tests compare.
+the whole table (window functions), the other way to the same numbers, which the tests compare. On
+PostgreSQL an INSERT into `event` is counted once per statement (its transition table), so a sender's
+batch touches each rollup row once; SQLite has row triggers only.
 """
 
 import uuid
