@@ -4,9 +4,9 @@ bumps its count."""
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.db.upsert import conflict_insert
@@ -15,6 +15,7 @@ from coldsend.models import Email, Event, Send
 from coldsend.webhooks import facts
 
 KEY = ["type", "sequence_id", "lead_id", "step"]
+_EVENTS = cast(Table, Event.__table__)
 
 
 def event_row(
@@ -64,11 +65,12 @@ async def record(
         return []
     where = None
     if counted_before is not None:
-        where = func.coalesce(Event.timestamp_counted, Event.timestamp) <= counted_before
+        where = func.coalesce(_EVENTS.c.timestamp_counted, _EVENTS.c.timestamp) <= counted_before
+    # On the table, not the entity: the ORM's bulk-insert path cost a fifth of a tracked open's CPU.
     stmt = (
-        conflict_insert(Event)
+        conflict_insert(_EVENTS)
         .bump_on_conflict(KEY, "count", stamp="timestamp_counted", where=where)
-        .returning(Event.type, Event.sequence_id, Event.lead_id, Event.step, Event.count)
+        .returning(*(_EVENTS.c[name] for name in (*KEY, "count")))
     )
     returned = (await session.execute(stmt, list(rows))).tuples().all()
     by_key = {_key(row): row for row in rows}
