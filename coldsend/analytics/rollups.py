@@ -145,12 +145,16 @@ def drop_triggers(dialect: str) -> list[str]:
     if dialect == "postgresql":
         dropped = [f"DROP TRIGGER IF EXISTS {name} ON event" for name in _EVENT_TRIGGERS]
         dropped += [f"DROP TRIGGER IF EXISTS {name} ON lead" for name in _LEAD_TRIGGERS]
-        functions: tuple[str, ...] = ("analytics_event_rollup", "analytics_events_inserted")
-        functions += ("analytics_events_deleted",)
-        functions += ("analytics_events_relinked", "analytics_leads_added", "analytics_leads_removed")
-        return dropped + [
-            f"DROP FUNCTION IF EXISTS {name}()" for name in (*functions, "analytics_lead_changed")
-        ]
+        functions = (
+            "analytics_event_rollup",
+            "analytics_events_inserted",
+            "analytics_events_deleted",
+            "analytics_events_relinked",
+            "analytics_leads_added",
+            "analytics_leads_removed",
+            "analytics_lead_changed",
+        )
+        return dropped + [f"DROP FUNCTION IF EXISTS {name}()" for name in functions]
     names = (
         "analytics_event_insert",
         "analytics_event_delete",

@@ -29,7 +29,7 @@ from aiosmtplib.email import quote_address
 from coldsend import deadlines
 from coldsend.mail import xoauth2
 
-# The final dot's kit, re-exported likewise.
+# The final dot's kit, re-exported: callers import it from here.
 from coldsend.mail.smtp_data import BeforeDot as BeforeDot
 from coldsend.mail.smtp_data import NotCommitted as NotCommitted
 from coldsend.mail.smtp_data import StartCommit as StartCommit

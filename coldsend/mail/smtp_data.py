@@ -66,7 +66,7 @@ async def _flushed(smtp: aiosmtplib.SMTP) -> None:
         await asyncio.sleep(0.001)
 
 
-async def _commit_alongside_dot(smtp: aiosmtplib.SMTP, start_commit: StartCommit) -> None:
+async def _commit_alongside_dot(smtp: aiosmtplib.SMTP, dot: _FinalDot, start_commit: StartCommit) -> None:
     """Start the commit and write the dot in the same turn of the event loop, commit first.
 
     `start_commit()` returns a new task whose first step writes the commit to the database socket;
@@ -76,25 +76,21 @@ async def _commit_alongside_dot(smtp: aiosmtplib.SMTP, start_commit: StartCommit
     protocol = smtp.protocol
     assert protocol is not None
     commit = start_commit()
-    dot_written = False
 
     def write_dot() -> None:
-        nonlocal dot_written
         if commit.done() or not protocol.is_connected:
             return  # the commit failed before it reached the database: no dot
-        protocol._response_pending = True
-        protocol.write(b".\r\n")
-        dot_written = True
+        dot.write()
 
     asyncio.get_running_loop().call_soon(write_dot)
     try:
         await commit
     except BaseException as error:
-        if not dot_written:
+        if not dot.written:
             abort(smtp)
             raise NotCommitted(f"not committed: {error!r}") from error
         raise UnconfirmedError(f"the dot went out but the commit failed: {error!r}", stage="dot") from error
-    if not dot_written:
+    if not dot.written:
         abort(smtp)
         raise NotCommitted("the connection closed before the final dot")
 
@@ -124,7 +120,7 @@ async def data(smtp: aiosmtplib.SMTP, message: bytes, before_dot: BeforeDot | No
                 abort(smtp)
                 raise NotCommitted(f"not committed: {error!r}") from error
         if start_commit is not None:
-            await _commit_alongside_dot(smtp, start_commit)
+            await _commit_alongside_dot(smtp, dot, start_commit)
         else:
             dot.write()
         try:
