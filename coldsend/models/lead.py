@@ -52,6 +52,13 @@ class Lead(RecordModel):
     __table_args__ = (
         Index("ix_lead_workspace_id_id", "workspace_id", "id"),
         Index("ix_lead_workspace_id_email", "workspace_id", "email"),
+        # The duplicate check's probe: the one index that `email = ...` alone selects (issue 21).
+        Index(
+            "ix_lead_email",
+            "email",
+            postgresql_where=text("email IS NOT NULL"),
+            sqlite_where=text("email IS NOT NULL"),
+        ),
         # Partial: a lead is in a campaign or in a list, so each index skips the other half.
         Index(
             "ix_lead_campaign_id_email",
