@@ -186,7 +186,8 @@ async def _post_add(client: httpx.AsyncClient, body: bytes) -> int:
         "/api/v2/leads/add", content=body, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 200, response.text
-    uploaded: int = response.json()["leads_uploaded"]
+    # orjson, as the bodies are encoded before the clock starts: the client's JSON is not the server's work.
+    uploaded: int = orjson.loads(response.content)["leads_uploaded"]
     return uploaded
 
 

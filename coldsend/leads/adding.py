@@ -17,7 +17,7 @@ from coldsend.leads.schemas import (
     LeadsAdd,
     unstorable_variable,
 )
-from coldsend.leads.service import SkipFlags, check_container, row_values
+from coldsend.leads.service import SkipFlags, check_container
 from coldsend.models import ActivityType
 from coldsend.principal import Principal
 from coldsend.verification.jobs import enqueue_lead_verification
@@ -43,10 +43,14 @@ def _new_ids(count: int) -> list[str]:
     return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes]
 
 
+# (index in the batch, id, email, first_name, last_name, phone) of a lead uploaded
+Uploaded = tuple[int, str, str | None, str | None, str | None, str | None]
+
+
 @dataclass
 class AddResult:
     total_sent: int
-    created: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    created: list[Uploaded] = field(default_factory=list)
     in_blocklist: int = 0
     duplicated_leads: int = 0
     skipped_count: int = 0
@@ -128,8 +132,9 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
             here.add(email)
         elif flags.skips(lead_campaign, lead_list):
             elsewhere.add(email)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     ids = iter(_new_ids(len(kept)))
+    new_row, assigned_to = lead_repository.new_row, add_in.assigned_to
     for index, lead_in, address in kept:
         if address is not None:
             if address in blocked:
@@ -141,17 +146,19 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
             if address in elsewhere:
                 result.skipped_count += 1
                 continue
-        values = row_values(lead_in, address, add_in.assigned_to)
-        values["id"] = next(ids)
-        rows.append(values)
-        result.created.append((index, values["id"], values))
+        fields = lead_in.__dict__  # pydantic keeps a model's field values there; quicker than getattr
+        lead_id = next(ids)
+        rows.append(new_row(fields, lead_id=lead_id, email=address, assigned_to=assigned_to))
+        result.created.append(
+            (index, lead_id, address, fields["first_name"], fields["last_name"], fields["phone"])
+        )
     if rows:
         await lead_repository.insert_many(
             session, rows, workspace_id=workspace_id, campaign_id=campaign_id, list_id=list_id
         )
         if add_in.verify_leads_on_import:
             await enqueue_lead_verification(
-                session, workspace_id=workspace_id, lead_ids=[uuid.UUID(row["id"]) for row in rows]
+                session, workspace_id=workspace_id, lead_ids=[uuid.UUID(row[0]) for row in rows]
             )
         await audit_log_service.record(
             session,

@@ -375,7 +375,7 @@ async def _add_batch(
         result = await lead_adding.add_many(session, principal, add_in=add_in)
         skipped: list[Skipped] = []
         if request.explain_skipped:
-            created = {index for index, _id, _values in result.created}
+            created = {index for index, *_uploaded in result.created}
             skipped = await _explain(session, request, principal.workspace_id, batch, created, result)
     totals.batches += 1
     totals.total_sent += result.total_sent

@@ -1,7 +1,6 @@
 """The leads' dialect-specific SQL: the write locks, the existing-email probe and the bulk insert (COPY)."""
 
 import functools
-import operator
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -91,48 +90,74 @@ async def existing(
     return [(row.email, row.campaign_id, row.list_id) for row in rows]
 
 
-_VARYING = (
-    ("id", "uuid"),
-    ("email", "text"),
-    ("first_name", "text"),
-    ("last_name", "text"),
-    ("company_name", "text"),
-    ("company_domain", "text"),
-    ("job_title", "text"),
-    ("phone", "text"),
-    ("website", "text"),
-    ("personalization", "text"),
-    ("lt_interest_status", "int"),
-    ("pl_value_lead", "text"),
-    ("assigned_to", "uuid"),
-    ("timestamp_last_interest_change", "timestamptz"),
+# A new lead's own values, in this order: a row of `insert_many` (`new_row` builds one). The COPY's columns
+# begin with these (`payload` as JSON text), then `timestamp_last_interest_change` and the batch's constants.
+NEW_ROW = (
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "company_name",
+    "company_domain",
+    "job_title",
+    "phone",
+    "website",
+    "personalization",
+    "lt_interest_status",
+    "pl_value_lead",
+    "assigned_to",
+    "payload",
 )
+_INTEREST = NEW_ROW.index("lt_interest_status")
 _FIXED = (
-    ("workspace_id", "uuid"),
-    ("campaign_id", "uuid"),
-    ("list_id", "uuid"),
-    ("timestamp_created", "timestamptz"),
-    ("timestamp_updated", "timestamptz"),
-    ("status", "int"),
-    ("upload_method", "text"),
-    ("email_open_count", "int"),
-    ("email_reply_count", "int"),
-    ("email_click_count", "int"),
+    "workspace_id",
+    "campaign_id",
+    "list_id",
+    "timestamp_created",
+    "timestamp_updated",
+    "status",
+    "upload_method",
+    "email_open_count",
+    "email_reply_count",
+    "email_click_count",
 )
-_COPIED = [*(name for name, _ in _VARYING), "payload", *(name for name, _ in _FIXED)]
+_FIXED_IDS = ("workspace_id", "campaign_id", "list_id")
 _JSON_DEFAULTS = ("status_summary", "status_summary_subseq")
-_varying = operator.itemgetter(*(name for name, _ in _VARYING))
+_COPIED = [*NEW_ROW, "timestamp_last_interest_change", *_FIXED, *_JSON_DEFAULTS]
+
+
+def new_row(
+    fields: dict[str, Any], *, lead_id: str, email: str | None, assigned_to: uuid.UUID | None
+) -> tuple[Any, ...]:
+    """A row of `insert_many` from a lead's settable fields (`LeadFields`' values by name)."""
+    return (
+        lead_id,
+        email,
+        fields["first_name"],
+        fields["last_name"],
+        fields["company_name"],
+        email.rpartition("@")[2] if email else "",
+        fields["job_title"],
+        fields["phone"],
+        fields["website"],
+        fields["personalization"],
+        fields["lt_interest_status"],
+        fields["pl_value_lead"],
+        fields["assigned_to"] or assigned_to,
+        fields["custom_variables"] or None,
+    )
 
 
 async def insert_many(
     session: AsyncSession,
-    rows: list[dict[str, Any]],
+    rows: list[tuple[Any, ...]],
     *,
     workspace_id: uuid.UUID,
     campaign_id: uuid.UUID | None,
     list_id: uuid.UUID | None,
 ) -> None:
-    """The batch in one statement: on PostgreSQL a COPY, elsewhere an executemany INSERT."""
+    """The batch (rows in NEW_ROW's order, ids as text) in one statement: on PostgreSQL a COPY, elsewhere
+    an executemany INSERT."""
     now = utcnow()
     fixed: dict[str, Any] = {
         "workspace_id": workspace_id,
@@ -146,12 +171,17 @@ async def insert_many(
         "email_reply_count": 0,
         "email_click_count": 0,
     }
-    for row in rows:
-        row["timestamp_last_interest_change"] = now if row["lt_interest_status"] is not None else None
     connection = await session.connection()
     if connection.dialect.name != "postgresql":
         values = [
-            {**fixed, "status_summary": {}, "status_summary_subseq": {}, **row, "id": uuid.UUID(row["id"])}
+            {
+                **fixed,
+                "status_summary": {},
+                "status_summary_subseq": {},
+                **dict(zip(NEW_ROW, row, strict=True)),
+                "id": uuid.UUID(row[0]),
+                "timestamp_last_interest_change": None if row[_INTEREST] is None else now,
+            }
             for row in rows
         ]
         await connection.execute(insert(LeadRow), values)
@@ -161,13 +191,17 @@ async def insert_many(
     driver = (await connection.get_raw_connection()).driver_connection
     if driver is None or not driver.is_in_transaction():
         raise RuntimeError("no transaction open on the session's connection to COPY the leads into")
-    constants = (*fixed.values(), *("{}" for _ in _JSON_DEFAULTS))
+    # Ids as text: asyncpg parses a str in C, and reads a uuid.UUID's bytes through Python once per row.
+    fixed.update((name, None if fixed[name] is None else str(fixed[name])) for name in _FIXED_IDS)
+    constants = (*(fixed[name] for name in _FIXED), *("{}" for _ in _JSON_DEFAULTS))
+    dumps = orjson.dumps
     records = [
         (
-            *_varying(row),
-            None if row["payload"] is None else orjson.dumps(row["payload"]).decode(),
+            *row[:-1],
+            None if row[-1] is None else dumps(row[-1]).decode(),
+            None if row[_INTEREST] is None else now,
             *constants,
         )
         for row in rows
     ]
-    await driver.copy_records_to_table("lead", records=records, columns=[*_COPIED, *_JSON_DEFAULTS])
+    await driver.copy_records_to_table("lead", records=records, columns=_COPIED)

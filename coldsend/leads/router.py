@@ -103,9 +103,10 @@ async def bulk_add_leads(
     body: LeadsAdd, principal: Authorized, session: Session, request: Request
 ) -> Response:
     """Add up to 1000 leads to a campaign or a list; each lead lands in exactly one counter"""
+    settings = request.app.state.settings
     for index, lead_in in enumerate(body.leads):
-        where = f"body/leads/{index}/custom_variables"
-        check_custom_variables(where, lead_in.custom_variables, request.app.state.settings)
+        if lead_in.custom_variables is not None:
+            check_custom_variables(f"body/leads/{index}/custom_variables", lead_in.custom_variables, settings)
     result = await lead_adding.add_many(session, principal, add_in=body)
     summary = {
         "status": "success",
@@ -123,12 +124,12 @@ async def bulk_add_leads(
             {
                 "index": index,
                 "id": lead_id,
-                "email": values["email"],
-                "first_name": values["first_name"],
-                "last_name": values["last_name"],
-                "phone": values["phone"],
+                "email": email,
+                "first_name": first_name,
+                "last_name": last_name,
+                "phone": phone,
             }
-            for index, lead_id, values in result.created
+            for index, lead_id, email, first_name, last_name, phone in result.created
         ],
     }
     if result.refused:
