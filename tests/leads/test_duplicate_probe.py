@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.api.app import create_app
@@ -28,8 +27,9 @@ LEADS = 2000
 async def _plan(maker: async_sessionmaker[AsyncSession], scope: str, **parameters: object) -> str:
     emails = "\n".join(f"new{i}@example.com" for i in range(100))
     statement = _existing_statement("postgresql", scope).params(emails=emails, **parameters)
-    sql = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     async with maker() as session:
+        dialect = (await session.connection()).dialect
+        sql = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
         rows = await session.execute(text("EXPLAIN " + str(sql).replace(":", r"\:")))
         return "\n".join(row[0] for row in rows)
 
