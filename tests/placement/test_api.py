@@ -29,7 +29,7 @@ def seed_body(email: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def test_body(**fields: Any) -> dict[str, Any]:
+def placement_body(**fields: Any) -> dict[str, Any]:
     return {
         "name": "Placement",
         "type": 1,
@@ -60,7 +60,7 @@ class TestCreate:
     async def test_created_with_its_recipients_and_next_run(self, tenant: Tenant) -> None:
         await world(tenant)
         response = await tenant.client.post(
-            TESTS, json=test_body(type=2, schedule=SCHEDULE, test_code="abc-1")
+            TESTS, json=placement_body(type=2, schedule=SCHEDULE, test_code="abc-1")
         )
         assert response.status_code == 200, response.text
         test = response.json()
@@ -74,16 +74,16 @@ class TestCreate:
 
     async def test_no_seeds_is_400(self, tenant: Tenant) -> None:
         await create_account(tenant, "sender@acme.test")
-        assert "no seeds" in await bad(tenant, test_body())
+        assert "no seeds" in await bad(tenant, placement_body())
 
     async def test_labels_that_pick_no_seed_are_400(self, tenant: Tenant) -> None:
         await world(tenant)
         label = {"region": "Europe", "sub_region": "IT", "type": "Personal", "esp": "Libero.it"}
-        assert "no seeds" in await bad(tenant, test_body(recipients_labels=[label]))
+        assert "no seeds" in await bad(tenant, placement_body(recipients_labels=[label]))
 
     async def test_unknown_sender_account_is_400(self, tenant: Tenant) -> None:
         await world(tenant)
-        message = await bad(tenant, test_body(emails=["sender@acme.test", "ghost@acme.test"]))
+        message = await bad(tenant, placement_body(emails=["sender@acme.test", "ghost@acme.test"]))
         assert "ghost@acme.test" in message
 
     async def test_another_workspaces_account_is_unknown(
@@ -92,7 +92,7 @@ class TestCreate:
         other = await make_tenant()
         await create_account(other, "theirs@other.test")
         await world(tenant)
-        assert "theirs@other.test" in await bad(tenant, test_body(emails=["theirs@other.test"]))
+        assert "theirs@other.test" in await bad(tenant, placement_body(emails=["theirs@other.test"]))
 
     @pytest.mark.parametrize(
         "schedule",
@@ -106,7 +106,7 @@ class TestCreate:
     )
     async def test_invalid_schedule_is_400(self, tenant: Tenant, schedule: dict[str, Any] | None) -> None:
         await world(tenant)
-        body = test_body(type=2, **({"schedule": schedule} if schedule else {}))
+        body = placement_body(type=2, **({"schedule": schedule} if schedule else {}))
         assert await bad(tenant, body)
 
     @pytest.mark.parametrize("value", [-1, 101, None])
@@ -116,17 +116,17 @@ class TestCreate:
             "when": {"condition": "placement_goes_below", "condition_value": value},
             "then": {"pause": True},
         }
-        assert "0 to 100" in await bad(tenant, test_body(automations=[automation]))
+        assert "0 to 100" in await bad(tenant, placement_body(automations=[automation]))
 
     async def test_unknown_tag_in_an_automation_is_400(self, tenant: Tenant) -> None:
         await world(tenant)
         automation = {"when": {"condition": "added_to_blacklists"}, "then": {"add_tags": [str(uuid.uuid4())]}}
-        assert "no custom tag" in await bad(tenant, test_body(automations=[automation]))
+        assert "no custom tag" in await bad(tenant, placement_body(automations=[automation]))
 
     async def test_a_webhook_action_needs_an_http_url(self, tenant: Tenant) -> None:
         await world(tenant)
         automation = {"when": {"condition": "added_to_blacklists"}, "then": {"webhook_url": "ftp://x.test/h"}}
-        assert "uri" in await bad(tenant, test_body(automations=[automation]))
+        assert "uri" in await bad(tenant, placement_body(automations=[automation]))
 
     async def test_a_seed_cannot_send(self, tenant: Tenant) -> None:
         await world(tenant)
@@ -134,7 +134,7 @@ class TestCreate:
         response = await tenant.client.post(SEEDS, json={"email": "box@seedacct.test"})
         assert response.status_code == 200, response.text
         assert response.json()["account_id"] is not None
-        assert "placement seed" in await bad(tenant, test_body(emails=["box@seedacct.test"]))
+        assert "placement seed" in await bad(tenant, placement_body(emails=["box@seedacct.test"]))
 
 
 class TestSeeds:
@@ -163,7 +163,7 @@ class TestSeeds:
 class TestTenancy:
     async def test_another_workspaces_objects_are_404(self, tenant: Tenant, make_tenant: MakeTenant) -> None:
         await world(tenant)
-        test_id = (await tenant.client.post(TESTS, json=test_body())).json()["id"]
+        test_id = (await tenant.client.post(TESTS, json=placement_body())).json()["id"]
         seed_id = (await tenant.client.get(SEEDS)).json()["items"][0]["id"]
         other = await make_tenant()
         for method, path, body in [
@@ -190,7 +190,7 @@ class TestTenancy:
         key = await make_key(tenant.workspace_id, ["inbox_placement_tests:read"])
         async with client_for(app, key) as reader:
             assert (await reader.get(TESTS)).status_code == 200
-            response = await reader.post(TESTS, json=test_body())
+            response = await reader.post(TESTS, json=placement_body())
             assert response.status_code == 403
             assert response.json()["error"] == "Forbidden"
             response = await reader.get(
@@ -202,7 +202,8 @@ class TestTenancy:
 class TestPatch:
     async def test_only_name_schedule_automations_status(self, tenant: Tenant) -> None:
         await world(tenant)
-        test_id = (await tenant.client.post(TESTS, json=test_body(type=2, schedule=SCHEDULE))).json()["id"]
+        body = placement_body(type=2, schedule=SCHEDULE)
+        test_id = (await tenant.client.post(TESTS, json=body)).json()["id"]
         response = await tenant.client.patch(f"{TESTS}/{test_id}", json={"email_subject": "Other"})
         assert response.status_code == 400
         response = await tenant.client.patch(f"{TESTS}/{test_id}", json={"status": 2, "name": "Weekly"})
