@@ -25,10 +25,10 @@ from coldsend.block_list_entries import service as block_list_service
 from coldsend.db.session import session_scope
 from coldsend.errors import NotFound
 from coldsend.leads import adding as lead_adding
+from coldsend.leads import repository as lead_repository
 from coldsend.leads import service as lead_service
 from coldsend.leads.schemas import MAX_ADD, LeadIn, LeadsAdd
 from coldsend.models import Campaign, LeadList
-from coldsend.models import Lead as LeadRow
 from coldsend.principal import Principal
 from coldsend.workspaces import service as workspace_service
 
@@ -319,22 +319,14 @@ async def _explain(
             pending[index] = email
     emails = sorted(set(pending.values()))
     blocked = await block_list_service.blocked(session, workspace_id=workspace_id, addresses=emails)
-    here: set[str] = set()
-    unblocked = [email for email in emails if email not in blocked]
-    container = (
-        LeadRow.campaign_id == request.campaign_id
-        if request.campaign_id is not None
-        else LeadRow.list_id == request.list_id
+    found = await lead_repository.existing(
+        session,
+        workspace_id=workspace_id,
+        emails=[email for email in emails if email not in blocked],
+        campaign_id=request.campaign_id,
+        list_id=request.list_id,
     )
-    for start in range(0, len(unblocked), 500):
-        chunk = unblocked[start : start + 500]
-        here.update(
-            await session.scalars(
-                select(LeadRow.email).where(
-                    LeadRow.workspace_id == workspace_id, container, LeadRow.email.in_(chunk)
-                )
-            )
-        )
+    here = {email for email, _campaign_id, _list_id in found}
     for index, email in pending.items():
         reasons[index] = (
             "in_blocklist" if email in blocked else "duplicated_lead" if email in here else "skipped"
