@@ -134,7 +134,7 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
             elsewhere.add(email)
     rows: list[tuple[Any, ...]] = []
     ids = iter(_new_ids(len(kept)))
-    new_row, assigned_to = lead_repository.new_row, add_in.assigned_to
+    lead_values, assigned_to = lead_repository.lead_values, add_in.assigned_to
     for index, lead_in, address in kept:
         if address is not None:
             if address in blocked:
@@ -148,7 +148,7 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
                 continue
         fields = lead_in.__dict__  # pydantic keeps a model's field values there; quicker than getattr
         lead_id = next(ids)
-        rows.append(new_row(fields, lead_id=lead_id, email=address, assigned_to=assigned_to))
+        rows.append((lead_id, *lead_values(fields, email=address, assigned_to=assigned_to)))
         result.created.append(
             (index, lead_id, address, fields["first_name"], fields["last_name"], fields["phone"])
         )

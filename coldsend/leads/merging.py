@@ -5,7 +5,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.clock import utcnow
 from coldsend.errors import BadRequest
-from coldsend.leads.service import SETTABLE, domain_of
+from coldsend.leads.repository import domain_of
+from coldsend.leads.service import SETTABLE
 from coldsend.models import ActivityType
 from coldsend.models import Lead as LeadRow
 from coldsend.principal import Principal

@@ -90,10 +90,10 @@ async def existing(
     return [(row.email, row.campaign_id, row.list_id) for row in rows]
 
 
-# A new lead's own values, in this order: a row of `insert_many` (`new_row` builds one). The COPY's columns
-# begin with these (`payload` as JSON text), then `timestamp_last_interest_change` and the batch's constants.
-NEW_ROW = (
-    "id",
+# The columns a new lead takes from what a client sent, in this order (`lead_values` gives them). A row of
+# `insert_many` is its id (text) and these; the COPY's columns begin with that row (`payload` as JSON text),
+# then `timestamp_last_interest_change` and the batch's constants.
+LEAD_VALUES = (
     "email",
     "first_name",
     "last_name",
@@ -108,6 +108,7 @@ NEW_ROW = (
     "assigned_to",
     "payload",
 )
+NEW_ROW = ("id", *LEAD_VALUES)
 _INTEREST = NEW_ROW.index("lt_interest_status")
 _FIXED = (
     "workspace_id",
@@ -126,17 +127,21 @@ _JSON_DEFAULTS = ("status_summary", "status_summary_subseq")
 _COPIED = [*NEW_ROW, "timestamp_last_interest_change", *_FIXED, *_JSON_DEFAULTS]
 
 
-def new_row(
-    fields: dict[str, Any], *, lead_id: str, email: str | None, assigned_to: uuid.UUID | None
+def domain_of(email: str | None) -> str:
+    return email.rpartition("@")[2] if email else ""
+
+
+def lead_values(
+    fields: dict[str, Any], *, email: str | None, assigned_to: uuid.UUID | None
 ) -> tuple[Any, ...]:
-    """A row of `insert_many` from a lead's settable fields (`LeadFields`' values by name)."""
+    """LEAD_VALUES from a lead's settable fields (`LeadFields`' values by name), its normalised email and
+    the assignee given for the whole batch."""
     return (
-        lead_id,
         email,
         fields["first_name"],
         fields["last_name"],
         fields["company_name"],
-        email.rpartition("@")[2] if email else "",
+        domain_of(email),
         fields["job_title"],
         fields["phone"],
         fields["website"],
@@ -156,7 +161,7 @@ async def insert_many(
     campaign_id: uuid.UUID | None,
     list_id: uuid.UUID | None,
 ) -> None:
-    """The batch (rows in NEW_ROW's order, ids as text) in one statement: on PostgreSQL a COPY, elsewhere
+    """The batch (rows in NEW_ROW's order) in one statement: on PostgreSQL a COPY, elsewhere
     an executemany INSERT."""
     now = utcnow()
     fixed: dict[str, Any] = {

@@ -90,10 +90,6 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, lead_id: uuid.U
     return lead
 
 
-def domain_of(email: str | None) -> str:
-    return email.rpartition("@")[2] if email else ""
-
-
 @dataclass(frozen=True, slots=True)
 class SkipFlags:
     in_workspace: bool = False
@@ -113,17 +109,9 @@ class SkipFlags:
 
 
 def row_values(lead_in: LeadFields, email: str | None, assigned_to: uuid.UUID | None) -> dict[str, Any]:
-    fields = lead_in.__dict__  # pydantic keeps a model's field values there; quicker than getattr
-    values: dict[str, Any] = {name: fields[name] for name in SETTABLE}
-    values.update(
-        email=email,
-        company_domain=domain_of(email),
-        lt_interest_status=lead_in.lt_interest_status,
-        pl_value_lead=lead_in.pl_value_lead,
-        assigned_to=lead_in.assigned_to or assigned_to,
-        payload=dict(lead_in.custom_variables) if lead_in.custom_variables else None,
-    )
-    return values
+    """The columns a new lead takes from what a client sent, as the bulk add stores them."""
+    values = lead_repository.lead_values(lead_in.__dict__, email=email, assigned_to=assigned_to)
+    return dict(zip(lead_repository.LEAD_VALUES, values, strict=True))
 
 
 def storable_or_400(lead_in: LeadFields) -> None:
