@@ -1,6 +1,5 @@
 """POST /leads/add: the fast bulk add, each lead counted in exactly one of its counters."""
 
-import os
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coldsend.addresses import normalize_email
 from coldsend.audit_logs import service as audit_log_service
 from coldsend.block_list_entries import service as block_list_service
-from coldsend.ids import new_id
+from coldsend.ids import new_id_texts
 from coldsend.leads import repository as lead_repository
 from coldsend.leads.schemas import (
     LeadIn,
@@ -22,26 +21,6 @@ from coldsend.models import ActivityType
 from coldsend.principal import Principal
 from coldsend.verification.jobs import enqueue_lead_verification
 from coldsend.workspace_members.membership import check_members
-
-
-def _new_ids(count: int) -> list[str]:
-    """`count` UUIDv7s as strings, ascending, in one go: as ordered against `new_id` as calling it
-    `count` times.
-
-    They share the millisecond of one `new_id()` (which no later `new_id()` reuses) and differ in their 74
-    random bits, sorted; one `os.urandom` for all instead of one per id, and no `uuid.UUID` objects (the
-    COPY and the response both want text).
-    """
-    if not count:
-        return []
-    prefix = (new_id().int >> 80) << 80 | 0x7 << 76 | 0x2 << 62
-    raw = os.urandom(10 * count)
-    randoms = sorted({int.from_bytes(raw[i : i + 10], "big") >> 6 for i in range(0, 10 * count, 10)})
-    while len(randoms) < count:  # a repeat among 74-bit randoms: practically never
-        randoms = sorted({*randoms, int.from_bytes(os.urandom(10), "big") >> 6})
-    hexes = (f"{prefix | (r >> 62) << 64 | (r & 0x3FFFFFFFFFFFFFFF):032x}" for r in randoms)
-    return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes]
-
 
 # (index in the batch, id, email, first_name, last_name, phone) of a lead uploaded
 Uploaded = tuple[int, str, str | None, str | None, str | None, str | None]
@@ -133,7 +112,7 @@ async def add_many(session: AsyncSession, principal: Principal, *, add_in: Leads
         elif flags.skips(lead_campaign, lead_list):
             elsewhere.add(email)
     rows: list[tuple[Any, ...]] = []
-    ids = iter(_new_ids(len(kept)))
+    ids = iter(new_id_texts(len(kept)))
     lead_values, assigned_to = lead_repository.lead_values, add_in.assigned_to
     for index, lead_in, address in kept:
         if address is not None:
