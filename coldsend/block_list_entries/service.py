@@ -10,9 +10,21 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Select, String, any_, bindparam, delete, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.addresses import domain_key, email_keys, normalize_email_or_domain
@@ -77,16 +89,22 @@ async def create(session: AsyncSession, *, workspace_id: uuid.UUID, bl_value: st
 
     Insert-or-nothing, then read: two requests blocking the same value at once both get the one entry.
     """
-    now = utcnow()
-    row = {"workspace_id": workspace_id, "bl_value": bl_value, "is_domain": is_domain(bl_value)}
-    await session.execute(
-        conflict_insert(BlockListEntry)
-        .values(id=new_id(), timestamp_created=now, timestamp_updated=now, **row)
-        .ignore_conflict(["workspace_id", "bl_value"])
-    )
+    await add(session, workspace_id=workspace_id, bl_value=bl_value)
     entry = await get_by_value(session, workspace_id=workspace_id, bl_value=bl_value)
     assert entry is not None, "inserted or already there"
     return entry
+
+
+_ADD = conflict_insert(cast(Table, BlockListEntry.__table__)).ignore_conflict(["workspace_id", "bl_value"])
+
+
+async def add(session: AsyncSession, *, workspace_id: uuid.UUID, bl_value: str) -> None:
+    """`bl_value` (normalised already) blocked, if it is not yet: `create` for a caller that does not
+    need the entry back (an unsubscribe)."""
+    now = utcnow()
+    row = {"workspace_id": workspace_id, "bl_value": bl_value, "is_domain": is_domain(bl_value)}
+    entry = {"id": new_id(), "timestamp_created": now, "timestamp_updated": now, **row}
+    await (await session.connection()).execute(_ADD, entry)
 
 
 async def get_by_value(

@@ -3,13 +3,31 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.models import Lead, LeadStatus, Send, SendState
 
 OPEN = (SendState.SCHEDULED, SendState.RETRY)
+
+_SENDS = cast(Table, Send.__table__)
+_LEADS = cast(Table, Lead.__table__)
+# Built once (an unsubscribe or a bounce each runs them); on the tables: nothing is synchronised.
+_CANCEL_SENDS = (
+    update(_SENDS)
+    .where(_SENDS.c.lead_id == bindparam("lead"), _SENDS.c.state.in_(OPEN))
+    .values(
+        state=SendState.CANCELLED, lease_owner=None, lease_expires_at=None, timestamp_updated=bindparam("now")
+    )
+)
+_SET_STATUS = (
+    update(_LEADS)
+    .where(_LEADS.c.id == bindparam("lead"))
+    .values(status=bindparam("new_status"), timestamp_updated=bindparam("now"))
+)
+_REPLACE_STATUS = _SET_STATUS.where(_LEADS.c.status.in_(bindparam("replacing", expanding=True)))
 
 
 async def stop_lead(
@@ -26,15 +44,11 @@ async def stop_lead(
     Everything that stops a lead (a bounce, a failure, an unsubscribe, a reply) locks its send rows
     before its lead row, so two of them, or one and the sender, cannot deadlock on PostgreSQL.
     """
-    await session.execute(
-        update(Send)
-        .where(Send.lead_id == lead_id, Send.state.in_(OPEN))
-        .values(state=SendState.CANCELLED, lease_owner=None, lease_expires_at=None, timestamp_updated=now)
-        .execution_options(synchronize_session=False)
-    )
-    lead = update(Lead).where(Lead.id == lead_id)
-    if replacing is not None:
-        lead = lead.where(Lead.status.in_([int(value) for value in replacing]))
-    await session.execute(
-        lead.values(status=int(status), timestamp_updated=now).execution_options(synchronize_session=False)
-    )
+    connection = await session.connection()
+    await connection.execute(_CANCEL_SENDS, {"lead": lead_id, "now": now})
+    values = {"lead": lead_id, "new_status": int(status), "now": now}
+    if replacing is None:
+        await connection.execute(_SET_STATUS, values)
+    else:
+        replaced = [int(value) for value in replacing]
+        await connection.execute(_REPLACE_STATUS, {**values, "replacing": replaced})

@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import IntEnum
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.models import CampaignSubsequence, Lead, LeadStatus
@@ -27,6 +27,28 @@ class Activity(IntEnum):
     OPENED = 2
     CLICKED = 4
     COMPLETED_WITHOUT_REPLY = 91
+
+
+class LeadPlace(Protocol):
+    """Where a lead stands, as far as entering a subsequence goes: a `Lead`, or these columns of one."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def campaign_id(self) -> uuid.UUID | None: ...
+    @property
+    def subsequence_id(self) -> uuid.UUID | None: ...
+    @property
+    def status(self) -> int: ...
+
+
+def has_active_subsequence(campaign_id: ColumnElement[uuid.UUID | None]) -> ColumnElement[bool]:
+    """Whether the campaign has an active subsequence: read with the lead in the statement that counts an
+    activity, it spares `on_activity` its query in the usual case, a campaign without one."""
+    return exists().where(
+        CampaignSubsequence.parent_campaign_id == campaign_id,
+        CampaignSubsequence.status == SubsequenceStatus.ACTIVE,
+    )
 
 
 async def _active_subsequences(
@@ -45,7 +67,7 @@ async def _active_subsequences(
 
 
 async def _enter_first(
-    session: AsyncSession, lead: Lead, matches: Callable[[dict[str, Any]], bool], now: datetime
+    session: AsyncSession, lead: LeadPlace, matches: Callable[[dict[str, Any]], bool], now: datetime
 ) -> CampaignSubsequence | None:
     """The lead into the oldest active subsequence of its campaign whose conditions `matches`."""
     if lead.campaign_id is None or lead.subsequence_id is not None or lead.status not in ENTERABLE:
@@ -92,9 +114,10 @@ async def on_interest_status(
 
 
 async def on_activity(
-    session: AsyncSession, lead: Lead, activity: Activity, now: datetime
+    session: AsyncSession, lead: LeadPlace, activity: Activity, now: datetime
 ) -> CampaignSubsequence | None:
-    """The lead opened or clicked a campaign email."""
+    """The lead opened or clicked a campaign email. Read with `has_active_subsequence`, only when it
+    holds."""
     return await _enter_first(
         session, lead, lambda conditions: int(activity) in (conditions.get("lead_activity") or []), now
     )

@@ -16,9 +16,9 @@ from coldsend.clock import utcnow
 from coldsend.config import Settings
 from coldsend.db.session import session_scope
 from coldsend.errors import NotFound
-from coldsend.models import Send
 from coldsend.tracking import pages, tokens
 from coldsend.tracking import service as tracking_service
+from coldsend.tracking.service import TrackedSend
 
 router = APIRouter(include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store, max-age=0", "X-Robots-Tag": "noindex"}
@@ -45,7 +45,7 @@ def _repeat_after(request: Request) -> timedelta:
 
 async def _verified_send(
     request: Request, session: AsyncSession, purpose: bytes, token: str, target: str = ""
-) -> Send | None:
+) -> TrackedSend | None:
     """The send a token names (None if it is gone since); NotFound if the token does not verify."""
     send_id = tokens.verify_token(_settings(request), purpose, token, target)
     if send_id is None:
@@ -53,7 +53,7 @@ async def _verified_send(
     return await tracking_service.get_send(session, send_id)
 
 
-async def _send(request: Request, session: AsyncSession, purpose: bytes, token: str) -> Send:
+async def _send(request: Request, session: AsyncSession, purpose: bytes, token: str) -> TrackedSend:
     send = await _verified_send(request, session, purpose, token)
     if send is None:
         raise NotFound()

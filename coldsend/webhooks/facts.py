@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import bindparam, func, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.ids import new_id
@@ -41,16 +41,23 @@ INTEREST_TYPES: dict[int | None, str] = {
 CUSTOM_LABEL = "custom_label"  # a workspace's own lead label; the fact's interest_value says which
 
 
+# Built once: asked on every event written (each tracked open or click).
+_LISTENING = (
+    select(Webhook.workspace_id)
+    .where(
+        Webhook.workspace_id.in_(bindparam("workspace_ids", expanding=True)),
+        Webhook.status == WebhookStatus.ACTIVE,
+    )
+    .distinct()
+)
+
+
 async def listening(session: AsyncSession, workspace_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """The workspaces among these with at least one active webhook."""
     wanted = set(workspace_ids)
     if not wanted:
         return set()
-    found = await session.scalars(
-        select(Webhook.workspace_id)
-        .where(Webhook.workspace_id.in_(wanted), Webhook.status == WebhookStatus.ACTIVE)
-        .distinct()
-    )
+    found = await (await session.connection()).scalars(_LISTENING, {"workspace_ids": list(wanted)})
     return set(found)
 
 
