@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from http_load import LoadClient
 from scale_world import SEARCH_TERM, World
 
 from coldsend.clock import Clock
@@ -313,8 +314,8 @@ async def client_main(url_file: Path) -> None:
     urls: dict[str, list[str]] = json.loads(url_file.read_text())
     results: dict[str, list[float]] = {}
     failures: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=200)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+    client = LoadClient(next(iter(urls.values()))[0])
+    try:
         for kind, todo in urls.items():
             latencies: list[float] = []
 
@@ -323,11 +324,11 @@ async def client_main(url_file: Path) -> None:
                 started = time.perf_counter()
                 try:
                     if kind == "unsubscribe":
-                        response = await client.post(url, data={"List-Unsubscribe": "One-Click"})
+                        status = await client.request("POST", url, "List-Unsubscribe=One-Click")
                     else:
-                        response = await client.get(url, follow_redirects=False)
-                    ok = response.status_code in (200, 302)
-                except httpx.HTTPError:
+                        status = await client.request("GET", url)
+                    ok = status in (200, 302)
+                except (OSError, ValueError, asyncio.IncompleteReadError):
                     ok = False
                 latencies.append((time.perf_counter() - started) * 1000)
                 if not ok:
@@ -337,6 +338,8 @@ async def client_main(url_file: Path) -> None:
             await asyncio.gather(*(one(url, start + i / TRACKING_RATE) for i, url in enumerate(todo)))
             if kind != WARMUP:
                 results[kind] = latencies
+    finally:
+        await client.close()
     for kind, count in failures.items():
         sys.stderr.write(f"tracking client: {count} {kind} requests failed\n")
     sys.stdout.write(json.dumps(results))
