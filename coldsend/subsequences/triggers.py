@@ -116,8 +116,8 @@ async def on_interest_status(
 async def on_activity(
     session: AsyncSession, lead: LeadPlace, activity: Activity, now: datetime
 ) -> CampaignSubsequence | None:
-    """The lead opened or clicked a campaign email. Read with `has_active_subsequence`, only when it
-    holds."""
+    """The lead opened or clicked a campaign email. Tracking reads `has_active_subsequence` in the
+    statement that counts the activity, and calls this only when it holds."""
     return await _enter_first(
         session, lead, lambda conditions: int(activity) in (conditions.get("lead_activity") or []), now
     )

@@ -82,16 +82,16 @@ def _counted(count: str, last: str, step: str, variant: str) -> Update:
     )
 
 
+_OPENED = _counted("email_open_count", "timestamp_last_open", "email_opened_step", "email_opened_variant")
+_CLICKED = _counted(
+    "email_click_count", "timestamp_last_click", "email_clicked_step", "email_clicked_variant"
+)
 # The address an unsubscribe blocks: the lead's, unless its workspace's add_unsub_to_block is false.
 _ADDRESS_TO_BLOCK = select(Lead.email).where(
     Lead.id == bindparam("lead_id"),
     select(Workspace.id)
     .where(Workspace.id == bindparam("workspace_id"), Workspace.add_unsub_to_block.is_not(False))
     .exists(),
-)
-_OPENED = _counted("email_open_count", "timestamp_last_open", "email_opened_step", "email_opened_variant")
-_CLICKED = _counted(
-    "email_click_count", "timestamp_last_click", "email_clicked_step", "email_clicked_variant"
 )
 
 
