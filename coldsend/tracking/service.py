@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, select, update
+from sqlalchemy import Table, Update, Uuid, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend import events
@@ -77,7 +77,9 @@ def _counted(count: str, last: str, step: str, variant: str) -> Update:
             _LEADS.c.campaign_id,
             _LEADS.c.subsequence_id,
             _LEADS.c.status,
-            triggers.has_active_subsequence(_LEADS.c.campaign_id),
+            # Qualified by hand: SQLite's RETURNING renders columns bare, and a bare campaign_id would
+            # mean a column of the subquery's own table if it ever had one.
+            triggers.has_active_subsequence(literal_column("lead.campaign_id", Uuid)),
         )
     )
 
