@@ -6,7 +6,7 @@ subsequence to enter), and the webhooks' outbox.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -55,7 +55,7 @@ class _CountedLead:
 
 _EMAIL_ID = select(Email.id).where(Email.send_id == _SENDS.c.id).limit(1).scalar_subquery()
 _TRACKED_SEND = select(
-    *(_SENDS.c[name] for name in TrackedSend.__slots__ if name != "email_id"), _EMAIL_ID
+    *(_SENDS.c[field.name] for field in fields(TrackedSend) if field.name != "email_id"), _EMAIL_ID
 ).where(_SENDS.c.id == bindparam("send_id"))
 
 
