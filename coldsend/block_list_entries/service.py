@@ -249,6 +249,24 @@ async def csv_lines(
         after = rows[-1].id
 
 
+def _blocked_statement(keyed: ColumnElement[bool], joined: ColumnElement[Any]) -> Select[Any]:
+    return select(joined).where(BlockListEntry.workspace_id == bindparam("workspace_id"), keyed)
+
+
+# `blocked`'s one statement per dialect, built once: the scheduler asks it of every campaign each tick.
+# PostgreSQL: one text parameter split server-side, measured cheaper than binding a text[] of the same keys.
+_BLOCKED_POSTGRESQL = _blocked_statement(
+    BlockListEntry.bl_value == any_(func.string_to_array(bindparam("values", type_=String), "\n")),
+    func.string_agg(BlockListEntry.bl_value, "\n"),
+)
+_BLOCKED_SQLITE = _blocked_statement(
+    BlockListEntry.bl_value.in_(
+        select(text("value")).select_from(func.json_each(bindparam("values", type_=String))).scalar_subquery()
+    ),
+    func.group_concat(BlockListEntry.bl_value, "\n"),
+)
+
+
 async def blocked(session: AsyncSession, *, workspace_id: uuid.UUID, addresses: Sequence[str]) -> set[str]:
     """Which of `addresses` (returned as given) the workspace blocks, by exact address or its domain.
 
@@ -265,19 +283,14 @@ async def blocked(session: AsyncSession, *, workspace_id: uuid.UUID, addresses: 
         return set()
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        # One text parameter split server-side: measured cheaper than binding a text[] of the same keys.
         # Sorted as the index is (code points: the C.UTF-8 or C collation), so the index scan's own sort of
         # the keys finds them in order and stops after one pass.
-        packed = "\n".join(sorted(values))
-        keyed = BlockListEntry.bl_value == any_(func.string_to_array(bindparam("values", type_=String), "\n"))
-        joined = func.string_agg(BlockListEntry.bl_value, "\n")
+        packed, stmt = "\n".join(sorted(values)), _BLOCKED_POSTGRESQL
     else:
-        packed = json.dumps(list(values))
-        listed = select(text("value")).select_from(func.json_each(bindparam("values", type_=String)))
-        keyed = BlockListEntry.bl_value.in_(listed.scalar_subquery())
-        joined = func.group_concat(BlockListEntry.bl_value, "\n")
-    stmt = select(joined).where(BlockListEntry.workspace_id == workspace_id, keyed)
-    found: str | None = (await connection.execute(stmt, {"values": packed})).scalar_one()
+        packed, stmt = json.dumps(list(values)), _BLOCKED_SQLITE
+    found: str | None = (
+        await connection.execute(stmt, {"workspace_id": workspace_id, "values": packed})
+    ).scalar_one()
     if not found:
         return set()
     hits = set(found.split("\n"))

@@ -6,17 +6,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.campaigns.due import Due, follow_ups, new_leads, slot_for, timezone_of
 from coldsend.campaigns.rotation import (
+    USED_IN_DAY,
     AccountLedger,
     AccountSlot,
     account_slots,
     campaign_accounts,
     local_day,
-    used_in,
 )
 from coldsend.campaigns.schedule import in_schedule
 from coldsend.campaigns.schemas import SendingState
@@ -119,14 +119,19 @@ async def campaign_budget(
     if subsequence is not None and subsequence.daily_limit_mode == "unlimited":
         return settings.send_batch_size
     if subsequence is not None and subsequence.daily_limit_mode == "custom":
-        limit, scope = subsequence.daily_limit, Send.sequence_id == subsequence.id
+        limit, stmt, scope = subsequence.daily_limit, _USED_BY_SEQUENCE, subsequence.id
     else:
-        limit, scope = campaign.daily_limit, Send.campaign_id == campaign.id
+        limit, stmt, scope = campaign.daily_limit, _USED_BY_CAMPAIGN, campaign.id
     if not limit:
         return settings.send_batch_size
-    day = local_day(now, timezone_of(sequence))
-    used = await session.scalar(select(func.count()).where(scope, used_in(day))) or 0
+    start, end = local_day(now, timezone_of(sequence))
+    used = await session.scalar(stmt, {"scope": scope, "day_start": start, "day_end": end}) or 0
     return limit - used
+
+
+# Built once, the campaign or subsequence and the day bound: the scheduler asks it of every campaign.
+_USED_BY_CAMPAIGN = select(func.count()).where(Send.campaign_id == bindparam("scope"), USED_IN_DAY)
+_USED_BY_SEQUENCE = select(func.count()).where(Send.sequence_id == bindparam("scope"), USED_IN_DAY)
 
 
 async def idle_reason(

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.campaigns.schedule import zone
@@ -92,29 +92,31 @@ async def campaign_accounts(
             tag_ids.append(uuid.UUID(str(raw)))
         except ValueError:
             continue
+    params: dict[str, object] = {"workspace_id": campaign.workspace_id, "tag_ids": tag_ids}
     if tag_ids:
-        tagged = await session.scalars(
-            select(CustomTagMapping.resource_id).where(
-                CustomTagMapping.workspace_id == campaign.workspace_id,
-                CustomTagMapping.resource_type == ACCOUNT_RESOURCE,
-                CustomTagMapping.tag_id.in_(tag_ids),
-            )
-        )
-        emails.update(resource_id.lower() for resource_id in tagged)
+        emails.update(resource_id.lower() for resource_id in await session.scalars(_TAGGED, params))
     if not emails:
         return []
-    statuses = [] if any_status else [Account.status == AccountStatus.ACTIVE]
-    accounts = await session.scalars(
-        select(Account)
-        .where(
-            Account.workspace_id == campaign.workspace_id,
-            Account.email.in_(sorted(emails)),
-            ~exists().where(PlacementSeed.account_id == Account.id),
-            *statuses,
-        )
-        .order_by(Account.email)
-    )
+    accounts = await session.scalars(_NAMED[any_status], {**params, "emails": sorted(emails)})
     return list(accounts)
+
+
+# Built once (the workspace, tags and addresses bound): the scheduler asks this of every campaign each tick.
+_TAGGED = select(CustomTagMapping.resource_id).where(
+    CustomTagMapping.workspace_id == bindparam("workspace_id"),
+    CustomTagMapping.resource_type == ACCOUNT_RESOURCE,
+    CustomTagMapping.tag_id.in_(bindparam("tag_ids", expanding=True)),
+)
+_NAMED_ANY_STATUS = (
+    select(Account)
+    .where(
+        Account.workspace_id == bindparam("workspace_id"),
+        Account.email.in_(bindparam("emails", expanding=True)),
+        ~exists().where(PlacementSeed.account_id == Account.id),
+    )
+    .order_by(Account.email)
+)
+_NAMED = {True: _NAMED_ANY_STATUS, False: _NAMED_ANY_STATUS.where(Account.status == AccountStatus.ACTIVE)}
 
 
 def utc_day(now: datetime) -> tuple[datetime, datetime]:
@@ -135,6 +137,12 @@ def used_in(day: tuple[datetime, datetime]) -> ColumnElement[bool]:
     """Sends that count against a day: sent (or committed) in it, or planned and not yet sent."""
     start, end = day
     return or_(Send.state.in_(PENDING), (Send.sent_at >= start) & (Send.sent_at < end))
+
+
+# `used_in` for statements built once: the day's bounds bound as `day_start` and `day_end`.
+USED_IN_DAY = or_(
+    Send.state.in_(PENDING), (Send.sent_at >= bindparam("day_start")) & (Send.sent_at < bindparam("day_end"))
+)
 
 
 async def _latest_per_account(

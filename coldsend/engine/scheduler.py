@@ -19,8 +19,9 @@ import random
 import time
 import uuid
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coldsend.analytics.tallies import sent_by_variant
@@ -31,11 +32,12 @@ from coldsend.campaigns.due import Due, follow_ups, new_leads, slot_for
 from coldsend.campaigns.rotation import AccountLedger, AccountSlot
 from coldsend.campaigns.schedule import in_schedule
 from coldsend.campaigns.sequences import Sequence, Step
-from coldsend.clock import Clock
+from coldsend.clock import Clock, utcnow
 from coldsend.config import Settings
 from coldsend.db.locks import SCHEDULER_LOCK
 from coldsend.db.session import session_scope
 from coldsend.engine.serial import EngineLock
+from coldsend.ids import new_id
 from coldsend.mail.message import new_message_id
 from coldsend.models import Campaign, CampaignStatus, CampaignSubsequence, Lead, LeadStatus, Send, SendState
 from coldsend.sends.statistics import StatisticsKeeper
@@ -115,6 +117,7 @@ class Scheduler:
             seen.append(Due(row.lead_id, "", row.step, row.account_id))
             if planner.replan(row):
                 planned += 1
+        sends: list[dict[str, Any]] = []
         prioritize_new = bool(sequence.campaign.prioritize_new_leads)
         groups = [new_leads, follow_ups] if prioritize_new else [follow_ups, new_leads]
         for group in groups:
@@ -130,9 +133,15 @@ class Scheduler:
                     break
                 send = planner.plan(item)
                 if send is not None:
-                    session.add(send)
+                    sends.append(send)
                     planned += 1
-        await session.flush()
+        await session.flush()  # the retries planned again
+        if sends:
+            stamp = utcnow()
+            for send in sends:
+                send["timestamp_created"] = send["timestamp_updated"] = stamp
+            # Core, not the ORM's unit of work: a Send object each cost more than planning it.
+            await session.execute(_INSERT_SENDS, sends)
         if planned or sequence.subsequence is not None:
             return planned, None
         return 0, await diagnosis.idle_reason(session, sequence, opened.slots, now, horizon, seen)
@@ -160,6 +169,16 @@ class _Planner:
         self.variant_counts: dict[tuple[int, int], int] = {}
         wait = sequence.campaign.random_wait_max or 0
         self.random_wait = timedelta(minutes=max(0, wait))
+        campaign, subsequence = sequence.campaign, sequence.subsequence
+        self.sequence_columns = {
+            "workspace_id": campaign.workspace_id,
+            "campaign_id": campaign.id,
+            "subsequence_id": subsequence.id if subsequence is not None else None,
+            "sequence_id": sequence.id,
+            "state": SendState.SCHEDULED,
+            "attempts": 0,
+            "soft_bounces": 0,
+        }
 
     async def load_variant_counts(
         self, session: AsyncSession, cache: dict[uuid.UUID, tuple[float, dict[tuple[int, int], int]]]
@@ -198,7 +217,8 @@ class _Planner:
         slot.take(when)
         return when
 
-    def plan(self, due: Due) -> Send | None:
+    def plan(self, due: Due) -> dict[str, Any] | None:
+        """The `send` row of a due step (its timestamps aside), or None when no account is free for it."""
         slot = self._slot_for(due.step, due.account_id)
         if slot is None:
             return None
@@ -206,21 +226,17 @@ class _Planner:
         if when is None:
             return None
         account = slot.account
-        campaign, subsequence = self.sequence.campaign, self.sequence.subsequence
-        return Send(
-            workspace_id=campaign.workspace_id,
-            campaign_id=campaign.id,
-            subsequence_id=subsequence.id if subsequence is not None else None,
-            sequence_id=self.sequence.id,
-            lead_id=due.lead_id,
-            step=due.step,
-            variant=self._variant(self.steps[due.step]),
-            account_id=account.id,
-            account_email=account.email,
-            message_id=new_message_id(account.email.rpartition("@")[2]),
-            state=SendState.SCHEDULED,
-            due_at=when,
-        )
+        return {
+            **self.sequence_columns,
+            "id": new_id(),
+            "lead_id": due.lead_id,
+            "step": due.step,
+            "variant": self._variant(self.steps[due.step]),
+            "account_id": account.id,
+            "account_email": account.email,
+            "message_id": new_message_id(account.email.rpartition("@")[2]),
+            "due_at": when,
+        }
 
     def replan(self, send: Send) -> bool:
         """A `retry` row whose wait is over goes back in line, keeping its Message-ID."""
@@ -235,6 +251,9 @@ class _Planner:
         send.account_id = slot.account.id
         send.account_email = slot.account.email
         return True
+
+
+_INSERT_SENDS = insert(cast(Table, Send.__table__))
 
 
 async def _try_lock(session: AsyncSession) -> bool:
@@ -267,14 +286,19 @@ async def _active_sequences(session: AsyncSession) -> list[Sequence]:
 
 
 async def _due_retries(session: AsyncSession, sequence: Sequence, now: datetime, limit: int) -> list[Send]:
-    return list(
-        await session.scalars(
-            select(Send)
-            .where(Send.sequence_id == sequence.id, Send.state == SendState.RETRY, Send.due_at <= now)
-            .order_by(Send.due_at, Send.id)
-            .limit(limit)
-        )
+    return list(await session.scalars(_DUE_RETRIES, {"sequence_id": sequence.id, "now": now, "limit": limit}))
+
+
+_DUE_RETRIES = (
+    select(Send)
+    .where(
+        Send.sequence_id == bindparam("sequence_id"),
+        Send.state == SendState.RETRY,
+        Send.due_at <= bindparam("now"),
     )
+    .order_by(Send.due_at, Send.id)
+    .limit(bindparam("limit"))
+)
 
 
 async def _stop_blocked(session: AsyncSession, sequence: Sequence, due: list[Due]) -> set[uuid.UUID]:
