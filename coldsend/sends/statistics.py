@@ -10,7 +10,7 @@ at most every `interval` seconds, for the tables that changed by more than a ten
 import logging
 import time
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Float, Integer, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -19,11 +19,17 @@ WATCHED = ("lead", "send")
 STALE_FRACTION = 0.1
 STALE_MINIMUM = 1000  # changed rows below which statistics are never called stale
 
+# The parameters are typed: left to PostgreSQL, `:fraction * n_live_tup` makes the fraction a bigint,
+# which asyncpg sends as 0, and every table with a thousand changes was analyzed every interval.
 _STALE = text(
     "SELECT relname FROM pg_stat_user_tables"
     " WHERE relname IN :names AND schemaname = current_schema()"
     " AND n_mod_since_analyze > :minimum + :fraction * n_live_tup"
-).bindparams(bindparam("names", expanding=True))
+).bindparams(
+    bindparam("names", expanding=True),
+    bindparam("minimum", type_=Integer),
+    bindparam("fraction", type_=Float),
+)
 
 
 class StatisticsKeeper:
