@@ -235,12 +235,22 @@ def changed_in(change: date | None, days: DayRange | None) -> bool:
     return (start is None or change >= start) and (end is None or change < end)
 
 
-async def sent_by_variant(session: AsyncSession, sequence_id: uuid.UUID) -> dict[tuple[int, int], int]:
-    """Sends a sequence has made so far per (step, variant), off its rollup rows (a few per day) instead
+async def sent_by_variant(
+    session: AsyncSession, sequence_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[tuple[int, int], int]]:
+    """Sends each sequence has made so far per (step, variant), off its rollup rows (a few per day) instead
     of its sends (millions in a big campaign): what the scheduler balances its variants by."""
     stmt = (
-        select(AnalyticsStepDay.step, AnalyticsStepDay.variant, func.sum(AnalyticsStepDay.row_count))
-        .where(AnalyticsStepDay.sequence_id == sequence_id, AnalyticsStepDay.kind == EventType.SENT)
-        .group_by(AnalyticsStepDay.step, AnalyticsStepDay.variant)
+        select(
+            AnalyticsStepDay.sequence_id,
+            AnalyticsStepDay.step,
+            AnalyticsStepDay.variant,
+            func.sum(AnalyticsStepDay.row_count),
+        )
+        .where(AnalyticsStepDay.sequence_id.in_(sequence_ids), AnalyticsStepDay.kind == EventType.SENT)
+        .group_by(AnalyticsStepDay.sequence_id, AnalyticsStepDay.step, AnalyticsStepDay.variant)
     )
-    return {(step, variant): int(count) for step, variant, count in (await session.execute(stmt)).tuples()}
+    counts: dict[uuid.UUID, dict[tuple[int, int], int]] = {sequence_id: {} for sequence_id in sequence_ids}
+    for sequence_id, step, variant, count in (await session.execute(stmt)).tuples():
+        counts[sequence_id][(step, variant)] = int(count)
+    return counts

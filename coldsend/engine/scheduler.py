@@ -82,6 +82,7 @@ class Scheduler:
             now = self.clock.now()
             planned = 0
             sequences = await _active_sequences(session)
+            await self._read_variant_counts(session, sequences)
             ledger = AccountLedger(now)  # accounts' days, shared by the campaigns of this tick
             sending: set[uuid.UUID] = set()  # campaigns that planned a send this tick
             for sequence in sequences:
@@ -96,6 +97,23 @@ class Scheduler:
                     await flows.complete_if_done(session, campaign, sequences)
             return planned
 
+    async def _read_variant_counts(self, session: AsyncSession, sequences: list[Sequence]) -> None:
+        """Sends so far per (step, variant) of each sequence with a choice of variants: the sent ones as the
+        analytics rollups have them, read in one statement at most every VARIANT_COUNTS_SECONDS and counted
+        on as sends are planned (so those in flight at a read are missed until they are sent: the balance
+        between variants is approximate anyway)."""
+        now = time.monotonic()
+        read = self.variant_counts
+        stale = [
+            sequence.id
+            for sequence in sequences
+            if any(len(step.variants) > 1 for step in sequence.steps)
+            and (sequence.id not in read or now - read[sequence.id][0] >= VARIANT_COUNTS_SECONDS)
+        ]
+        if stale:
+            for sequence_id, counts in (await sent_by_variant(session, stale)).items():
+                self.variant_counts[sequence_id] = (now, counts)
+
     async def _plan(
         self, session: AsyncSession, sequence: Sequence, now: datetime, ledger: AccountLedger
     ) -> tuple[int, Reason | None]:
@@ -109,7 +127,6 @@ class Scheduler:
         budget = min(opened.budget, self.settings.send_batch_size)
         horizon = now + timedelta(seconds=self.settings.send_poll_interval)
         planner = _Planner(self, sequence, steps, opened.slots, now, horizon)
-        await planner.load_variant_counts(session, self.variant_counts)
 
         planned = 0
         seen: list[Due] = []  # due this tick, planned or not
@@ -166,7 +183,8 @@ class _Planner:
         self.by_id = {slot.account.id: slot for slot in slots}
         self.now = now
         self.horizon = horizon
-        self.variant_counts: dict[tuple[int, int], int] = {}
+        # Shared with the scheduler's (and so counted on across ticks) when the sequence has a choice.
+        self.variant_counts = scheduler.variant_counts.get(sequence.id, (0.0, {}))[1]
         wait = sequence.campaign.random_wait_max or 0
         self.random_wait = timedelta(minutes=max(0, wait))
         campaign, subsequence = sequence.campaign, sequence.subsequence
@@ -179,22 +197,6 @@ class _Planner:
             "attempts": 0,
             "soft_bounces": 0,
         }
-
-    async def load_variant_counts(
-        self, session: AsyncSession, cache: dict[uuid.UUID, tuple[float, dict[tuple[int, int], int]]]
-    ) -> None:
-        """Sends so far per (step, variant): the sent ones as the analytics rollups have them, read at
-        most every VARIANT_COUNTS_SECONDS and counted on as sends are planned (so those in flight at a
-        read are missed until they are sent: the balance between variants is approximate anyway), and
-        only when a step has a choice."""
-        if all(len(step.variants) <= 1 for step in self.steps):
-            return
-        cached = cache.get(self.sequence.id)
-        if cached is not None and time.monotonic() - cached[0] < VARIANT_COUNTS_SECONDS:
-            self.variant_counts = cached[1]
-            return
-        self.variant_counts = await sent_by_variant(session, self.sequence.id)
-        cache[self.sequence.id] = (time.monotonic(), self.variant_counts)
 
     def _variant(self, step: Step) -> int:
         chosen = min(
