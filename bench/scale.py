@@ -8,7 +8,8 @@ through COPY (bench/scale_world.py: N leads over 100 campaigns and 50 accounts, 
   - lead list: POST /leads/list (campaign + filter + search) page 1 and every page to the 50th by
     cursor; distinct_contacts the same;
   - analytics: campaign analytics, overview, daily, steps over 30 and 90 days, account daily, warmup;
-  - scheduler tick: `Scheduler.tick` with campaign daily limits set so it plans 2,000 sends, and N/50;
+  - scheduler tick: `Scheduler.tick` with campaign daily limits set so it plans 2,000 sends, and N/50
+    (the first tick of a new scheduler is noted apart: it opens its connection and may read from disk);
   - tracking: /t/open, /t/click, /t/unsubscribe at 200 requests/s each from a client in its own process
     (bench/http_load.py: httpx there cost two thirds of the server's CPU per request, on the same cores),
     after 1 s of opens on other sends that are not measured (the API opens its connections then);

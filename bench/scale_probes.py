@@ -256,8 +256,9 @@ CROSS JOIN LATERAL (
 
 
 async def tick(settings: Settings, conn: asyncpg.Connection, world: World, due: int) -> tuple[Figure, int]:
-    """One scheduler tick (median of 3) planning about `due` sends; the planned rows are deleted after
-    each. The bare SQL: one INSERT ... SELECT of as many first steps, rolled back."""
+    """Scheduler ticks planning about `due` sends each, the planned rows deleted after each: the first
+    of a new scheduler (its connection new, what it reads maybe not in memory), noted apart, then up to 3
+    more, the figure. The bare SQL: one INSERT ... SELECT of as many first steps, rolled back."""
     await set_quotas(conn, world, due)
     engine = create_engine(settings.effective_database_url())
     scheduler = Scheduler(
@@ -266,12 +267,16 @@ async def tick(settings: Settings, conn: asyncpg.Connection, world: World, due: 
     times: list[float] = []
     bare: list[float] = []
     planned = 0
+    first: float | None = None
     try:
-        for _ in range(3):
+        for _ in range(4):
             if len(times) >= 2 and sum(times) > BUDGET_SECONDS * 1000:
                 break
             elapsed, planned = await _timed(scheduler.tick())
-            times.append(elapsed)
+            if first is None:
+                first = elapsed
+            else:
+                times.append(elapsed)
             await conn.execute("DELETE FROM send WHERE state = 'scheduled'")
             transaction = conn.transaction()
             await transaction.start()
@@ -282,7 +287,8 @@ async def tick(settings: Settings, conn: asyncpg.Connection, world: World, due: 
             await conn.execute("DELETE FROM send WHERE state = 'scheduled'")
     finally:
         await engine.dispose()
-    return Figure(times, bare, note=f"planned {planned}"), planned
+    # The bare SQL after the first tick too: the same runs as the figure's.
+    return Figure(times, bare[1:], note=f"planned {planned}; first tick {first:.0f} ms"), planned
 
 
 # --- tracking --------------------------------------------------------------------------------------
