@@ -112,10 +112,25 @@ class _Fraction:
 _UNPARSED = Received(None, "", [], EmailMessage(), b"")
 
 
+# Ports handed to servers that tests start in other processes come from below the kernel's ephemeral range
+# (ip_local_port_range, 32768-60999 by default). A port the kernel picks for bind(0) is ephemeral: between
+# the probe closing it and the server binding it, any outgoing connection of the suite (to PostgreSQL, to a
+# peer) may take it, and the server fails with "address already in use" (seen in CI).
+_TEST_PORTS = range(20_000, 32_000)
+_ports = random.Random()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port on 127.0.0.1 that nothing listens on now, outside the ephemeral range."""
+    for _ in range(1000):
+        port = _ports.choice(_TEST_PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @dataclass
