@@ -133,16 +133,16 @@ def local_day(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def used_in(day: tuple[datetime, datetime]) -> ColumnElement[bool]:
-    """Sends that count against a day: sent (or committed) in it, or planned and not yet sent."""
-    start, end = day
-    return or_(Send.state.in_(PENDING), (Send.sent_at >= start) & (Send.sent_at < end))
-
-
-# `used_in` for statements built once: the day's bounds bound as `day_start` and `day_end`.
+# Sends that count against a day: sent (or committed) in it, or planned and not yet sent. The day's bounds
+# are the parameters `day_start` and `day_end`, for statements built once; `used_in` binds them.
 USED_IN_DAY = or_(
     Send.state.in_(PENDING), (Send.sent_at >= bindparam("day_start")) & (Send.sent_at < bindparam("day_end"))
 )
+
+
+def used_in(day: tuple[datetime, datetime]) -> ColumnElement[bool]:
+    start, end = day
+    return USED_IN_DAY.params(day_start=start, day_end=end)
 
 
 async def _latest_per_account(
