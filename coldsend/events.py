@@ -106,6 +106,9 @@ async def record(
     # On the table and the session's connection, not the entity: the ORM's bulk-insert path cost a fifth
     # of a tracked open's CPU.
     connection = await session.connection()
+    # Asked before writing: the rows' triggers lock rollup rows (a campaign's day of opens, say) that
+    # every writer of such an event waits for until this transaction commits.
+    listening = await facts.listening_to_events(session, rows)
     if counted_before is None:
         returned = (await connection.execute(_WRITE, list(rows))).tuples().all()
     else:
@@ -113,7 +116,7 @@ async def record(
         returned = (await connection.execute(_WRITE_COUNTED, counted)).tuples().all()
     by_key = {_key(row): row for row in rows}
     written = [by_key[(kind, sequence, lead, step)] for kind, sequence, lead, step, _ in returned]
-    await facts.record_events(session, written, detail=webhook_detail)
+    await facts.record_events(session, written, listening, detail=webhook_detail)
     return [count for *_, count in returned]
 
 

@@ -71,11 +71,13 @@ ELSIF NEW."count" <> OLD."count" THEN
 END IF;
 RETURN NULL;
 END $$""",
-        # Inserts are counted a statement at a time: a sender's batch of sends is one INSERT.
+        # Inserts are counted a statement at a time: a sender's batch of sends is one INSERT. The leads'
+        # events are read before the counts go up: the rows counted (a campaign's day of opens) are
+        # the ones every tracked open waits on until this transaction commits.
         f"""CREATE FUNCTION analytics_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 {_LOCKS.format(table="added")}
-{_body(counted_rows("added") + rollup_sets.inserted("added"))}RETURN NULL;
+{_body(rollup_sets.inserted("added") + counted_rows("added"))}RETURN NULL;
 END $$""",
         "CREATE TRIGGER analytics_events_inserted AFTER INSERT ON event REFERENCING NEW TABLE AS added "
         "FOR EACH STATEMENT EXECUTE FUNCTION analytics_events_inserted()",

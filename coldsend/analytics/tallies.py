@@ -155,29 +155,31 @@ def main_sequences(campaign_ids: CampaignIds) -> Sequences:
 async def by_day(session: AsyncSession, campaign_ids: CampaignIds, days: DayRange) -> dict[str, Counts]:
     """ENGAGEMENT per day with message activity, over the campaigns' own sequences; a day's distinct
     leads are those of each campaign, added up."""
-    stmt = (
-        select(
-            AnalyticsDay.day,
-            AnalyticsDay.kind,
-            _sum(AnalyticsDay.total),
-            _sum(AnalyticsDay.row_count),
-            _sum(AnalyticsDay.leads),
-        )
-        .where(*main_sequences(campaign_ids)(AnalyticsDay), *_in(AnalyticsDay.day, days))
-        .group_by(AnalyticsDay.day, AnalyticsDay.kind)
-    )
-    return _active_days(await _rows(session, stmt), MESSAGE_ACTIVITY)
+    rollup = AnalyticsDay
+    stmt = _pivoted(
+        (rollup.day,), rollup.kind, (rollup.total, rollup.row_count, rollup.leads), MESSAGE_ACTIVITY
+    ).where(*main_sequences(campaign_ids)(rollup), *_in(rollup.day, days))
+    return _active_days(await _rows(session, stmt))
 
 
-def _active_days(rows: Any, active: tuple[str, ...]) -> dict[Any, Counts]:
-    found: dict[Any, dict[str, Figures]] = defaultdict(dict)
-    for *key, kind, total, count, leads in rows:
-        found[tuple(key)][kind] = (int(total or 0), int(count or 0), int(leads or 0))
+def _pivoted(
+    keys: tuple[Any, ...], kind: Any, figures: tuple[Any, Any, Any], active: tuple[str, ...]
+) -> Select[Any]:
+    """One row per value of `keys` with a row of an `active` kind, ENGAGEMENT's figures in NAMES's
+    order as its columns. The database pivots: grouping by kind too returned seven times the rows,
+    and turning those into dicts was most of account daily analytics' time at a million leads."""
+    columns = [cast(func.sum(figures[index]).filter(kind == one), BigInteger) for _, one, index in _PICKS]
+    return select(*keys, *columns).group_by(*keys).having(func.sum(figures[1]).filter(kind.in_(active)) > 0)
+
+
+def _active_days(rows: Any) -> dict[Any, Counts]:
+    """`_pivoted`'s rows by their keys (a day as ISO text, a single key alone)."""
     shown = {}
-    for key, by_kind in found.items():
-        if any(by_kind.get(kind, _NONE)[1] > 0 for kind in active):
-            label = tuple(one.isoformat() if isinstance(one, date) else one for one in key)
-            shown[label[0] if len(label) == 1 else label] = _named(by_kind)
+    width = len(_PICKS)
+    for row in rows:
+        key = tuple(one.isoformat() if isinstance(one, date) else one for one in row[:-width])
+        figures = (int(value or 0) for value in row[-width:])
+        shown[key[0] if len(key) == 1 else key] = dict(zip(NAMES, figures, strict=True))
     return shown
 
 
@@ -186,42 +188,31 @@ async def by_account_day(
 ) -> dict[tuple[str, str], Counts]:
     """ENGAGEMENT per (day, account) with message activity or a bounce."""
     rollup = AnalyticsAccountDay
-    stmt = (
-        select(
-            rollup.day,
-            rollup.account_email,
-            rollup.kind,
-            _sum(rollup.total),
-            _sum(rollup.row_count),
-            _sum(rollup.leads),
-        )
-        .where(
-            rollup.workspace_id == workspace_id,
-            *([rollup.account_email.in_(emails)] if emails is not None else []),
-            *_in(rollup.day, days),
-        )
-        .group_by(rollup.day, rollup.account_email, rollup.kind)
+    stmt = _pivoted(
+        (rollup.day, rollup.account_email),
+        rollup.kind,
+        (rollup.total, rollup.row_count, rollup.leads),
+        (*MESSAGE_ACTIVITY, EventType.BOUNCED),
+    ).where(
+        rollup.workspace_id == workspace_id,
+        *([rollup.account_email.in_(emails)] if emails is not None else []),
+        *_in(rollup.day, days),
     )
-    return _active_days(await _rows(session, stmt), (*MESSAGE_ACTIVITY, EventType.BOUNCED))
+    return _active_days(await _rows(session, stmt))
 
 
 async def by_step(
     session: AsyncSession, where: list[ColumnElement[bool]], days: DayRange
 ) -> dict[tuple[int | None, int | None], Counts]:
     """ENGAGEMENT's sums and rows per (step, variant) with message activity (`where` on AnalyticsStepDay)."""
-    stmt = (
-        select(
-            AnalyticsStepDay.step,
-            AnalyticsStepDay.variant,
-            AnalyticsStepDay.kind,
-            _sum(AnalyticsStepDay.total),
-            _sum(AnalyticsStepDay.row_count),
-            _sum(AnalyticsStepDay.row_count),
-        )
-        .where(*where, AnalyticsStepDay.kind.in_(MESSAGE_ACTIVITY), *_in(AnalyticsStepDay.day, days))
-        .group_by(AnalyticsStepDay.step, AnalyticsStepDay.variant, AnalyticsStepDay.kind)
-    )
-    return _active_days(await _rows(session, stmt), MESSAGE_ACTIVITY)
+    rollup = AnalyticsStepDay
+    stmt = _pivoted(
+        (rollup.step, rollup.variant),
+        rollup.kind,
+        (rollup.total, rollup.row_count, rollup.row_count),
+        MESSAGE_ACTIVITY,
+    ).where(*where, *_in(rollup.day, days))
+    return _active_days(await _rows(session, stmt))
 
 
 async def lead_tally(

@@ -61,14 +61,22 @@ async def listening(session: AsyncSession, workspace_ids: Iterable[uuid.UUID]) -
     return set(found)
 
 
+async def listening_to_events(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> set[uuid.UUID]:
+    """The workspaces with a webhook that event rows about to be written would be facts for."""
+    return await listening(session, (row["workspace_id"] for row in rows if row["type"] in EVENT_TYPES))
+
+
 async def record_events(
-    session: AsyncSession, rows: Sequence[dict[str, Any]], *, detail: dict[str, Any] | None = None
+    session: AsyncSession,
+    rows: Sequence[dict[str, Any]],
+    workspaces: set[uuid.UUID],
+    *,
+    detail: dict[str, Any] | None = None,
 ) -> None:
-    """Facts for event rows just written or counted again (`events.record` passes exactly those), each
-    with `is_first`: whether it is the lead's first event of its type, at any step."""
-    rows = [row for row in rows if row["type"] in EVENT_TYPES]
-    workspaces = await listening(session, (row["workspace_id"] for row in rows))
-    rows = [row for row in rows if row["workspace_id"] in workspaces]
+    """Facts for event rows just written or counted again (`events.record` passes exactly those) in
+    `workspaces` (`listening_to_events`), each with `is_first`: whether it is the lead's first event of
+    its type, at any step."""
+    rows = [row for row in rows if row["type"] in EVENT_TYPES and row["workspace_id"] in workspaces]
     if not rows:
         return
     keys = {(row["lead_id"], row["type"]) for row in rows if row["lead_id"] is not None}
