@@ -168,8 +168,21 @@ def lead_day(dialect: str, row: str, sign: int) -> list[str]:
     return statements
 
 
-def lead_key(dialect: str, row: str) -> list[str]:
-    """The tally key of a lead row, in LEAD_KEY's order."""
+# A campaign's leads that change status move between the same few tally rows, each locked from its update
+# until the transaction commits: on PostgreSQL, each lead's counts go into one of STRIPES rows of its key
+# (by its id), so unsubscribes and replies of one campaign seldom wait on each other. Readers add them up.
+STRIPES = 8
+
+
+def _stripe(dialect: str, lead_id: str) -> str:
+    if dialect == "postgresql":
+        return f"(hashtext({lead_id}::text) & {STRIPES - 1})"
+    return "0"  # one writer at a time
+
+
+def lead_key(dialect: str, row: str, *, striped: bool = True) -> list[str]:
+    """The tally key of a lead row, in `tally_key(striped)`'s order (`striped` False: as before the
+    stripes, for the migrations that ran then)."""
     change = day_of(dialect, f"{row}.timestamp_last_interest_change")
     no_day = f"'{NO_DAY.isoformat()}'" if dialect == "sqlite" else f"DATE '{NO_DAY.isoformat()}'"
     return [
@@ -179,47 +192,58 @@ def lead_key(dialect: str, row: str) -> list[str]:
         f"COALESCE({change}, {no_day})",
         f"COALESCE({row}.email_replied_step, {NO_STEP})",
         f"COALESCE({row}.email_replied_variant, {NO_STEP})",
+        *([_stripe(dialect, f"{row}.id")] if striped else []),
     ]
 
 
 LEAD_KEY = ("campaign_id", "status", "interest", "change_day", "replied_step", "replied_variant")
 LEAD_COLUMNS: tuple[str, ...] = ("campaign_id", "status", "lt_interest_status")
 LEAD_COLUMNS += ("timestamp_last_interest_change", "email_replied_step", "email_replied_variant")
-_TALLY_UPSERT = (
-    f"ON CONFLICT ({', '.join(LEAD_KEY)}) DO UPDATE SET leads = analytics_lead_tally.leads + excluded.leads"
-)
 
 
-def lead_added(dialect: str, row: str) -> str:
+def tally_key(striped: bool = True) -> tuple[str, ...]:
+    return (*LEAD_KEY, "stripe") if striped else LEAD_KEY
+
+
+def _tally_upsert(striped: bool) -> str:
     return (
-        f"INSERT INTO analytics_lead_tally ({', '.join(LEAD_KEY)}, workspace_id, leads) "
-        f"SELECT {', '.join(lead_key(dialect, row))}, {row}.workspace_id, 1 "
-        f"WHERE {row}.campaign_id IS NOT NULL {_TALLY_UPSERT}"
+        f"ON CONFLICT ({', '.join(tally_key(striped))}) DO UPDATE SET "
+        "leads = analytics_lead_tally.leads + excluded.leads"
     )
 
 
-def leads_added(dialect: str, table: str) -> str:
+def lead_added(dialect: str, row: str, *, striped: bool = True) -> str:
+    return (
+        f"INSERT INTO analytics_lead_tally ({', '.join(tally_key(striped))}, workspace_id, leads) "
+        f"SELECT {', '.join(lead_key(dialect, row, striped=striped))}, {row}.workspace_id, 1 "
+        f"WHERE {row}.campaign_id IS NOT NULL {_tally_upsert(striped)}"
+    )
+
+
+def leads_added(dialect: str, table: str, *, striped: bool = True) -> str:
     """PostgreSQL's statement trigger: the rows of transition table `table`, at once."""
-    key = ", ".join(lead_key(dialect, "n"))
+    key = ", ".join(lead_key(dialect, "n", striped=striped))
     return (
-        f"INSERT INTO analytics_lead_tally ({', '.join(LEAD_KEY)}, workspace_id, leads) "
+        f"INSERT INTO analytics_lead_tally ({', '.join(tally_key(striped))}, workspace_id, leads) "
         f"SELECT {key}, n.workspace_id, count(*) FROM {table} n WHERE n.campaign_id IS NOT NULL "
-        f"GROUP BY {key}, n.workspace_id {_TALLY_UPSERT}"
+        f"GROUP BY {key}, n.workspace_id {_tally_upsert(striped)}"
     )
 
 
-def lead_removed(dialect: str, row: str) -> str:
+def lead_removed(dialect: str, row: str, *, striped: bool = True) -> str:
     """An UPDATE, not an upsert: a deleted campaign's tally may be gone already."""
     matched = " AND ".join(
-        f"{name} = {value}" for name, value in zip(LEAD_KEY, lead_key(dialect, row), strict=True)
+        f"{name} = {value}"
+        for name, value in zip(tally_key(striped), lead_key(dialect, row, striped=striped), strict=True)
     )
     return f"UPDATE analytics_lead_tally SET leads = leads - 1 WHERE {matched}"
 
 
-def leads_removed(dialect: str, table: str) -> str:
-    key = lead_key(dialect, "o")
-    named = ", ".join(f"{value} AS {name}" for name, value in zip(LEAD_KEY, key, strict=True))
-    matched = " AND ".join(f"t.{name} = g.{name}" for name in LEAD_KEY)
+def leads_removed(dialect: str, table: str, *, striped: bool = True) -> str:
+    key = lead_key(dialect, "o", striped=striped)
+    names = tally_key(striped)
+    named = ", ".join(f"{value} AS {name}" for name, value in zip(names, key, strict=True))
+    matched = " AND ".join(f"t.{name} = g.{name}" for name in names)
     return (
         f"UPDATE analytics_lead_tally t SET leads = t.leads - g.n FROM (SELECT {named}, count(*) AS n "
         f"FROM {table} o WHERE o.campaign_id IS NOT NULL GROUP BY {', '.join(key)}) g WHERE {matched}"

@@ -18,7 +18,6 @@ from coldsend.analytics import rollup_sets
 from coldsend.analytics.rollup_sql import (
     FAMILIES,
     LEAD_COLUMNS,
-    LEAD_KEY,
     counted,
     counted_rows,
     day_of,
@@ -28,6 +27,7 @@ from coldsend.analytics.rollup_sql import (
     lead_removed,
     leads_added,
     leads_removed,
+    tally_key,
 )
 
 TABLES = (
@@ -56,8 +56,10 @@ def _body(statements: list[str]) -> str:
     return "".join(f"{statement};\n" for statement in statements)
 
 
-def _postgresql_triggers() -> list[str]:
+def _postgresql_triggers(striped: bool) -> list[str]:
     dialect = "postgresql"
+    removed = lead_removed(dialect, "OLD", striped=striped)
+    added = lead_added(dialect, "NEW", striped=striped)
     changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in LEAD_COLUMNS)
     deleted = _body(counted(dialect, "OLD", '-OLD."count"', "-1"))
     recounted = _body(counted(dialect, "NEW", 'NEW."count" - OLD."count"', "0"))
@@ -100,12 +102,12 @@ END $$""",
         "CREATE TRIGGER analytics_events_relinked AFTER UPDATE ON event REFERENCING OLD TABLE AS was "
         "NEW TABLE AS now FOR EACH STATEMENT EXECUTE FUNCTION analytics_events_relinked()",
         f"""CREATE FUNCTION analytics_leads_added() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN {leads_added(dialect, "added")}; RETURN NULL; END $$""",
+BEGIN {leads_added(dialect, "added", striped=striped)}; RETURN NULL; END $$""",
         f"""CREATE FUNCTION analytics_leads_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN {leads_removed(dialect, "removed")}; RETURN NULL; END $$""",
+BEGIN {leads_removed(dialect, "removed", striped=striped)}; RETURN NULL; END $$""",
         f"""CREATE FUNCTION analytics_lead_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-IF {changed} THEN {lead_removed(dialect, "OLD")}; {lead_added(dialect, "NEW")}; END IF;
+IF {changed} THEN {removed}; {added}; END IF;
 RETURN NULL;
 END $$""",
         "CREATE TRIGGER analytics_lead_insert AFTER INSERT ON lead REFERENCING NEW TABLE AS added "
@@ -117,8 +119,10 @@ END $$""",
     ]
 
 
-def _sqlite_triggers() -> list[str]:
+def _sqlite_triggers(striped: bool) -> list[str]:
     dialect = "sqlite"
+    removed = lead_removed(dialect, "OLD", striped=striped)
+    added = lead_added(dialect, "NEW", striped=striped)
     changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in LEAD_COLUMNS)
     inserted = _body(counted(dialect, "NEW", 'NEW."count"', "1") + lead_day(dialect, "NEW", 1))
     deleted = _body(counted(dialect, "OLD", '-OLD."count"', "-1") + lead_day(dialect, "OLD", -1))
@@ -131,16 +135,16 @@ def _sqlite_triggers() -> list[str]:
         f'WHEN NEW."count" <> OLD."count" BEGIN\n{recounted}END',
         "CREATE TRIGGER analytics_event_lead AFTER UPDATE OF lead_id ON event "
         f"WHEN NEW.lead_id IS NOT OLD.lead_id BEGIN\n{moved}END",
-        f"CREATE TRIGGER analytics_lead_insert AFTER INSERT ON lead BEGIN {lead_added(dialect, 'NEW')}; END",
-        f"CREATE TRIGGER analytics_lead_delete AFTER DELETE ON lead "
-        f"BEGIN {lead_removed(dialect, 'OLD')}; END",
+        f"CREATE TRIGGER analytics_lead_insert AFTER INSERT ON lead BEGIN {added}; END",
+        f"CREATE TRIGGER analytics_lead_delete AFTER DELETE ON lead BEGIN {removed}; END",
         f"CREATE TRIGGER analytics_lead_update AFTER UPDATE OF {', '.join(LEAD_COLUMNS)} ON lead "
-        f"WHEN {changed} BEGIN {lead_removed(dialect, 'OLD')}; {lead_added(dialect, 'NEW')}; END",
+        f"WHEN {changed} BEGIN {removed}; {added}; END",
     ]
 
 
-def create_triggers(dialect: str) -> list[str]:
-    return _postgresql_triggers() if dialect == "postgresql" else _sqlite_triggers()
+def create_triggers(dialect: str, *, striped: bool = True) -> list[str]:
+    """The triggers (`striped` False: the lead tally as it was before migration 0022 striped it)."""
+    return _postgresql_triggers(striped) if dialect == "postgresql" else _sqlite_triggers(striped)
 
 
 def drop_triggers(dialect: str) -> list[str]:
@@ -182,8 +186,11 @@ def _lead_days(dialect: str, workspace_id: uuid.UUID | None, *columns: str) -> s
     )
 
 
-def rebuild_statements(dialect: str, workspace_id: uuid.UUID | None = None) -> list[str]:
-    """The recount, as statements (bound parameter :workspace_id when given)."""
+def rebuild_statements(
+    dialect: str, workspace_id: uuid.UUID | None = None, *, striped: bool = True
+) -> list[str]:
+    """The recount, as statements (bound parameter :workspace_id when given; `striped` as in
+    `create_triggers`)."""
     day = day_of(dialect, 'e."timestamp"')
     sequence = "sequence_id, workspace_id, campaign_id, subsequence_id"
     statements = [f"DELETE FROM {table} {_where(workspace_id, table)}" for table in TABLES]
@@ -221,12 +228,20 @@ def rebuild_statements(dialect: str, workspace_id: uuid.UUID | None = None) -> l
         f"count(*) AS leads FROM ({_lead_days(dialect, workspace_id, 'workspace_id', 'account_email')}) d "
         "WHERE account_email IS NOT NULL GROUP BY workspace_id, account_email, kind, day) x WHERE TRUE "
         "ON CONFLICT (workspace_id, account_email, kind, day) DO UPDATE SET leads = excluded.leads",
-        f"INSERT INTO analytics_lead_tally ({', '.join(LEAD_KEY)}, workspace_id, leads) "
-        f"SELECT {', '.join(lead_key(dialect, 'l'))}, l.workspace_id, count(*) FROM lead l "
-        f"{_where(workspace_id, 'l', 'l.campaign_id IS NOT NULL')} "
-        f"GROUP BY {', '.join(lead_key(dialect, 'l'))}, l.workspace_id",
+        tally_rebuild(dialect, workspace_id, striped=striped),
     ]
     return statements
+
+
+def tally_rebuild(dialect: str, workspace_id: uuid.UUID | None = None, *, striped: bool = True) -> str:
+    key = lead_key(dialect, "l", striped=striped)
+    grouped = [value for value in key if not value.isdigit()]  # SQLite's stripe: a number is a position
+    return (
+        f"INSERT INTO analytics_lead_tally ({', '.join(tally_key(striped))}, workspace_id, leads) "
+        f"SELECT {', '.join(key)}, l.workspace_id, count(*) FROM lead l "
+        f"{_where(workspace_id, 'l', 'l.campaign_id IS NOT NULL')} "
+        f"GROUP BY {', '.join(grouped)}, l.workspace_id"
+    )
 
 
 async def rebuild(session: AsyncSession, workspace_id: uuid.UUID | None = None) -> None:

@@ -220,15 +220,20 @@ async def lead_tally(
 ) -> list[tuple[uuid.UUID, int, int | None, date | None, int | None, int | None, int]]:
     """The campaigns' leads: (campaign, status, interest, day of change, replied step, variant, count)."""
     tally = AnalyticsLeadTally
-    stmt = select(
+    key = (
         tally.campaign_id,
         tally.status,
         tally.interest,
         tally.change_day,
         tally.replied_step,
         tally.replied_variant,
-        tally.leads,
-    ).where(tally.campaign_id.in_(campaign_ids), tally.leads != 0)
+    )
+    stmt = (
+        select(*key, _sum(tally.leads))
+        .where(tally.campaign_id.in_(campaign_ids))
+        .group_by(*key)  # a key's stripes
+        .having(func.sum(tally.leads) != 0)
+    )
     return [
         (
             campaign,

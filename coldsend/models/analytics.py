@@ -9,7 +9,7 @@ bring a deleted campaign's rows to zero while its events cascade away, in whatev
 import uuid
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Index, String
+from sqlalchemy import BigInteger, Date, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coldsend.db.base import Base
@@ -100,5 +100,7 @@ class AnalyticsLeadTally(Base):
     change_day: Mapped[date] = mapped_column(Date, primary_key=True)
     replied_step: Mapped[int] = mapped_column(primary_key=True)
     replied_variant: Mapped[int] = mapped_column(primary_key=True)
+    # Which of a key's rows (coldsend/analytics/rollup_sql.py, STRIPES): readers add them up.
+    stripe: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0, server_default="0")
     workspace_id: Mapped[uuid.UUID]
     leads: Mapped[int] = mapped_column(BigInteger, default=0)

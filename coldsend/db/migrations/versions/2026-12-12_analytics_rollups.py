@@ -91,9 +91,9 @@ def upgrade() -> None:
     )
     op.create_index('ix_event_lead_id', 'event', ['lead_id'], unique=False)
     dialect = op.get_bind().dialect.name
-    for statement in rebuild_statements(dialect):
+    for statement in rebuild_statements(dialect, striped=False):
         op.execute(statement)
-    for statement in create_triggers(dialect):
+    for statement in create_triggers(dialect, striped=False):
         op.execute(statement)
 
 

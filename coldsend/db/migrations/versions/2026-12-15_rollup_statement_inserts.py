@@ -24,7 +24,7 @@ def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect != 'postgresql':
         return
-    for statement in (*drop_triggers(dialect), *create_triggers(dialect)):
+    for statement in (*drop_triggers(dialect), *create_triggers(dialect, striped=False)):
         op.execute(statement)
 
 
