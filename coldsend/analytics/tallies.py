@@ -211,7 +211,7 @@ async def by_step(
         rollup.kind,
         (rollup.total, rollup.row_count, rollup.row_count),
         MESSAGE_ACTIVITY,
-    ).where(*where, *_in(rollup.day, days))
+    ).where(*where, rollup.kind.in_(MESSAGE_ACTIVITY), *_in(rollup.day, days))
     return _active_days(await _rows(session, stmt))
 
 
