@@ -20,6 +20,7 @@ from coldsend.db.session import session_scope
 from coldsend.workspaces import service as workspace_service
 from tests.conftest import Tenant, client_for, make_settings
 from tests.smtp_sink import SmtpSink
+from tests.waiting import eventually
 from tests.workers import Worker, alive_pids, wait_for
 
 SECRET_KEY = "kill-test-secret-key"
@@ -46,6 +47,17 @@ def set_environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> 
     """The workers' settings, in the environment they are started with."""
     for name, value in values.items():
         monkeypatch.setenv(name, value)
+
+
+async def sink_holds(sink: SmtpSink, count: int) -> None:
+    """Waits for `count` messages at the sink. A sender commits a message as sent before it writes the
+    final dot, so the database says sent a moment before the sink has the last one; a message really
+    lost still fails here, and the callers' assertions still count duplicates."""
+
+    async def held() -> bool:
+        return len(sink.received) >= count
+
+    await eventually(held, f"the sink to hold {count} messages")
 
 
 async def count_states(

@@ -22,7 +22,14 @@ from tests.conftest import BACKENDS, Tenant, create_pg_database, drop_pg_databas
 from tests.engine.sending import leads_of
 from tests.factories import activate, add_leads, create_campaign, create_sink_account, schedule, step
 from tests.imap_server import Dovecot
-from tests.kill import SECRET_KEY, api_on, count_states, kill_holder, set_environment  # noqa: F401 (fixture)
+from tests.kill import (  # noqa: F401 (fixture)
+    SECRET_KEY,
+    api_on,
+    count_states,
+    kill_holder,
+    set_environment,
+    sink_holds,
+)
 from tests.smtp_sink import SmtpSink
 from tests.workers import Worker, wait_for
 
@@ -151,6 +158,7 @@ async def test_killed_worker_loses_and_duplicates_nothing(
 
     async with maker() as session:
         sends = {send.message_id: send for send in await session.scalars(select(Send))}
+    await sink_holds(smtp_sink, 2 * LEADS)
     message_ids = smtp_sink.message_ids()
     assert len(message_ids) == len(set(message_ids)) == 2 * LEADS, "duplicate or missing Message-IDs"
     pairs = Counter((sends[mid].lead_id, sends[mid].step) for mid in message_ids)

@@ -13,7 +13,14 @@ from coldsend.clock import utcnow
 from coldsend.db.session import session_scope
 from coldsend.models import WarmupMessage, WarmupState
 from tests.conftest import BACKENDS, Tenant
-from tests.kill import SECRET_KEY, api_on, count_states, kill_mid_flight, set_environment  # noqa: F401 (fixture)
+from tests.kill import (  # noqa: F401 (fixture)
+    SECRET_KEY,
+    api_on,
+    count_states,
+    kill_mid_flight,
+    set_environment,
+    sink_holds,
+)
 from tests.warmup.mail_system import MailSystem, mail_system  # noqa: F401 (fixture)
 from tests.warmup.world import pool_account, provider_dns
 from tests.workers import Worker, wait_for
@@ -88,6 +95,7 @@ async def test_killed_worker_loses_and_repeats_no_warmup_message(
     log.info("warmup kill test: killed %d after %d of %d messages", victim.pid, at_kill, planned)
     async with maker() as session:
         rows = {row.message_id: row for row in await session.scalars(select(WarmupMessage))}
+    await sink_holds(system.sink, planned)
     received = system.sink.message_ids()
     assert len(received) == len(set(received)) == planned, "duplicate or missing Message-IDs"
     assert set(received) == set(rows)
