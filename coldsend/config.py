@@ -187,6 +187,12 @@ class Settings(BaseSettings):
     account_health_interval_seconds: float = Field(
         default=300.0, gt=0, description="how often each active account's IMAP login is checked"
     )
+    rollup_fold_interval_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="how often the analytics rollups' rows of past days, counted in stripes while writers "
+        "add to them, are folded into one row per key (PostgreSQL)",
+    )
     smtp_ca_file: Path | None = Field(
         default=None, description="extra CA bundle trusted for SMTP TLS (self-hosted mail servers)"
     )

@@ -7,6 +7,7 @@ counts depend on its other events: each statement looks them up through the even
 """
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 from coldsend.models.analytics import NO_DAY, NO_INTEREST, NO_STEP
 from coldsend.models.event import EventType
@@ -51,64 +52,118 @@ def _same_family(family: Family, row: str, other: str) -> str:
     return family.of(other)
 
 
-_DAY_UPSERT = (
-    "ON CONFLICT (sequence_id, kind, day) DO UPDATE SET total = analytics_day.total + excluded.total, "
-    "row_count = analytics_day.row_count + excluded.row_count, leads = analytics_day.leads + excluded.leads, "
-    "firsts = analytics_day.firsts + excluded.firsts"
-)
-_SPAN_UPSERT = (
-    "ON CONFLICT (sequence_id, kind, day, prev_day) DO UPDATE SET "
-    "leads = analytics_span.leads + excluded.leads"
-)
-_STEP_UPSERT = (
-    "ON CONFLICT (sequence_id, step, variant, kind, day) DO UPDATE SET "
-    "total = analytics_step_day.total + excluded.total, "
-    "row_count = analytics_step_day.row_count + excluded.row_count"
-)
-_ACCOUNT_UPSERT = (
-    "ON CONFLICT (workspace_id, account_email, kind, day) DO UPDATE SET "
-    "total = analytics_account_day.total + excluded.total, "
-    "row_count = analytics_account_day.row_count + excluded.row_count, "
-    "leads = analytics_account_day.leads + excluded.leads"
-)
+class Shape(IntEnum):
+    """Which rollups have a stripe in their key, as the migrations left them (the migrations before a
+    change install its triggers and recount in the shape of their time)."""
+
+    PLAIN = 0  # migrations 0017 to 0021
+    TALLY_STRIPED = 1  # 0022: the lead tally
+    STRIPED = 2  # 0023: the day rollups too
+
+    @property
+    def tally(self) -> bool:
+        return self >= Shape.TALLY_STRIPED
+
+    @property
+    def days(self) -> bool:
+        return self >= Shape.STRIPED
+
+
+# Concurrent writers count into the same few rows: a campaign's opens of the day, its leads of a status.
+# Each such row stays locked from a writer's update until its transaction commits, so on PostgreSQL the
+# rollups are kept in STRIPES rows per key, which readers add up. SQLite has one writer at a time and
+# keeps one.
+STRIPES = 8
+SETTLED = 0  # the day rollups' stripe that recounts and the fold (folding.py) write; writers never do
+
+DAY_KEYS: dict[str, tuple[str, ...]] = {
+    "analytics_day": ("sequence_id", "kind", "day"),
+    "analytics_span": ("sequence_id", "kind", "day", "prev_day"),
+    "analytics_step_day": ("sequence_id", "step", "variant", "kind", "day"),
+    "analytics_account_day": ("workspace_id", "account_email", "kind", "day"),
+}
+# What a key's rows all carry besides it (a sequence's workspace, campaign and subsequence).
+DAY_DETAILS: dict[str, tuple[str, ...]] = {
+    "analytics_day": ("workspace_id", "campaign_id", "subsequence_id"),
+    "analytics_span": ("workspace_id", "campaign_id", "subsequence_id"),
+    "analytics_step_day": ("workspace_id", "campaign_id", "subsequence_id"),
+    "analytics_account_day": (),
+}
+DAY_COUNTERS: dict[str, tuple[str, ...]] = {
+    "analytics_day": ("total", "row_count", "leads", "firsts"),
+    "analytics_span": ("leads",),
+    "analytics_step_day": ("total", "row_count"),
+    "analytics_account_day": ("total", "row_count", "leads"),
+}
+
+
+def day_key(table: str, shape: Shape) -> tuple[str, ...]:
+    return (*DAY_KEYS[table], *(("stripe",) if shape.days else ()))
+
+
+def writer_stripe(dialect: str) -> str:
+    """A day rollup's stripe for the writing transaction: its connection's. Any stripe gives the same sums;
+    this one keeps a transaction's counts in one row per key, and a pool's connections apart."""
+    if dialect == "postgresql":
+        return f"({SETTLED + 1} + (pg_backend_pid() & {STRIPES - 1}))"
+    return str(SETTLED)
+
+
+def into(dialect: str, table: str, columns: str, shape: Shape) -> str:
+    """`INSERT INTO table (columns) SELECT `, led by the writer's stripe when the table has one."""
+    if not shape.days:
+        return f"INSERT INTO {table} ({columns}) SELECT "
+    return f"INSERT INTO {table} (stripe, {columns}) SELECT {writer_stripe(dialect)}, "
+
+
+def adding(table: str, shape: Shape) -> str:
+    """The upsert that adds a row's counters to its key's."""
+    sums = ", ".join(f"{counter} = {table}.{counter} + excluded.{counter}" for counter in DAY_COUNTERS[table])
+    return f"ON CONFLICT ({', '.join(day_key(table, shape))}) DO UPDATE SET {sums}"
+
+
 _SEQUENCE = "{r}.sequence_id, {kind}, {d}, {r}.workspace_id, {r}.campaign_id, {r}.subsequence_id"
+_DAY_COLUMNS = "sequence_id, kind, day, workspace_id, campaign_id, subsequence_id"
+_STEP_COLUMNS = "sequence_id, step, variant, kind, day, workspace_id, campaign_id, subsequence_id"
+_ACCOUNT_COLUMNS = "workspace_id, account_email, kind, day"
 
 
-def counted(dialect: str, row: str, total: str, rows: str) -> list[str]:
+def counted(dialect: str, row: str, total: str, rows: str, shape: Shape) -> list[str]:
     """The row's event counted `total` more times in `rows` more rows (negative: fewer)."""
     d = day_of(dialect, f'{row}."timestamp"')
     r = row
     return [
-        "INSERT INTO analytics_day (sequence_id, kind, day, workspace_id, campaign_id, subsequence_id, "
-        f"total, row_count, leads, firsts) SELECT {_SEQUENCE.format(r=r, kind=f'{r}.type', d=d)}, "
-        f"{total}, {rows}, 0, 0 WHERE TRUE {_DAY_UPSERT}",
-        "INSERT INTO analytics_step_day (sequence_id, step, variant, kind, day, workspace_id, campaign_id, "
-        f"subsequence_id, total, row_count) SELECT {r}.sequence_id, {r}.step, {r}.variant, {r}.type, {d}, "
-        f"{r}.workspace_id, {r}.campaign_id, {r}.subsequence_id, {total}, {rows} WHERE TRUE {_STEP_UPSERT}",
-        "INSERT INTO analytics_account_day (workspace_id, account_email, kind, day, total, row_count, leads) "
-        f"SELECT {r}.workspace_id, {r}.account_email, {r}.type, {d}, {total}, {rows}, 0 "
-        f"WHERE {r}.account_email IS NOT NULL {_ACCOUNT_UPSERT}",
+        into(dialect, "analytics_day", f"{_DAY_COLUMNS}, total, row_count, leads, firsts", shape)
+        + f"{_SEQUENCE.format(r=r, kind=f'{r}.type', d=d)}, {total}, {rows}, 0, 0 WHERE TRUE "
+        + adding("analytics_day", shape),
+        into(dialect, "analytics_step_day", f"{_STEP_COLUMNS}, total, row_count", shape)
+        + f"{r}.sequence_id, {r}.step, {r}.variant, {r}.type, {d}, {r}.workspace_id, {r}.campaign_id, "
+        f"{r}.subsequence_id, {total}, {rows} WHERE TRUE {adding('analytics_step_day', shape)}",
+        into(dialect, "analytics_account_day", f"{_ACCOUNT_COLUMNS}, total, row_count, leads", shape)
+        + f"{r}.workspace_id, {r}.account_email, {r}.type, {d}, {total}, {rows}, 0 "
+        f"WHERE {r}.account_email IS NOT NULL {adding('analytics_account_day', shape)}",
     ]
 
 
-def counted_rows(table: str) -> list[str]:
+def counted_rows(table: str, shape: Shape) -> list[str]:
     """PostgreSQL's statement trigger: the events of transition table `table` counted, one upsert per
     rollup row they touch (not one per event: a row updated again and again in one transaction leaves a
     chain of versions each later update walks)."""
-    d = day_of("postgresql", 'n."timestamp"')
+    pg = "postgresql"
+    d = day_of(pg, 'n."timestamp"')
     sequence = f"n.sequence_id, n.type, {d}, n.workspace_id, n.campaign_id, n.subsequence_id"
     step = f"n.sequence_id, n.step, n.variant, n.type, {d}, n.workspace_id, n.campaign_id, n.subsequence_id"
     account = f"n.workspace_id, n.account_email, n.type, {d}"
     return [
-        "INSERT INTO analytics_day (sequence_id, kind, day, workspace_id, campaign_id, subsequence_id, "
-        f'total, row_count, leads, firsts) SELECT {sequence}, sum(n."count"), count(*), 0, 0 '
-        f"FROM {table} n GROUP BY {sequence} {_DAY_UPSERT}",
-        "INSERT INTO analytics_step_day (sequence_id, step, variant, kind, day, workspace_id, campaign_id, "
-        f'subsequence_id, total, row_count) SELECT {step}, sum(n."count"), count(*) FROM {table} n '
-        f"GROUP BY {step} {_STEP_UPSERT}",
-        "INSERT INTO analytics_account_day (workspace_id, account_email, kind, day, total, row_count, leads) "
-        f'SELECT {account}, sum(n."count"), count(*), 0 FROM {table} n WHERE n.account_email IS NOT NULL '
-        f"GROUP BY {account} {_ACCOUNT_UPSERT}",
+        into(pg, "analytics_day", f"{_DAY_COLUMNS}, total, row_count, leads, firsts", shape)
+        + f'{sequence}, sum(n."count"), count(*), 0, 0 FROM {table} n GROUP BY {sequence} '
+        + adding("analytics_day", shape),
+        into(pg, "analytics_step_day", f"{_STEP_COLUMNS}, total, row_count", shape)
+        + f'{step}, sum(n."count"), count(*) FROM {table} n GROUP BY {step} '
+        + adding("analytics_step_day", shape),
+        into(pg, "analytics_account_day", f"{_ACCOUNT_COLUMNS}, total, row_count, leads", shape)
+        + f'{account}, sum(n."count"), count(*), 0 FROM {table} n WHERE n.account_email IS NOT NULL '
+        f"GROUP BY {account} {adding('analytics_account_day', shape)}",
     ]
 
 
@@ -124,7 +179,7 @@ def _lead_days(dialect: str, family: Family, row: str) -> tuple[str, str, str]:
     return d, f"(SELECT max({od}) {others} AND {od} < {d})", f"(SELECT min({od}) {others} AND {od} > {d})"
 
 
-def lead_day(dialect: str, row: str, sign: int) -> list[str]:
+def lead_day(dialect: str, row: str, sign: int, shape: Shape) -> list[str]:
     """The row's lead gains (`sign` 1) or loses (-1) the row's day in each of its kinds, when no other row
     of the lead gives it that day: its days before and after it in the sequence are re-linked."""
     statements = []
@@ -138,43 +193,37 @@ def lead_day(dialect: str, row: str, sign: int) -> list[str]:
             f"AND {_same_family(family, row, 'o')} AND o.id <> {row}.id AND {od} = {d})"
         )
         head = _SEQUENCE.format(r=row, kind=kind, d="x.day")
-        columns = "sequence_id, kind, day, workspace_id, campaign_id, subsequence_id"
         # The row's day: one more lead; a first if nothing came before. The next day: no longer a first.
         statements.append(
-            f"INSERT INTO analytics_day ({columns}, total, row_count, leads, firsts) "
-            f"SELECT {head}, 0, 0, x.leads, x.firsts FROM ("
+            into(dialect, "analytics_day", f"{_DAY_COLUMNS}, total, row_count, leads, firsts", shape)
+            + f"{head}, 0, 0, x.leads, x.firsts FROM ("
             f"SELECT {d} AS day, {sign} AS leads, "
             f"CASE WHEN {before} IS NULL THEN {sign} ELSE 0 END AS firsts "
             f"UNION ALL SELECT {after}, 0, {-sign} WHERE {before} IS NULL AND {after} IS NOT NULL"
-            f") x WHERE {alone} {_DAY_UPSERT}"
+            f") x WHERE {alone} {adding('analytics_day', shape)}"
         )
         statements.append(
-            f"INSERT INTO analytics_span ({columns}, prev_day, leads) "
-            f"SELECT {head}, x.prev_day, x.leads FROM ("
+            into(dialect, "analytics_span", f"{_DAY_COLUMNS}, prev_day, leads", shape)
+            + f"{head}, x.prev_day, x.leads FROM ("
             f"SELECT {d} AS day, {before} AS prev_day, {sign} AS leads WHERE {before} IS NOT NULL "
             f"UNION ALL SELECT {after}, {before}, {-sign} WHERE {before} IS NOT NULL AND {after} IS NOT NULL "
             f"UNION ALL SELECT {after}, {d}, {sign} WHERE {after} IS NOT NULL"
-            f") x WHERE {alone} {_SPAN_UPSERT}"
+            f") x WHERE {alone} {adding('analytics_span', shape)}"
         )
         statements.append(
-            "INSERT INTO analytics_account_day (workspace_id, account_email, kind, day, total, row_count, "
-            f"leads) SELECT {row}.workspace_id, {row}.account_email, {kind}, {d}, 0, 0, {sign} "
+            into(dialect, "analytics_account_day", f"{_ACCOUNT_COLUMNS}, total, row_count, leads", shape)
+            + f"{row}.workspace_id, {row}.account_email, {kind}, {d}, 0, 0, {sign} "
             f"WHERE {row}.lead_id IS NOT NULL AND {row}.account_email IS NOT NULL AND {family.of(row)} "
             f"AND NOT EXISTS (SELECT 1 FROM event o WHERE o.lead_id = {row}.lead_id "
             f"AND o.workspace_id = {row}.workspace_id AND o.account_email = {row}.account_email "
             f"AND {_same_family(family, row, 'o')} "
-            f"AND o.id <> {row}.id AND {od} = {d}) {_ACCOUNT_UPSERT}"
+            f"AND o.id <> {row}.id AND {od} = {d}) {adding('analytics_account_day', shape)}"
         )
     return statements
 
 
-# A campaign's leads that change status move between the same few tally rows, each locked from its update
-# until the transaction commits: on PostgreSQL, each lead's counts go into one of STRIPES rows of its key
-# (by its id), so unsubscribes and replies of one campaign seldom wait on each other. Readers add them up.
-STRIPES = 8
-
-
 def _stripe(dialect: str, lead_id: str) -> str:
+    """A lead's tally stripe, by its id: its removal from a key must find the row its addition went to."""
     if dialect == "postgresql":
         return f"(hashtext({lead_id}::text) & {STRIPES - 1})"
     return "0"  # one writer at a time

@@ -18,8 +18,10 @@ from coldsend.analytics import rollup_sets
 from coldsend.analytics.rollup_sql import (
     FAMILIES,
     LEAD_COLUMNS,
+    Shape,
     counted,
     counted_rows,
+    day_key,
     day_of,
     lead_added,
     lead_day,
@@ -56,13 +58,14 @@ def _body(statements: list[str]) -> str:
     return "".join(f"{statement};\n" for statement in statements)
 
 
-def _postgresql_triggers(striped: bool) -> list[str]:
+def _postgresql_triggers(shape: Shape) -> list[str]:
     dialect = "postgresql"
+    striped = shape.tally
     removed = lead_removed(dialect, "OLD", striped=striped)
     added = lead_added(dialect, "NEW", striped=striped)
     changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in LEAD_COLUMNS)
-    deleted = _body(counted(dialect, "OLD", '-OLD."count"', "-1"))
-    recounted = _body(counted(dialect, "NEW", 'NEW."count" - OLD."count"', "0"))
+    deleted = _body(counted(dialect, "OLD", '-OLD."count"', "-1", shape))
+    recounted = _body(counted(dialect, "NEW", 'NEW."count" - OLD."count"', "0", shape))
     return [
         f"""CREATE FUNCTION analytics_event_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -79,7 +82,7 @@ END $$""",
         f"""CREATE FUNCTION analytics_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 {_LOCKS.format(table="added")}
-{_body(rollup_sets.inserted("added") + counted_rows("added"))}RETURN NULL;
+{_body(rollup_sets.inserted("added", shape) + counted_rows("added", shape))}RETURN NULL;
 END $$""",
         "CREATE TRIGGER analytics_events_inserted AFTER INSERT ON event REFERENCING NEW TABLE AS added "
         "FOR EACH STATEMENT EXECUTE FUNCTION analytics_events_inserted()",
@@ -89,12 +92,12 @@ END $$""",
         "FOR EACH ROW EXECUTE FUNCTION analytics_event_rollup()",
         f"""CREATE FUNCTION analytics_events_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-{_body(rollup_sets.deleted("gone"))}RETURN NULL;
+{_body(rollup_sets.deleted("gone", shape))}RETURN NULL;
 END $$""",
         f"""CREATE FUNCTION analytics_events_relinked() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 IF EXISTS (SELECT 1 FROM was o JOIN now n ON n.id = o.id WHERE o.lead_id IS DISTINCT FROM n.lead_id) THEN
-{_body(rollup_sets.relinked("was", "now"))}END IF;
+{_body(rollup_sets.relinked("was", "now", shape))}END IF;
 RETURN NULL;
 END $$""",
         "CREATE TRIGGER analytics_events_deleted AFTER DELETE ON event REFERENCING OLD TABLE AS gone "
@@ -119,18 +122,19 @@ END $$""",
     ]
 
 
-def _sqlite_triggers(striped: bool) -> list[str]:
+def _sqlite_triggers(shape: Shape) -> list[str]:
     dialect = "sqlite"
+    striped = shape.tally
     removed = lead_removed(dialect, "OLD", striped=striped)
     added = lead_added(dialect, "NEW", striped=striped)
     changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in LEAD_COLUMNS)
-    inserted = _body(counted(dialect, "NEW", 'NEW."count"', "1") + lead_day(dialect, "NEW", 1))
-    deleted = _body(counted(dialect, "OLD", '-OLD."count"', "-1") + lead_day(dialect, "OLD", -1))
-    recounted = _body(counted(dialect, "NEW", 'NEW."count" - OLD."count"', "0"))
-    moved = _body(lead_day(dialect, "OLD", -1) + lead_day(dialect, "NEW", 1))
+    inserted = counted(dialect, "NEW", 'NEW."count"', "1", shape) + lead_day(dialect, "NEW", 1, shape)
+    deleted = counted(dialect, "OLD", '-OLD."count"', "-1", shape) + lead_day(dialect, "OLD", -1, shape)
+    recounted = _body(counted(dialect, "NEW", 'NEW."count" - OLD."count"', "0", shape))
+    moved = _body(lead_day(dialect, "OLD", -1, shape) + lead_day(dialect, "NEW", 1, shape))
     return [
-        f"CREATE TRIGGER analytics_event_insert AFTER INSERT ON event BEGIN\n{inserted}END",
-        f"CREATE TRIGGER analytics_event_delete AFTER DELETE ON event BEGIN\n{deleted}END",
+        f"CREATE TRIGGER analytics_event_insert AFTER INSERT ON event BEGIN\n{_body(inserted)}END",
+        f"CREATE TRIGGER analytics_event_delete AFTER DELETE ON event BEGIN\n{_body(deleted)}END",
         'CREATE TRIGGER analytics_event_count AFTER UPDATE OF "count" ON event '
         f'WHEN NEW."count" <> OLD."count" BEGIN\n{recounted}END',
         "CREATE TRIGGER analytics_event_lead AFTER UPDATE OF lead_id ON event "
@@ -142,9 +146,9 @@ def _sqlite_triggers(striped: bool) -> list[str]:
     ]
 
 
-def create_triggers(dialect: str, *, striped: bool = True) -> list[str]:
-    """The triggers (`striped` False: the lead tally as it was before migration 0022 striped it)."""
-    return _postgresql_triggers(striped) if dialect == "postgresql" else _sqlite_triggers(striped)
+def create_triggers(dialect: str, *, shape: Shape = Shape.STRIPED) -> list[str]:
+    """The triggers, for the rollups' `shape` (a migration's, or the current one)."""
+    return _postgresql_triggers(shape) if dialect == "postgresql" else _sqlite_triggers(shape)
 
 
 def drop_triggers(dialect: str) -> list[str]:
@@ -186,11 +190,15 @@ def _lead_days(dialect: str, workspace_id: uuid.UUID | None, *columns: str) -> s
     )
 
 
+def _key(table: str, shape: Shape) -> str:
+    return ", ".join(day_key(table, shape))
+
+
 def rebuild_statements(
-    dialect: str, workspace_id: uuid.UUID | None = None, *, striped: bool = True
+    dialect: str, workspace_id: uuid.UUID | None = None, *, shape: Shape = Shape.STRIPED
 ) -> list[str]:
-    """The recount, as statements (bound parameter :workspace_id when given; `striped` as in
-    `create_triggers`)."""
+    """The recount, as statements (bound parameter :workspace_id when given; `shape` as in
+    `create_triggers`). The day rollups are recounted into their settled stripe (the column's default)."""
     day = day_of(dialect, 'e."timestamp"')
     sequence = "sequence_id, workspace_id, campaign_id, subsequence_id"
     statements = [f"DELETE FROM {table} {_where(workspace_id, table)}" for table in TABLES]
@@ -216,8 +224,8 @@ def rebuild_statements(
         "total, row_count, leads, firsts) SELECT * FROM (SELECT sequence_id, kind, day, workspace_id, "
         "campaign_id, subsequence_id, 0 AS total, 0 AS row_count, count(*) AS leads, "
         "sum(CASE WHEN prev_day IS NULL THEN 1 ELSE 0 END) AS firsts FROM analytics_linked "
-        f"GROUP BY {sequence}, kind, day) x WHERE TRUE ON CONFLICT (sequence_id, kind, day) DO UPDATE "
-        "SET leads = excluded.leads, firsts = excluded.firsts",
+        f"GROUP BY {sequence}, kind, day) x WHERE TRUE ON CONFLICT ({_key('analytics_day', shape)}) "
+        "DO UPDATE SET leads = excluded.leads, firsts = excluded.firsts",
         "INSERT INTO analytics_span (sequence_id, kind, day, prev_day, workspace_id, campaign_id, "
         "subsequence_id, leads) SELECT sequence_id, kind, day, prev_day, workspace_id, campaign_id, "
         f"subsequence_id, count(*) FROM analytics_linked WHERE prev_day IS NOT NULL "
@@ -227,8 +235,8 @@ def rebuild_statements(
         "SELECT * FROM (SELECT workspace_id, account_email, kind, day, 0 AS total, 0 AS row_count, "
         f"count(*) AS leads FROM ({_lead_days(dialect, workspace_id, 'workspace_id', 'account_email')}) d "
         "WHERE account_email IS NOT NULL GROUP BY workspace_id, account_email, kind, day) x WHERE TRUE "
-        "ON CONFLICT (workspace_id, account_email, kind, day) DO UPDATE SET leads = excluded.leads",
-        tally_rebuild(dialect, workspace_id, striped=striped),
+        f"ON CONFLICT ({_key('analytics_account_day', shape)}) DO UPDATE SET leads = excluded.leads",
+        tally_rebuild(dialect, workspace_id, striped=shape.tally),
     ]
     return statements
 

@@ -9,6 +9,7 @@ from coldsend.engine.account_health import AccountHealth
 from coldsend.engine.inbox_loop import InboxLoop
 from coldsend.engine.job_runner import JobRunner
 from coldsend.engine.placement_loop import PlacementLoop
+from coldsend.engine.rollup_fold import RollupFold
 from coldsend.engine.runner import Engine, Loop
 from coldsend.engine.sending import sending_loops
 from coldsend.engine.verification_loop import VerificationLoop
@@ -27,4 +28,5 @@ def build_engine(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
     loops.append(WarmupLoop(settings, sessionmaker).run)
     loops.append(WebhookDispatcher(settings, sessionmaker).run)
     loops.append(PlacementLoop(settings, sessionmaker).run)
+    loops.append(RollupFold(settings, sessionmaker).run)
     return Engine(loops)

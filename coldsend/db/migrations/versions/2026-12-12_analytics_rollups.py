@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from coldsend.analytics.rollup_sql import Shape
 from coldsend.analytics.rollups import create_triggers, drop_triggers, rebuild_statements
 
 
@@ -91,9 +92,9 @@ def upgrade() -> None:
     )
     op.create_index('ix_event_lead_id', 'event', ['lead_id'], unique=False)
     dialect = op.get_bind().dialect.name
-    for statement in rebuild_statements(dialect, striped=False):
+    for statement in rebuild_statements(dialect, shape=Shape.PLAIN):
         op.execute(statement)
-    for statement in create_triggers(dialect, striped=False):
+    for statement in create_triggers(dialect, shape=Shape.PLAIN):
         op.execute(statement)
 
 

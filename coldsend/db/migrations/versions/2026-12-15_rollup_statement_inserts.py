@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from coldsend.analytics.rollup_sql import Shape
 from coldsend.analytics.rollups import create_triggers, drop_triggers
 
 revision: str = '0020'
@@ -24,7 +25,7 @@ def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect != 'postgresql':
         return
-    for statement in (*drop_triggers(dialect), *create_triggers(dialect, striped=False)):
+    for statement in (*drop_triggers(dialect), *create_triggers(dialect, shape=Shape.PLAIN)):
         op.execute(statement)
 
 

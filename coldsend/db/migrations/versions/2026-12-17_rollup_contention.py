@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from coldsend.analytics.rollups import create_triggers, drop_triggers, tally_rebuild
-from coldsend.analytics.rollup_sql import LEAD_KEY
+from coldsend.analytics.rollup_sql import LEAD_KEY, Shape
 
 revision: str = '0022'
 down_revision: str | None = '0021'
@@ -49,7 +49,7 @@ def upgrade() -> None:
     if dialect == 'postgresql':
         op.execute(f'DELETE FROM {TABLE}')
         op.execute(tally_rebuild(dialect))
-    for statement in create_triggers(dialect):
+    for statement in create_triggers(dialect, shape=Shape.TALLY_STRIPED):
         op.execute(statement)
 
 
@@ -71,5 +71,5 @@ def downgrade() -> None:
             batch.drop_column('stripe')
     else:
         op.drop_column(TABLE, 'stripe')
-    for statement in create_triggers(dialect, striped=False):
+    for statement in create_triggers(dialect, shape=Shape.PLAIN):
         op.execute(statement)
