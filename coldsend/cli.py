@@ -151,7 +151,11 @@ def worker() -> None:
     _upgrade(settings)
 
     async def run() -> None:
-        engine = create_engine(settings.effective_database_url())
+        engine = create_engine(
+            settings.effective_database_url(),
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
         background = build_engine(settings, create_sessionmaker(engine))
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

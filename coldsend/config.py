@@ -31,6 +31,17 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./coldsend-data")
     database_url: str | None = None
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="PostgreSQL connections each process keeps open (the API opens them as it starts): "
+        "enough for the requests in flight at a peak",
+    )
+    database_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        description="connections a process may open beyond its pool at a peak, each closed as it is returned",
+    )
     secret_key: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000

@@ -43,7 +43,10 @@ class SendStep(Protocol):
 
 # Built once: a statement built per call costs its construction and its cache key each time, a fifth of
 # a tracked open's CPU. `counted_before` is bound per row (the same for all rows of a call).
-_RETURNED = [_EVENTS.c[name] for name in (*KEY, "count")]
+_RETURNED = [
+    *(_EVENTS.c[name] for name in (*KEY, "count")),
+    facts.listened_to(_EVENTS.name).label("listened_to"),
+]
 _WRITE = conflict_insert(_EVENTS).bump_on_conflict(KEY, "count").returning(*_RETURNED)
 _WRITE_COUNTED = (
     conflict_insert(_EVENTS)
@@ -106,18 +109,19 @@ async def record(
     # On the table and the session's connection, not the entity: the ORM's bulk-insert path cost a fifth
     # of a tracked open's CPU.
     connection = await session.connection()
-    # Asked before writing: the rows' triggers lock rollup rows (a campaign's day of opens, say) that
+    # Whether each row's workspace has a webhook comes back with it: a statement of its own would be a
+    # round trip more, the rows' triggers holding rollup rows (a campaign's day of opens, say) that
     # every writer of such an event waits for until this transaction commits.
-    listening = await facts.listening_to_events(session, rows)
     if counted_before is None:
         returned = (await connection.execute(_WRITE, list(rows))).tuples().all()
     else:
         counted = [{**row, "counted_before": counted_before} for row in rows]
         returned = (await connection.execute(_WRITE_COUNTED, counted)).tuples().all()
     by_key = {_key(row): row for row in rows}
-    written = [by_key[(kind, sequence, lead, step)] for kind, sequence, lead, step, _ in returned]
+    written = [by_key[(kind, sequence, lead, step)] for kind, sequence, lead, step, *_ in returned]
+    listening = {row["workspace_id"] for row, (*_, heard) in zip(written, returned, strict=True) if heard}
     await facts.record_events(session, written, listening, detail=webhook_detail)
-    return [count for *_, count in returned]
+    return [count for *_, count, _heard in returned]
 
 
 def _key(row: dict[str, Any]) -> tuple[Any, ...]:

@@ -60,6 +60,9 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "secret_key": "test-secret-key",
         "rate_limit_per_second": 100_000,
         "rate_limit_per_minute": 1_000_000,
+        # Few connections opened at start: four test workers each run apps on one PostgreSQL.
+        "database_pool_size": 2,
+        "database_max_overflow": 20,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from coldsend.config import Settings, get_settings
 from coldsend.custom_tag_mappings.router import router as custom_tag_mappings_router
 from coldsend.custom_tags.router import router as custom_tags_router
 from coldsend.db import migrate
-from coldsend.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
+from coldsend.db.session import create_engine, create_read_sessionmaker, create_sessionmaker, open_pool
 from coldsend.emails.router import router as emails_router
 from coldsend.engine.loops import build_engine
 from coldsend.http.key_cache import KeyCache
@@ -89,7 +89,10 @@ def create_app(settings: Settings | None = None, *, run_engine: bool = True) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.effective_database_url()
         await asyncio.to_thread(migrate.upgrade, url)
-        engine = create_engine(url)
+        engine = create_engine(
+            url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
+        )
+        await open_pool(engine, settings.database_pool_size)
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
         background = build_engine(settings, app.state.sessionmaker) if run_engine else None

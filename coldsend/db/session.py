@@ -1,5 +1,5 @@
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import orjson
@@ -36,8 +36,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    # Connections kept open: a pool too small for the requests in flight at a peak opens and closes one
+    # for each request beyond it (measured at 200 unsubscribes a second on a million leads: 50 backends
+    # started in 3 s, each planning the rollup triggers afresh, and the p95 went from tens of ms to 600).
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 10)
     # No pool_pre_ping: it costs a round trip per checkout; a connection found dead mid-query is
     # invalidated by the pool and the next request gets a fresh one.
     kwargs.setdefault("pool_recycle", 1800)
@@ -45,6 +48,16 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # in milliseconds off an index (measured on the scheduler's follow-up query at 1M leads: half its time).
     kwargs.setdefault("connect_args", {"server_settings": {"jit": "off"}})
     return create_async_engine(url, **kwargs)
+
+
+async def open_pool(engine: AsyncEngine, connections: int) -> None:
+    """Opens `connections` of the engine's pool now and leaves them in it, so that the first burst of
+    requests does not open them (asyncpg's own pool keeps ten open from the start the same way)."""
+    if is_sqlite(engine.url.render_as_string()):
+        return
+    async with AsyncExitStack() as held:
+        for _ in range(connections):
+            await held.enter_async_context(engine.connect())
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, tuple_
+from sqlalchemy import Boolean, ColumnElement, bindparam, func, insert, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coldsend.ids import new_id
@@ -61,9 +61,17 @@ async def listening(session: AsyncSession, workspace_ids: Iterable[uuid.UUID]) -
     return set(found)
 
 
-async def listening_to_events(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> set[uuid.UUID]:
-    """The workspaces with a webhook that event rows about to be written would be facts for."""
-    return await listening(session, (row["workspace_id"] for row in rows if row["type"] in EVENT_TYPES))
+def listened_to(table: str) -> ColumnElement[bool]:
+    """SQL for a RETURNING clause of a write to `table`: the written row's workspace has an active webhook.
+    The event writer gets it with the rows it writes, rather than asking in a statement of its own. (As
+    text: SQLAlchemy neither correlates a subquery of RETURNING with the written table nor, on SQLite,
+    qualifies its columns.)"""
+    active = int(WebhookStatus.ACTIVE)
+    return literal_column(
+        f"EXISTS (SELECT 1 FROM webhook WHERE webhook.workspace_id = {table}.workspace_id "
+        f"AND webhook.status = {active})",
+        Boolean,
+    )
 
 
 async def record_events(
@@ -74,7 +82,7 @@ async def record_events(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Facts for event rows just written or counted again (`events.record` passes exactly those) in
-    `workspaces` (`listening_to_events`), each with `is_first`: whether it is the lead's first event of
+    `workspaces` (those `listened_to`), each with `is_first`: whether it is the lead's first event of
     its type, at any step."""
     rows = [row for row in rows if row["type"] in EVENT_TYPES and row["workspace_id"] in workspaces]
     if not rows:
