@@ -41,6 +41,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # started in 3 s, each planning the rollup triggers afresh, and the p95 went from tens of ms to 600).
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 10)
+    # The connection returned last is taken first: the few a steady load needs stay warm (their prepared
+    # statements, PostgreSQL's plans of the triggers), the rest wait for a burst. Taken in turn, each of
+    # the twenty planned every statement once more in the middle of a burst (p95 of tracked clicks at
+    # 200/s, 100k leads: 38.7 ms).
+    kwargs.setdefault("pool_use_lifo", True)
     # No pool_pre_ping: it costs a round trip per checkout; a connection found dead mid-query is
     # invalidated by the pool and the next request gets a fresh one.
     kwargs.setdefault("pool_recycle", 1800)
