@@ -1,6 +1,6 @@
-"""The analytics rollups' triggers (installed by migration 0017, reinstalled by 0020) and `rebuild`: a
-recount from the events and leads, which the migration's backfill and bench/scale.py (after seeding with
-COPY) use.
+"""The analytics rollups' triggers (installed by migration 0017, reinstalled by 0020, 0022 and 0023, each
+in the rollups' `Shape` of its time) and `rebuild`: a recount from the events and leads, which the
+migration's backfill and bench/scale.py (after seeding with COPY) use.
 
 The triggers keep the rollups in every writer's transaction; `rebuild` recounts with set-based SQL over
 the whole table (window functions), the other way to the same numbers, which the tests compare. On
