@@ -41,7 +41,7 @@ INTEREST_TYPES: dict[int | None, str] = {
 CUSTOM_LABEL = "custom_label"  # a workspace's own lead label; the fact's interest_value says which
 
 
-# Built once: asked on every event written (each tracked open or click).
+# Built once. `listened_to` asks the same of an event's workspace inside the event's INSERT.
 _LISTENING = (
     select(Webhook.workspace_id)
     .where(
