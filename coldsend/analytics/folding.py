@@ -9,7 +9,8 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coldsend.analytics.rollup_sql import DAY_COUNTERS, DAY_DETAILS, DAY_KEYS, SETTLED, Shape, adding
+from coldsend.analytics.rollup_sql import DAY_COUNTERS, DAY_DETAILS, DAY_KEYS, Shape, adding
+from coldsend.models.analytics import SETTLED
 
 # One fold at a time: two would upsert the same settled rows, each maybe waiting on the other.
 _ONE_FOLD = "SELECT pg_try_advisory_xact_lock(hashtextextended('coldsend analytics fold', 0))"

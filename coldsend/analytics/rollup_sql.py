@@ -9,7 +9,7 @@ counts depend on its other events: each statement looks them up through the even
 from dataclasses import dataclass
 from enum import IntEnum
 
-from coldsend.models.analytics import NO_DAY, NO_INTEREST, NO_STEP
+from coldsend.models.analytics import NO_DAY, NO_INTEREST, NO_STEP, SETTLED
 from coldsend.models.event import EventType
 
 
@@ -74,7 +74,6 @@ class Shape(IntEnum):
 # rollups are kept in STRIPES rows per key, which readers add up. SQLite has one writer at a time and
 # keeps one.
 STRIPES = 8
-SETTLED = 0  # the day rollups' stripe that recounts and the fold (folding.py) write; writers never do
 
 DAY_KEYS: dict[str, tuple[str, ...]] = {
     "analytics_day": ("sequence_id", "kind", "day"),
@@ -128,20 +127,29 @@ _STEP_COLUMNS = "sequence_id, step, variant, kind, day, workspace_id, campaign_i
 _ACCOUNT_COLUMNS = "workspace_id, account_email, kind, day"
 
 
+def _keys(row: str, day: str) -> tuple[str, str, str]:
+    """The keys an event row `row` of day `day` counts under, in the day, step and account rollups (in the
+    order of _DAY_COLUMNS, _STEP_COLUMNS and _ACCOUNT_COLUMNS)."""
+    r = row
+    return (
+        _SEQUENCE.format(r=r, kind=f"{r}.type", d=day),
+        f"{r}.sequence_id, {r}.step, {r}.variant, {r}.type, {day}, {r}.workspace_id, {r}.campaign_id, "
+        f"{r}.subsequence_id",
+        f"{r}.workspace_id, {r}.account_email, {r}.type, {day}",
+    )
+
+
 def counted(dialect: str, row: str, total: str, rows: str, shape: Shape) -> list[str]:
     """The row's event counted `total` more times in `rows` more rows (negative: fewer)."""
-    d = day_of(dialect, f'{row}."timestamp"')
-    r = row
+    sequence, step, account = _keys(row, day_of(dialect, f'{row}."timestamp"'))
     return [
         into(dialect, "analytics_day", f"{_DAY_COLUMNS}, total, row_count, leads, firsts", shape)
-        + f"{_SEQUENCE.format(r=r, kind=f'{r}.type', d=d)}, {total}, {rows}, 0, 0 WHERE TRUE "
-        + adding("analytics_day", shape),
+        + f"{sequence}, {total}, {rows}, 0, 0 WHERE TRUE {adding('analytics_day', shape)}",
         into(dialect, "analytics_step_day", f"{_STEP_COLUMNS}, total, row_count", shape)
-        + f"{r}.sequence_id, {r}.step, {r}.variant, {r}.type, {d}, {r}.workspace_id, {r}.campaign_id, "
-        f"{r}.subsequence_id, {total}, {rows} WHERE TRUE {adding('analytics_step_day', shape)}",
+        + f"{step}, {total}, {rows} WHERE TRUE {adding('analytics_step_day', shape)}",
         into(dialect, "analytics_account_day", f"{_ACCOUNT_COLUMNS}, total, row_count, leads", shape)
-        + f"{r}.workspace_id, {r}.account_email, {r}.type, {d}, {total}, {rows}, 0 "
-        f"WHERE {r}.account_email IS NOT NULL {adding('analytics_account_day', shape)}",
+        + f"{account}, {total}, {rows}, 0 WHERE {row}.account_email IS NOT NULL "
+        + adding("analytics_account_day", shape),
     ]
 
 
@@ -150,19 +158,15 @@ def counted_rows(table: str, shape: Shape) -> list[str]:
     rollup row they touch (not one per event: a row updated again and again in one transaction leaves a
     chain of versions each later update walks)."""
     pg = "postgresql"
-    d = day_of(pg, 'n."timestamp"')
-    sequence = f"n.sequence_id, n.type, {d}, n.workspace_id, n.campaign_id, n.subsequence_id"
-    step = f"n.sequence_id, n.step, n.variant, n.type, {d}, n.workspace_id, n.campaign_id, n.subsequence_id"
-    account = f"n.workspace_id, n.account_email, n.type, {d}"
+    sequence, step, account = _keys("n", day_of(pg, 'n."timestamp"'))
+    counts = 'sum(n."count"), count(*)'
     return [
         into(pg, "analytics_day", f"{_DAY_COLUMNS}, total, row_count, leads, firsts", shape)
-        + f'{sequence}, sum(n."count"), count(*), 0, 0 FROM {table} n GROUP BY {sequence} '
-        + adding("analytics_day", shape),
+        + f"{sequence}, {counts}, 0, 0 FROM {table} n GROUP BY {sequence} {adding('analytics_day', shape)}",
         into(pg, "analytics_step_day", f"{_STEP_COLUMNS}, total, row_count", shape)
-        + f'{step}, sum(n."count"), count(*) FROM {table} n GROUP BY {step} '
-        + adding("analytics_step_day", shape),
+        + f"{step}, {counts} FROM {table} n GROUP BY {step} {adding('analytics_step_day', shape)}",
         into(pg, "analytics_account_day", f"{_ACCOUNT_COLUMNS}, total, row_count, leads", shape)
-        + f'{account}, sum(n."count"), count(*), 0 FROM {table} n WHERE n.account_email IS NOT NULL '
+        + f"{account}, {counts}, 0 FROM {table} n WHERE n.account_email IS NOT NULL "
         f"GROUP BY {account} {adding('analytics_account_day', shape)}",
     ]
 

@@ -58,7 +58,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 async def open_pool(engine: AsyncEngine, connections: int) -> None:
     """Opens `connections` of the engine's pool now and leaves them in it, so that the first burst of
     requests does not open them (asyncpg's own pool keeps ten open from the start the same way)."""
-    if is_sqlite(engine.url.render_as_string()):
+    if engine.dialect.name == "sqlite":
         return
     async with AsyncExitStack() as held:
         for _ in range(connections):

@@ -20,13 +20,14 @@ NO_DAY = date(1, 1, 1)
 NO_STEP = -1
 
 # A key's rows (coldsend/analytics/rollup_sql.py, STRIPES), which readers add up; a day rollup's writers
-# count into stripes 1 and up, which the fold (coldsend/analytics/folding.py) settles into 0 once the day
-# is past.
-STRIPED = text("stripe <> 0")
+# count into stripes above SETTLED, which the fold (coldsend/analytics/folding.py) settles into it once
+# the day is past.
+SETTLED = 0
+STRIPED = text(f"stripe <> {SETTLED}")
 
 
 def _stripe() -> Mapped[int]:
-    return mapped_column(SmallInteger, primary_key=True, default=0, server_default="0")
+    return mapped_column(SmallInteger, primary_key=True, default=SETTLED, server_default=str(SETTLED))
 
 
 def _striped_days(table: str) -> Index:
